@@ -1,0 +1,131 @@
+"""Activation functions σ and their derivatives σ′, each beside the other.
+
+Every function writes into a caller-supplied ``out`` array so the training
+loop allocates nothing per step. Derivatives are written from the layer's
+output ``a`` where the math allows it (``a(1 − a)`` for the sigmoid), which
+saves recomputing σ(z).
+"""
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+class Activation:
+    """One activation: ``forward(z, out)`` computes a = σ(z); ``derivative(z, a, out)`` computes σ′(z)."""
+
+    name = ""
+    formula = ""           # a = σ(z), in the seeds' notation
+    derivative_formula = ""  # σ′(z)
+
+    def forward(self, z, out):
+        raise NotImplementedError
+
+    def derivative(self, z, a, out):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"<activation {self.name}>"
+
+
+class Sigmoid(Activation):
+    name = "sigmoid"
+    formula = "a = 1 / (1 + e^(−z))"
+    derivative_formula = "σ′(z) = a (1 − a)"
+
+    def forward(self, z, out):
+        # 1 / (1 + exp(−z)) in place; exp overflow gives inf → a = 0, which is the right limit.
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
+
+    def derivative(self, z, a, out):
+        np.subtract(1, a, out=out)
+        return np.multiply(out, a, out=out)
+
+
+class Tanh(Activation):
+    name = "tanh"
+    formula = "a = tanh(z)"
+    derivative_formula = "σ′(z) = 1 − a²"
+
+    def forward(self, z, out):
+        return np.tanh(z, out=out)
+
+    def derivative(self, z, a, out):
+        np.multiply(a, a, out=out)
+        return np.subtract(1, out, out=out)
+
+
+class ReLU(Activation):
+    name = "relu"
+    formula = "a = max(0, z)"
+    derivative_formula = "σ′(z) = 1 if z > 0 else 0"
+
+    def forward(self, z, out):
+        return np.maximum(z, 0, out=out)
+
+    def derivative(self, z, a, out):
+        return np.greater(z, 0, out=out, casting="unsafe")
+
+
+class LeakyReLU(Activation):
+    name = "leaky_relu"
+    formula = f"a = z if z > 0 else {LEAKY_SLOPE} z"
+    derivative_formula = f"σ′(z) = 1 if z > 0 else {LEAKY_SLOPE}"
+
+    def forward(self, z, out):
+        np.multiply(z, LEAKY_SLOPE, out=out)
+        return np.maximum(z, out, out=out)
+
+    def derivative(self, z, a, out):
+        np.greater(z, 0, out=out, casting="unsafe")
+        out *= 1 - LEAKY_SLOPE
+        out += LEAKY_SLOPE
+        return out
+
+
+class Linear(Activation):
+    name = "linear"
+    formula = "a = z"
+    derivative_formula = "σ′(z) = 1"
+
+    def forward(self, z, out):
+        np.copyto(out, z)
+        return out
+
+    def derivative(self, z, a, out):
+        out.fill(1)
+        return out
+
+
+class Softmax(Activation):
+    """Softmax over each row. Only valid on the output layer together with
+    cross-entropy, whose fused delta ``a − y`` makes σ′ unnecessary."""
+
+    name = "softmax"
+    formula = "aⱼ = e^(zⱼ) / Σₖ e^(zₖ)"
+    derivative_formula = "(fused with cross-entropy: δᴸ = a − y)"
+
+    def forward(self, z, out):
+        # Subtracting the row max keeps exp from overflowing (log-sum-exp trick).
+        np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def derivative(self, z, a, out):
+        raise ValueError("softmax has no elementwise derivative; it is only used with cross_entropy")
+
+
+ACTIVATIONS = {cls.name: cls() for cls in (Sigmoid, Tanh, ReLU, LeakyReLU, Linear, Softmax)}
+
+
+def get_activation(name):
+    """Look up an activation by name, with an error that lists the valid names."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        valid = ", ".join(ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; valid activations: {valid}") from None

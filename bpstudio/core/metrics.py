@@ -1,0 +1,24 @@
+"""Accuracy for classifiers; the cost itself lives in ``costs``."""
+
+import numpy as np
+
+
+def is_classification(output_activation, Y):
+    """True when outputs are probabilities (sigmoid/softmax) and every target is 0 or 1."""
+    if output_activation not in ("sigmoid", "softmax"):
+        return False
+    return bool(np.isin(Y, (0, 1)).all())
+
+
+def predicted_classes(a):
+    """Class index per row: argmax for several outputs, a > 0.5 for a single sigmoid output."""
+    if a.shape[1] == 1:
+        return (a[:, 0] > 0.5).astype(np.intp)
+    return a.argmax(axis=1)
+
+
+def accuracy(a, y):
+    """Share of rows whose predicted class equals the target class (a, y: (N, n_out))."""
+    if len(a) == 0:
+        return float("nan")
+    return float(np.mean(predicted_classes(a) == predicted_classes(y)))

@@ -1,0 +1,337 @@
+"""The training loop: batches, updates, per-epoch history, divergence and early stopping.
+
+A ``Trainer`` keeps its place (epoch, position inside the epoch, optimizer
+state, shuffling RNG), so ``fit`` can be stopped through a ``threading.Event``
+and called again to continue exactly where it stopped; ``step`` trains one
+batch. This is how the GUI pauses, resumes and single-steps.
+
+The training cost of an epoch is the mean cost of every sample as the network
+saw it during that epoch (before its update), gathered from the forward passes
+training does anyway — the figure Keras and PyTorch loops report. For full
+batch it is the exact cost at the start of the epoch. The validation cost is
+exact, computed at the end of each epoch.
+"""
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .backprop import Workspace
+from .metrics import accuracy, is_classification
+from .network import _CHUNK, evaluate_cost
+from .optimizers import make_optimizer
+
+REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
+
+
+@dataclass
+class History:
+    """Per-epoch record of a run; every list has one entry per completed epoch."""
+
+    epoch: list = field(default_factory=list)
+    train_cost: list = field(default_factory=list)
+    val_cost: list = field(default_factory=list)         # nan without validation data
+    train_accuracy: list = field(default_factory=list)   # nan for regression
+    val_accuracy: list = field(default_factory=list)
+    time: list = field(default_factory=list)             # training seconds since the start
+    samples_per_s: list = field(default_factory=list)
+    stop_reason: str = ""   # why the last fit ended: completed, stopped, diverged …, early stopping …
+
+    def __len__(self):
+        return len(self.epoch)
+
+    @property
+    def diverged(self):
+        return self.stop_reason.startswith("diverged")
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(**data)
+
+
+@dataclass
+class Progress:
+    """A small report for ``on_progress``; epoch counts completed epochs."""
+
+    epoch: int
+    epochs: int
+    batch: int              # batches done in the current epoch
+    batches_per_epoch: int
+    updates: int            # weight updates since the start
+    samples_seen: int
+    train_cost: float       # last completed epoch's (nan before the first)
+    val_cost: float
+    elapsed: float          # training seconds since the start
+    samples_per_s: float
+    epoch_ended: bool
+
+
+class Trainer:
+    """Trains ``net`` in place with a ``TrainConfig``; see ``fit`` and ``step``."""
+
+    def __init__(self, net, config):
+        self.net = net
+        self.config = config
+        self.cost_fn = net.check_cost(config.cost)
+        self.optimizer = make_optimizer(config, net.params)
+        self.history = History()
+        self.epoch = 0
+        self.updates = 0
+        self.samples_seen = 0
+        self.elapsed = 0.0
+        self._rng = np.random.default_rng(config.seed)
+        self._data = None
+        self._pos = 0                 # next sample index inside the current epoch
+        self._epoch_elapsed = 0.0
+        self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
+        self._resume = None             # state to apply when data is next bound
+
+    # --- public API -------------------------------------------------------------
+
+    def fit(self, X, Y, X_val=None, Y_val=None, on_progress=None, stop=None):
+        """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
+
+        X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
+        end and at most every 50 ms inside long epochs. ``stop`` is a ``threading.Event``
+        checked once per batch. Returns the ``History`` (also ``self.history``).
+        """
+        self._bind(X, Y, X_val, Y_val)
+        self.history.stop_reason = ""
+        with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
+            while self.epoch < self.config.epochs and not self.history.stop_reason:
+                self._run_epoch(on_progress, stop)
+        if not self.history.stop_reason:
+            self.history.stop_reason = "completed"
+        return self.history
+
+    def step(self, X, Y, X_val=None, Y_val=None):
+        """Train exactly one batch (the next one in this epoch's order); returns a ``Progress``."""
+        self._bind(X, Y, X_val, Y_val)
+        self.history.stop_reason = ""
+        with np.errstate(all="ignore"):
+            started = time.perf_counter()
+            if self._pos == 0:
+                self._start_epoch()
+            self._train_batch()
+            self._epoch_elapsed += time.perf_counter() - started
+            if self._pos >= len(self._order):
+                self._end_epoch()
+            elif not np.isfinite(self.net.params).all():
+                self._diverged("weights became non-finite")
+        return self.progress(epoch_ended=self._pos == 0)
+
+    def state_dict(self):
+        """Everything needed to continue this run exactly: counters, the current epoch's
+        order and position, the shuffling RNG, optimizer state and history (the network's
+        parameters are saved separately)."""
+        pos = self._pos
+        return {
+            "epoch": self.epoch, "updates": self.updates, "samples_seen": self.samples_seen,
+            "elapsed": self.elapsed, "epoch_elapsed": self._epoch_elapsed,
+            "pos": pos, "order": self._order.copy() if self._data else None,
+            "z_epoch": self._Z_epoch[:pos].copy() if self._data else None,
+            "rng": self._rng.bit_generator.state,
+            "optimizer": self.optimizer.state_dict(),
+            "history": self.history.to_dict(),
+            "best_cost": float(self._best[0]), "best_epoch": self._best[1], "best_params": self._best[2],
+        }
+
+    def load_state_dict(self, state):
+        """Restore ``state_dict()`` output; the epoch in progress resumes at the next ``fit``/``step``."""
+        self.epoch, self.updates = int(state["epoch"]), int(state["updates"])
+        self.samples_seen, self.elapsed = int(state["samples_seen"]), float(state["elapsed"])
+        self._rng.bit_generator.state = state["rng"]
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.history = History.from_dict(state["history"])
+        self._best = (float(state["best_cost"]), int(state["best_epoch"]), state["best_params"])
+        self._resume = state
+        self._data = None  # the next fit/step binds data and applies the saved epoch position
+
+    def _apply_resume(self):
+        state, self._resume = self._resume, None
+        if state["order"] is None or state["pos"] == 0:
+            return
+        if len(state["order"]) != len(self._order):
+            raise ValueError(f"saved run had {len(state['order'])} training samples, the data has {len(self._order)}")
+        self._order = np.asarray(state["order"])
+        np.take(self._data[1], self._order, axis=0, out=self._Xs)
+        np.take(self._data[2], self._order, axis=0, out=self._Ys)
+        self._pos = int(state["pos"])
+        self._Z_epoch[:self._pos] = state["z_epoch"]
+        self._epoch_elapsed = float(state["epoch_elapsed"])
+        self._snapshot = self.net.params.copy()
+
+    @property
+    def is_done(self):
+        return self.epoch >= self.config.epochs
+
+    def progress(self, epoch_ended=False):
+        h = self.history
+        last = lambda values: values[-1] if values else float("nan")  # noqa: E731
+        data_rows = len(self._order) if self._data else 0
+        batch_size = self._batch_size if self._data else 1
+        return Progress(
+            epoch=self.epoch, epochs=self.config.epochs,
+            batch=-(-self._pos // batch_size), batches_per_epoch=-(-data_rows // batch_size),
+            updates=self.updates, samples_seen=self.samples_seen,
+            train_cost=last(h.train_cost), val_cost=last(h.val_cost),
+            elapsed=self.elapsed + self._epoch_elapsed,
+            samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
+            epoch_ended=epoch_ended,
+        )
+
+    # --- data ---------------------------------------------------------------------
+
+    def _bind(self, X, Y, X_val, Y_val):
+        """Adopt the training data; new data (by identity) restarts the current epoch."""
+        key = (id(X), id(Y), id(X_val), id(Y_val))
+        if self._data is not None and self._data[0] == key:
+            return
+        net = self.net
+        X = _finite(net.as_inputs(X), "training inputs")
+        Y = _finite(net.as_targets(Y, len(X)), "training targets")
+        if len(X) == 0:
+            raise ValueError("no training samples")
+        has_val = X_val is not None and Y_val is not None and len(X_val) > 0
+        if has_val:
+            X_val = _finite(net.as_inputs(X_val), "validation inputs")
+            Y_val = _finite(net.as_targets(Y_val, len(X_val)), "validation targets")
+        elif self.config.patience is not None:
+            raise ValueError("early stopping (patience) needs validation data")
+        self._data = (key, X, Y, X_val if has_val else None, Y_val if has_val else None)
+        self._classify = is_classification(net.activations[-1], Y)
+        self._batch_size = self.config.batch_size_for(len(X))
+        self._ws = Workspace(net, self._batch_size)
+        if has_val:
+            self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
+        self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
+        self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
+        self._order = np.arange(len(X))
+        self._pos = 0
+        self._epoch_elapsed = 0.0
+        if self._resume:
+            self._apply_resume()
+
+    # --- the loop -------------------------------------------------------------------
+
+    def _run_epoch(self, on_progress, stop):
+        if self._pos == 0:
+            self._start_epoch()
+        mark = time.perf_counter()
+        next_report = mark + REPORT_INTERVAL
+        n_samples = len(self._order)
+        while self._pos < n_samples:
+            if stop is not None and stop.is_set():
+                self.history.stop_reason = "stopped"
+                break
+            self._train_batch()
+            now = time.perf_counter()
+            if now >= next_report:
+                next_report = now + REPORT_INTERVAL
+                self._epoch_elapsed += now - mark
+                mark = now
+                if not np.isfinite(self.net.params).all():
+                    return self._diverged("weights became non-finite")
+                if on_progress:
+                    on_progress(self.progress())
+        self._epoch_elapsed += time.perf_counter() - mark
+        if self._pos >= n_samples:
+            self._end_epoch()
+            if on_progress:
+                on_progress(self.progress(epoch_ended=True))
+
+    def _start_epoch(self):
+        """Fix this epoch's sample order and gather the data in that order, once."""
+        X, Y = self._data[1], self._data[2]
+        self._order = self._rng.permutation(len(X)) if self.config.shuffle else np.arange(len(X))
+        np.take(X, self._order, axis=0, out=self._Xs)
+        np.take(Y, self._order, axis=0, out=self._Ys)
+        self._snapshot = self.net.params.copy()  # the last weights known to be finite
+        self._epoch_elapsed = 0.0
+
+    def _train_batch(self):
+        """Forward, backward and one optimizer update on the next batch."""
+        start, stop = self._pos, self._pos + self._batch_size
+        x, y = self._Xs[start:stop], self._Ys[start:stop]
+        n = len(x)
+        ws, net = self._ws, self.net
+        ws.forward(x)
+        self._Z_epoch[start:stop] = ws.z[-1][:n]
+        ws.backward(x, y, self.cost_fn, scale=1.0 / n)
+        if self.config.l2:
+            # ∇W += λW (weights only), the gradient of (λ/2)‖W‖².
+            ws.grad[:net.n_weights] += self.config.l2 * net.params[:net.n_weights]
+        self.optimizer.step(net.params, ws.grad)
+        self._pos = stop
+        self.updates += 1
+        self.samples_seen += n
+
+    def _end_epoch(self):
+        train_cost, train_acc = self._epoch_metrics()
+        val_cost, val_acc = self._validation_metrics()
+        if not np.isfinite(train_cost) or not np.isfinite(self.net.params).all():
+            what = f"cost became {train_cost}" if not np.isfinite(train_cost) else "weights became non-finite"
+            return self._diverged(what)
+        self.epoch += 1
+        self.elapsed += self._epoch_elapsed
+        epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0
+        self._pos = 0
+        h = self.history
+        h.epoch.append(self.epoch)
+        h.train_cost.append(train_cost)
+        h.val_cost.append(val_cost)
+        h.train_accuracy.append(train_acc)
+        h.val_accuracy.append(val_acc)
+        h.time.append(self.elapsed)
+        h.samples_per_s.append(len(self._order) / max(epoch_time, 1e-9))
+        self.optimizer.lr *= self.config.lr_decay
+        self._check_early_stop(val_cost)
+
+    def _epoch_metrics(self):
+        z = self._Z_epoch
+        a = self.net._activation_fns[-1].forward(z, np.empty_like(z))
+        cost = self.cost_fn.value(z, a, self._Ys)
+        return cost, accuracy(a, self._Ys) if self._classify else float("nan")
+
+    def _validation_metrics(self):
+        X_val, Y_val = self._data[3], self._data[4]
+        if X_val is None:
+            return float("nan"), float("nan")
+        cost = evaluate_cost(self.net, self.cost_fn, X_val, Y_val, self._val_ws)
+        if not self._classify:
+            return cost, float("nan")
+        return cost, accuracy(self.net.predict(X_val), Y_val)
+
+    def _diverged(self, what):
+        self.net.params[...] = self._snapshot
+        self._pos = 0
+        self._epoch_elapsed = 0.0
+        self.history.stop_reason = (
+            f"diverged at epoch {self.epoch + 1}: {what} — the learning rate is probably too high; "
+            f"weights restored to the end of epoch {self.epoch}"
+        )
+
+    def _check_early_stop(self, val_cost):
+        patience = self.config.patience
+        if patience is None:
+            return
+        best_cost, best_epoch, best_params = self._best
+        if val_cost < best_cost:
+            self._best = (val_cost, self.epoch, self.net.params.copy())
+        elif self.epoch - best_epoch >= patience:
+            self.net.params[...] = best_params
+            self.history.stop_reason = (
+                f"early stopping at epoch {self.epoch}: validation cost has not improved for {patience} epochs; "
+                f"weights restored from epoch {best_epoch} (validation cost {best_cost:.4g})"
+            )
+
+
+def _finite(array, what):
+    if not np.isfinite(array).all():
+        rows = np.flatnonzero(~np.isfinite(array).all(axis=1))
+        raise ValueError(f"{what} contain NaN or infinite values (first at row {rows[0] + 1})")
+    return array
