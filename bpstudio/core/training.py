@@ -158,8 +158,6 @@ class Trainer:
         if len(state["order"]) != len(self._order):
             raise ValueError(f"saved run had {len(state['order'])} training samples, the data has {len(self._order)}")
         self._order = np.asarray(state["order"])
-        np.take(self._data[1], self._order, axis=0, out=self._Xs)
-        np.take(self._data[2], self._order, axis=0, out=self._Ys)
         self._pos = int(state["pos"])
         self._Z_epoch[:self._pos] = state["z_epoch"]
         self._epoch_elapsed = float(state["epoch_elapsed"])
@@ -208,7 +206,9 @@ class Trainer:
         self._ws = Workspace(net, self._batch_size)
         if has_val:
             self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
-        self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
+        # Each batch is gathered into these (a gather per batch stays in cache; one per epoch does not).
+        self._xb = np.empty((self._batch_size, X.shape[1]), net.dtype)
+        self._yb = np.empty((self._batch_size, Y.shape[1]), net.dtype)
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._pos = 0
@@ -245,19 +245,19 @@ class Trainer:
                 on_progress(self.progress(epoch_ended=True))
 
     def _start_epoch(self):
-        """Fix this epoch's sample order and gather the data in that order, once."""
-        X, Y = self._data[1], self._data[2]
-        self._order = self._rng.permutation(len(X)) if self.config.shuffle else np.arange(len(X))
-        np.take(X, self._order, axis=0, out=self._Xs)
-        np.take(Y, self._order, axis=0, out=self._Ys)
+        """Fix this epoch's sample order (shuffle indices, not data)."""
+        n_samples = len(self._data[1])
+        self._order = self._rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples)
         self._snapshot = self.net.params.copy()  # the last weights known to be finite
         self._epoch_elapsed = 0.0
 
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
         start, stop = self._pos, self._pos + self._batch_size
-        x, y = self._Xs[start:stop], self._Ys[start:stop]
-        n = len(x)
+        batch = self._order[start:stop]
+        n = len(batch)
+        x = np.take(self._data[1], batch, axis=0, out=self._xb[:n])
+        y = np.take(self._data[2], batch, axis=0, out=self._yb[:n])
         ws, net = self._ws, self.net
         ws.forward(x)
         self._Z_epoch[start:stop] = ws.z[-1][:n]
@@ -294,8 +294,9 @@ class Trainer:
     def _epoch_metrics(self):
         z = self._Z_epoch
         a = self.net._activation_fns[-1].forward(z, np.empty_like(z))
-        cost = self.cost_fn.value(z, a, self._Ys)
-        return cost, accuracy(a, self._Ys) if self._classify else float("nan")
+        y = self._data[2][self._order]  # targets in the order the epoch saw them
+        cost = self.cost_fn.value(z, a, y)
+        return cost, accuracy(a, y) if self._classify else float("nan")
 
     def _validation_metrics(self):
         X_val, Y_val = self._data[3], self._data[4]

@@ -1,0 +1,140 @@
+"""Training throughput of bpstudio's engine on three reference networks, against PyTorch eager.
+
+    python benchmarks/bench_core.py [--seconds 3] [--rounds 3]
+
+Runs in float32. With PyTorch installed (``pip install torch==2.13.0``, CPU; never a
+dependency of bpstudio) each case is also run in PyTorch in the same process,
+interleaved round by round, and the best round of each is compared. Prints
+samples/second, the ratios, and the medium case's share of this machine's
+float32 matrix-multiply throughput.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from bpstudio.core import Network, TrainConfig, Trainer
+
+CASES = {
+    # name: sizes, hidden activation, output activation, cost, batch mode, batch size, samples
+    "tiny": ([2, 8, 8, 1], "tanh", "sigmoid", "mse", "stochastic", 1, 2000),
+    "small": ([64, 32, 10], "sigmoid", "softmax", "cross_entropy", "mini-batch", 32, 4000),
+    "medium": ([784, 256, 128, 10], "relu", "softmax", "cross_entropy", "mini-batch", 128, 8192),
+}
+BARS = {"tiny": 5.0, "small": 4.0, "medium": 1.5}
+
+
+def make_data(sizes, output, n):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, sizes[0])).astype(np.float32)
+    if output == "softmax":
+        Y = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], n)]
+    else:
+        Y = (rng.random((n, sizes[-1])) > 0.5).astype(np.float32)
+    return X, Y
+
+
+def run_bpstudio(case, seconds):
+    sizes, hidden, output, cost, mode, batch, n = CASES[case]
+    X, Y = make_data(sizes, output, n)
+    net = Network(sizes, [hidden] * (len(sizes) - 2) + [output], dtype="float32", seed=0)
+    trainer = Trainer(net, TrainConfig(learning_rate=0.01, batch_mode=mode, batch_size=batch,
+                                       epochs=10**6, cost=cost))
+    trainer.step(X, Y)  # warm-up: binds data and allocates buffers
+    stop = _Deadline(seconds)
+    started, seen = time.perf_counter(), trainer.samples_seen
+    trainer.fit(X, Y, stop=stop)
+    return (trainer.samples_seen - seen) / (time.perf_counter() - started)
+
+
+def run_torch(case, seconds):
+    import torch
+
+    sizes, hidden, output, cost, mode, batch, n = CASES[case]
+    X, Y = (torch.from_numpy(a) for a in make_data(sizes, output, n))
+    acts = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(acts[hidden]())
+    if output == "sigmoid":
+        layers.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*layers)
+    if cost == "mse":
+        loss_fn, target = torch.nn.MSELoss(), Y
+    else:  # softmax + cross-entropy, fused on logits as in bpstudio
+        loss_fn, target = torch.nn.CrossEntropyLoss(), Y.argmax(dim=1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    seen, started = 0, time.perf_counter()
+    deadline = started + seconds
+    while time.perf_counter() < deadline:
+        order = torch.randperm(n)
+        Xs, Ts = X[order], target[order]
+        for i in range(0, n, batch):
+            opt.zero_grad()
+            loss = loss_fn(model(Xs[i:i + batch]), Ts[i:i + batch])
+            loss.backward()
+            opt.step()
+            seen += len(Xs[i:i + batch])
+            if time.perf_counter() > deadline:
+                break
+    return seen / (time.perf_counter() - started)
+
+
+def gemm_gflops():
+    """Best-of-5 float32 GFLOP/s of a large square matrix multiply: the machine's ceiling."""
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    best = np.inf
+    for _ in range(5):
+        t = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t)
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+def training_flops_per_sample(sizes):
+    """Multiply-adds ×2 of forward (a Wᵀ), ∇W = δᵀ a, and δ W for every layer but the first."""
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    return 2 * (2 * sum(i * o for i, o in pairs) + sum(i * o for i, o in pairs[1:]))
+
+
+class _Deadline:
+    """A stop 'event' that becomes set after a number of seconds."""
+
+    def __init__(self, seconds):
+        self.deadline = time.perf_counter() + seconds
+
+    def is_set(self):
+        return time.perf_counter() > self.deadline
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per case per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+        print("PyTorch not installed: measuring bpstudio only (pip install torch==2.13.0 for the comparison)")
+    ours, theirs = {c: 0.0 for c in CASES}, {c: 0.0 for c in CASES}
+    for _ in range(args.rounds):
+        for case in CASES:
+            ours[case] = max(ours[case], run_bpstudio(case, args.seconds))
+            if torch:
+                theirs[case] = max(theirs[case], run_torch(case, args.seconds))
+    print(f"{'case':8} {'bpstudio samples/s':>20} {'torch samples/s':>17} {'ratio':>7} {'bar':>5}")
+    for case in CASES:
+        ratio = ours[case] / theirs[case] if theirs[case] else float("nan")
+        print(f"{case:8} {ours[case]:20,.0f} {theirs[case]:17,.0f} {ratio:7.2f} {BARS[case]:5.1f}")
+    peak = gemm_gflops()
+    achieved = ours["medium"] * training_flops_per_sample(CASES["medium"][0]) / 1e9
+    print(f"medium: {achieved:.1f} GFLOP/s of {peak:.1f} GFLOP/s float32 GEMM peak = {achieved / peak:.0%}")
+
+
+if __name__ == "__main__":
+    main()
