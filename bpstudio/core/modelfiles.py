@@ -70,6 +70,19 @@ def load_model(path):
         raise ModelFileError(f"{path}: {_describe(e)}") from None
 
 
+def import_weights(network, path):
+    """Copy the weights and biases of the model file at ``path`` into ``network`` (nothing changes on error).
+
+    Every layer's shape is checked first; a mismatch names the layer and both shapes.
+    """
+    model = load_model(path)
+    try:
+        network.set_parameters(model.network.weights, model.network.biases)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: does not fit this network: {e}") from None
+    return model
+
+
 # --- .npz ------------------------------------------------------------------------
 
 
