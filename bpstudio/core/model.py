@@ -117,6 +117,14 @@ class Model:
         return f"Model({self.network!r}, {self.task}, {what})"
 
 
+def output_targets(Y, n_outputs):
+    """Y (N, k) as the network's targets: a one-hot pair of classes feeds a single sigmoid output
+    through its second column (the probability of ``class_names[1]``)."""
+    if n_outputs == 1 and Y.shape[1] == 2:
+        return Y[:, 1:]
+    return Y
+
+
 def n_layers(meta):
     """Number of weight layers a model's metadata declares (its ``sizes`` must be a list)."""
     sizes = meta["sizes"]

@@ -1,0 +1,80 @@
+"""Project files: save mid-run, open, continue — exactly as if never interrupted."""
+
+import numpy as np
+import pytest
+
+from bpstudio.core import Network, TrainConfig, Trainer
+from bpstudio.core.dataset import Dataset
+from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+
+from .builders import raw_features
+
+
+def _source():
+    X = raw_features(50, seed=2)
+    labels = (X[:, 0] > 0.5).astype(int) + (X[:, 1] > 5)
+    ds = Dataset(X, np.eye(3)[labels], "classification", ["a", "b", "c"], ["p", "q", "r"], source="test")
+    return DataSource(dataset=ds, scaling="minmax", val_fraction=0.2, split_seed=4)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "nesterov", "rmsprop"])
+def test_open_and_continue_equals_an_uninterrupted_run(optimizer, tmp_path):
+    data = _source()
+    config = TrainConfig(learning_rate=0.05, batch_size=8, epochs=5, cost="cross_entropy",
+                         optimizer=optimizer, lr_decay=0.9, l2=0.001, seed=3)
+    start = Network([3, 6, 3], ["tanh", "softmax"], seed=5)
+    prepared = data.prepare()
+    X, Y, X_val, Y_val = prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val
+
+    reference = start.copy()
+    expected = Trainer(reference, config).fit(X, Y, X_val, Y_val)
+
+    interrupted = start.copy()
+    trainer = Trainer(interrupted, config)
+    for _ in range(13):  # 40 training samples, 5 batches per epoch: stop inside epoch 3
+        trainer.step(X, Y, X_val, Y_val)
+    save_project(tmp_path / "run.bpproject", interrupted, config, data, trainer)
+
+    project = open_project(tmp_path / "run.bpproject")
+    assert project.trainer.epoch == 2 and project.config == config
+    history = project.trainer.fit(*project.arrays())
+    np.testing.assert_array_equal(project.network.params, reference.params)
+    for key in ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy"):
+        assert getattr(history, key) == getattr(expected, key)
+    assert history.stop_reason == "completed"
+
+
+def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
+    net = Network([3, 4, 3], ["relu", "softmax"], seed=1)
+    config = TrainConfig(cost="cross_entropy", epochs=2)
+    save_project(tmp_path / "p.bpproject", net, config, _source())
+    project = open_project(tmp_path / "p.bpproject")
+    assert project.trainer.epoch == 0 and project.data.dataset.class_names == ["p", "q", "r"]
+    np.testing.assert_array_equal(project.network.params, net.params)
+
+
+def test_named_data_source_is_stored_by_name_and_options(tmp_path):
+    net = Network([2, 3, 1], ["tanh", "sigmoid"])
+    data = DataSource("moons", {"noise": 0.2, "n_samples": 100}, scaling="none", split_seed=7)
+    save_project(tmp_path / "p.bpproject", net, TrainConfig(), data)
+    assert open_project(tmp_path / "p.bpproject").data == data
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a readable project file"),
+    (b"PK\x03\x04 not really a zip", "not a readable project file"),
+])
+def test_bad_project_files_name_the_file(tmp_path, content, message):
+    path = tmp_path / "bad.bpproject"
+    path.write_bytes(content)
+    with pytest.raises(ProjectFileError, match=f"bad.bpproject: {message}"):
+        open_project(path)
+
+
+def test_a_model_file_is_not_a_project(tmp_path):
+    from bpstudio.core.modelfiles import save_model
+
+    from .builders import make_model
+    save_model(make_model("binary"), tmp_path / "m.npz")
+    with pytest.raises(ProjectFileError, match="m.npz: not a readable project file .*KeyError"):
+        open_project(tmp_path / "m.npz")
