@@ -51,48 +51,13 @@ def main(argv=None):
 
 
 def build_parser():
-    from .core.activations import ACTIVATIONS
-    from .core.config import BATCH_MODES
-    from .core.costs import COSTS
-    from .core.optimizers import OPTIMIZERS
-    from .core.preprocessing import SCALINGS
-
     parser = _Parser(prog="bpstudio", description=(
         "Build, train and understand multilayer perceptrons. Without a command, bpstudio opens the "
         "desktop app (app options such as --dataset NAME, --screenshot PATH, --size WxH go to the app)."))
     parser.add_argument("--version", action="version", version=f"bpstudio {__version__}")
+    parser.set_defaults(run=lambda args: parser.error("choose a command: " + ", ".join(SUBCOMMANDS)))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
-    names = lambda choices: ", ".join(choices)  # noqa: E731
-
-    train = commands.add_parser("train", help="train a network headless and export it",
-                                description="Train a network on a built-in dataset or a .csv/.npz file.")
-    train.add_argument("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
-    train.add_argument("--target", metavar="COL", help="target column of a CSV file (default: the last)")
-    train.add_argument("--layers", type=_layer_sizes, default=[16, 8], metavar="N,N,…",
-                       help="hidden layer sizes, e.g. 16,8 (default); 'none' for no hidden layer")
-    train.add_argument("--activation", default="tanh", choices=[a for a in ACTIVATIONS if a != "softmax"],
-                       metavar="NAME", help=f"hidden activation: {names(a for a in ACTIVATIONS if a != 'softmax')} (default tanh)")
-    train.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
-                       help="default from the task: softmax for >2 classes, sigmoid for 2, linear for regression")
-    train.add_argument("--cost", choices=list(COSTS), metavar="NAME",
-                       help=f"{names(COSTS)}; default from the output: cross_entropy, bce or mse")
-    train.add_argument("--lr", type=_positive_number, default=0.01, help="learning rate (default 0.01)")
-    train.add_argument("--batch-mode", choices=BATCH_MODES, default="mini-batch", metavar="MODE",
-                       help=f"{names(BATCH_MODES)} (default mini-batch)")
-    train.add_argument("--batch-size", type=_whole_number, default=32, metavar="N", help="default 32")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
-                       help=f"{names(OPTIMIZERS)} (default adam)")
-    train.add_argument("--epochs", type=_whole_number, default=100, metavar="N", help="default 100")
-    train.add_argument("--val-split", type=_fraction, default=0.2, metavar="F",
-                       help="fraction of samples held out for validation (default 0.2)")
-    train.add_argument("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")
-    train.add_argument("--seed", type=_whole_number_or_zero, default=0, metavar="N",
-                       help="seeds the data, the split, the initial weights and the shuffling (default 0)")
-    train.add_argument("--export", action="append", default=[], metavar="PATH",
-                       help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.set_defaults(run=_train)
-
+    _add_train(commands)
     predict = commands.add_parser("predict", help="predict with a saved model, write CSV",
                                   description="Predict with a saved model; DATA is a .csv file with the model's "
                                               "feature columns (by header name), an .npz with an array X, or a built-in name.")
@@ -100,17 +65,53 @@ def build_parser():
     predict.add_argument("data", metavar="DATA")
     predict.add_argument("--out", metavar="FILE", help="write the CSV here instead of to standard output")
     predict.set_defaults(run=_predict)
-
     export = commands.add_parser("export", help="convert a model file to another format",
                                  description="Convert a model file; the output's extension picks the format.")
     export.add_argument("model", metavar="MODEL")
     export.add_argument("out", metavar="OUT", help=".npz .json .safetensors .onnx or .py")
     export.set_defaults(run=_export)
-
     datasets = commands.add_parser("datasets", help="list the built-in datasets", description="List the built-in datasets.")
     datasets.set_defaults(run=_datasets)
-    parser.set_defaults(run=lambda args: parser.error("choose a command: " + ", ".join(SUBCOMMANDS)))
     return parser
+
+
+def _add_train(commands):
+    from .core.activations import ACTIVATIONS
+    from .core.config import BATCH_MODES
+    from .core.costs import COSTS
+    from .core.optimizers import OPTIMIZERS
+    from .core.preprocessing import SCALINGS
+
+    hidden = [name for name in ACTIVATIONS if name != "softmax"]
+    train = commands.add_parser("train", help="train a network headless and export it",
+                                description="Train a network on a built-in dataset or a .csv/.npz file.")
+    add = train.add_argument
+    add("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
+    add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
+    add("--layers", type=_layer_sizes, default=[16, 8], metavar="N,N,…",
+        help="hidden layer sizes, e.g. 16,8 (default); 'none' for no hidden layer")
+    add("--activation", default="tanh", choices=hidden, metavar="NAME",
+        help=f"hidden activation: {', '.join(hidden)} (default tanh)")
+    add("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
+        help="default from the task: softmax for >2 classes, sigmoid for 2, linear for regression")
+    add("--cost", choices=list(COSTS), metavar="NAME",
+        help=f"{', '.join(COSTS)}; default from the output: cross_entropy, bce or mse")
+    add("--lr", type=_positive_number, default=0.01, help="learning rate (default 0.01)")
+    add("--batch-mode", choices=BATCH_MODES, default="mini-batch", metavar="MODE",
+        help=f"{', '.join(BATCH_MODES)} (default mini-batch)")
+    add("--batch-size", type=_whole_number, default=32, metavar="N", help="default 32")
+    add("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
+        help=f"{', '.join(OPTIMIZERS)} (default adam)")
+    add("--epochs", type=_whole_number, default=100, metavar="N", help="default 100")
+    add("--val-split", type=_fraction, default=0.2, metavar="F",
+        help="fraction of samples held out for validation (default 0.2)")
+    add("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")
+    add("--seed", type=_whole_number_or_zero, default=0, metavar="N",
+        help="seeds the data, the split, the initial weights and the shuffling (default 0)")
+    add("--export", action="append", default=[], metavar="PATH",
+        help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several")
+    add("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
 
 
 # --- argument types: each rejects bad values with a message argparse puts after the option's name ----

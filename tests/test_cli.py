@@ -70,7 +70,7 @@ def test_predict_writes_a_csv_of_classes_and_probabilities(capsys, tmp_path, tra
         writer.writerows([["r", x[1], x[0]] for x in X])
     status, _, err = run(capsys, "predict", trained, tmp_path / "points.csv", "--out", tmp_path / "pred.csv")
     assert status == 0 and "wrote 6 predictions" in err
-    rows = list(csv.reader(open(tmp_path / "pred.csv")))
+    rows = list(csv.reader((tmp_path / "pred.csv").read_text().splitlines()))
     assert rows[0] == ["predicted"] + [f"p({c})" for c in model.class_names]
     assert [r[0] for r in rows[1:]] == [model.class_names[i] for i in model.predict_classes(X)]
     np.testing.assert_allclose(np.array(rows[1:])[:, 1:].astype(float), model.predict(X), rtol=1e-5)

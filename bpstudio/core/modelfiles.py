@@ -96,7 +96,8 @@ def _save_npz(model, path):
 
 
 def _read_npz(path):
-    with np.load(path, allow_pickle=False) as f:
+    # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
+    with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
         meta = json.loads(str(f["metadata"][()]))
         n = n_layers(meta)
         return meta, [f[f"W{l}"] for l in range(1, n + 1)], [f[f"b{l}"] for l in range(1, n + 1)]

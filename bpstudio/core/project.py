@@ -101,7 +101,8 @@ def open_project(path):
     if not path.is_file():
         raise ProjectFileError(f"{path}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as f:
+        # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
             arrays = {name: f[name] for name in f.files}
         description = json.loads(str(arrays["project"][()]))
     except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
