@@ -96,10 +96,7 @@ class Model:
     @classmethod
     def from_metadata(cls, meta, weights, biases):
         """Rebuild from ``metadata()`` and per-layer arrays; ValueError/KeyError/TypeError name the problem."""
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ValueError(f"not a bpstudio model (no \"format\": \"{FORMAT}\" in its metadata)")
-        if meta.get("version") != VERSION:
-            raise ValueError(f"model format version {meta.get('version')!r} is not supported (expected {VERSION})")
+        n_layers(meta)
         net = Network(meta["sizes"], meta["activations"], init=meta.get("init", "auto"),
                       seed=int(meta.get("seed", 0)), dtype=meta.get("dtype", "float64"))
         weights = [np.asarray(w, dtype=np.float64) for w in weights]
@@ -126,7 +123,11 @@ def output_targets(Y, n_outputs):
 
 
 def n_layers(meta):
-    """Number of weight layers a model's metadata declares (its ``sizes`` must be a list)."""
+    """Number of weight layers a model's metadata declares, after checking it is bpstudio's."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"not a bpstudio model (no \"format\": \"{FORMAT}\" in its metadata)")
+    if meta.get("version") != VERSION:
+        raise ValueError(f"model format version {meta.get('version')!r} is not supported (expected {VERSION})")
     sizes = meta["sizes"]
     if not isinstance(sizes, list) or len(sizes) < 2:
         raise ValueError(f"\"sizes\" must list at least two layer sizes, got {sizes!r}")

@@ -98,6 +98,8 @@ def _save_npz(model, path):
 def _read_npz(path):
     # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
     with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
+        if "metadata" not in f.files:
+            raise ValueError(f"no \"metadata\" array (found: {', '.join(f.files) or 'nothing'})")
         meta = json.loads(str(f["metadata"][()]))
         n = n_layers(meta)
         return meta, [f[f"W{l}"] for l in range(1, n + 1)], [f[f"b{l}"] for l in range(1, n + 1)]
@@ -115,9 +117,11 @@ def _save_json(model, path):
 
 def _read_json(path):
     content = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(content, dict):
-        raise ValueError("the top level is not a JSON object")
-    return content, content.pop("weights"), content.pop("biases")
+    n = n_layers(content)
+    weights, biases = content.pop("weights"), content.pop("biases")
+    if len(weights) != n or len(biases) != n:
+        raise ValueError(f"expected {n} layers of weights and biases, got {len(weights)} and {len(biases)}")
+    return content, weights, biases
 
 
 # --- formats in their own modules (they import optional packages) ---------------------
@@ -169,8 +173,9 @@ def _package(error):
 
 def _describe(error):
     """A one-line reason; a KeyError's bare key becomes 'missing field …'."""
-    if isinstance(error, KeyError):
-        return f"missing field {error.args[0]!r}" if error.args else "missing field"
+    if isinstance(error, KeyError):  # a bare key, or numpy's "W2 is not a file in the archive"
+        key = str(error.args[0]) if error.args else ""
+        return key if " " in key else f"missing field {key!r}"
     lines = str(error).strip().splitlines()
     first = lines[0] if lines else ""
     if isinstance(error, ValueError) and first:

@@ -186,3 +186,27 @@ def test_atomic_write_replaces_only_on_success(tmp_path):
 
 def test_every_export_format_is_described():
     assert set(EXPORT_FORMATS) == {".npz", ".json", ".safetensors", ".onnx", ".py"}
+
+
+def _foreign_files(folder):
+    """Valid files of each format that bpstudio did not write."""
+    import onnx
+    from onnx import TensorProto, helper
+    from safetensors.numpy import save_file
+
+    save_file({"0.weight": np.ones((2, 2)), "0.bias": np.zeros(2)}, str(folder / "torch.safetensors"))
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    onnx.save(helper.make_model(graph), folder / "other.onnx")
+    np.savez(folder / "plain.npz", np.arange(3))
+    (folder / "list.json").write_text("[1, 2, 3]")
+    return {"torch.safetensors": "not a bpstudio model", "other.onnx": "no bpstudio metadata",
+            "plain.npz": r'no "metadata" array \(found: arr_0\)', "list.json": "not a bpstudio model"}
+
+
+def test_foreign_files_are_refused_with_a_reason(tmp_path):
+    for name, reason in _foreign_files(tmp_path).items():
+        with pytest.raises(ModelFileError, match=rf"{name}: not a readable .* model file \(.*({reason})") as info:
+            bpstudio.load_model(tmp_path / name)
+        assert "\n" not in str(info.value)
