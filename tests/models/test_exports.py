@@ -77,43 +77,47 @@ def _random_targets(kind, n):
     return rng.integers(0, 2, (n, 1)).astype(float) if kind == "binary" else rng.normal(size=(n, 2))
 
 
-_RUN_SCRIPT = textwrap.dedent("""
+_RUN_SCRIPTS = textwrap.dedent("""
     import importlib.util, sys
     import numpy as np
-    spec = importlib.util.spec_from_file_location("exported", sys.argv[1])
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    data = np.load(sys.argv[2])
-    X, Y = data["X"], data["Y"]
-    before = m.predict(X)
-    optimizer = m.make_optimizer()
-    value = m.loss(m.model(m.scale_inputs(X)), m.torch.as_tensor(Y, dtype=m.DTYPE))
-    value.backward()
-    optimizer.step()
-    np.savez(sys.argv[3], predict=before, loss=value.item(), after=m.predict(X))
+    for script, data, out in zip(*[iter(sys.argv[1:])] * 3):
+        spec = importlib.util.spec_from_file_location(script.rsplit("/", 1)[-1][:-3], script)
+        m = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(m)
+        arrays = np.load(data)
+        X, Y = arrays["X"], arrays["Y"]
+        before = m.predict(X)
+        optimizer = m.make_optimizer()
+        value = m.loss(m.model(m.scale_inputs(X)), m.torch.as_tensor(Y, dtype=m.DTYPE))
+        value.backward()
+        optimizer.step()
+        np.savez(out, predict=before, loss=value.item(), after=m.predict(X))
 """)
+CASES = {"multiclass": "adam", "binary": "nesterov", "regression": "rmsprop"}
 
 
-@pytest.mark.parametrize("kind, optimizer", [("multiclass", "adam"), ("binary", "nesterov"), ("regression", "rmsprop")])
-def test_python_export_runs_under_torch_and_continues_training_like_bpstudio(kind, optimizer, tmp_path):
+def test_python_export_runs_under_torch_and_continues_training_like_bpstudio(tmp_path):
     pytest.importorskip("torch", reason="PyTorch is optional")
-    model = make_model(kind)
-    model.config = TrainConfig(**{**model.config.to_dict(), "optimizer": optimizer, "l2": 0.01})
-    bpstudio.save_model(model, tmp_path / "exported.py")
-    assert (tmp_path / "exported.safetensors").exists()
-    X = X_NEW
-    Xs = model.x_scaler.transform(X)
-    Y = _random_targets(kind, len(X))
-    np.savez(tmp_path / "data.npz", X=X, Y=Y)
-    subprocess.run([sys.executable, "-c", _RUN_SCRIPT, str(tmp_path / "exported.py"), str(tmp_path / "data.npz"),
-                    str(tmp_path / "out.npz")], check=True, capture_output=True, timeout=120)
-    out = np.load(tmp_path / "out.npz")
-    np.testing.assert_allclose(out["predict"], model.predict(X), rtol=1e-10, atol=1e-10)
-    net, cost = model.network, model.config.cost
+    models, argv = {}, []
+    for kind, optimizer in CASES.items():  # one subprocess for all: importing torch takes seconds
+        model = models[kind] = make_model(kind)
+        model.config = TrainConfig(**{**model.config.to_dict(), "optimizer": optimizer, "l2": 0.01})
+        bpstudio.save_model(model, tmp_path / f"{kind}.py")
+        assert (tmp_path / f"{kind}.safetensors").exists()
+        np.savez(tmp_path / f"{kind}-data.npz", X=X_NEW, Y=_random_targets(kind, len(X_NEW)))
+        argv += [tmp_path / f"{kind}.py", tmp_path / f"{kind}-data.npz", tmp_path / f"{kind}-out.npz"]
+    subprocess.run([sys.executable, "-c", _RUN_SCRIPTS, *map(str, argv)], check=True, capture_output=True, timeout=120)
+    for kind, model in models.items():
+        _check_against_bpstudio(model, np.load(tmp_path / f"{kind}-out.npz"), np.load(tmp_path / f"{kind}-data.npz")["Y"])
+
+
+def _check_against_bpstudio(model, out, Y):
+    """The script's predict, loss and one optimizer step must match bpstudio's."""
+    np.testing.assert_allclose(out["predict"], model.predict(X_NEW), rtol=1e-10, atol=1e-10)
+    net, cost, Xs = model.network, model.config.cost, model.x_scaler.transform(X_NEW)
     assert out["loss"] == pytest.approx(net.cost(Xs, Y, cost), rel=1e-10)
-    # One bpstudio update on the same batch must land on the same weights as torch's.
     grad_w, grad_b = net.gradients(Xs, Y, cost)
     grad = np.concatenate([g.ravel() for g in grad_w + grad_b])
     grad[:net.n_weights] += model.config.l2 * net.params[:net.n_weights]
     make_optimizer(model.config, net.params).step(net.params, grad)
-    np.testing.assert_allclose(out["after"], model.predict(X), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(out["after"], model.predict(X_NEW), rtol=1e-8, atol=1e-10)
