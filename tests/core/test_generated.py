@@ -59,7 +59,7 @@ def test_gaussians_take_a_number_of_centers():
     ({"noise": -0.1}, "noise must be a number ≥ 0"),
     ({"noise": "lots"}, "noise must be a number"),
     ({"radius": 2}, "unknown option.*radius.*options allowed: none"),
-    ({"target": "y"}, "built-in dataset; target only apply to CSV/NPZ"),
+    ({"target": "y"}, "built-in dataset; target and task only apply to CSV/NPZ"),
     ({"task": "banana"}, "task must be one of classification, regression"),
 ])
 def test_bad_parameters_raise_data_error(kwargs, message):
