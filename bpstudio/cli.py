@@ -21,6 +21,7 @@ from . import __version__
 SUBCOMMANDS = ("train", "predict", "export", "datasets")
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 1
+EXIT_INTERNAL = 3
 
 
 class CliError(Exception):
@@ -35,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (0 ok, 1 training diverged, 2 bad input)."""
+    """Run the command line; returns the exit status (0 ok, 1 training diverged, 2 bad input, 3 a bug)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         return _open_app(argv)
@@ -48,6 +49,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 — a bug: still one line, not a traceback
+        print(f"error: internal error ({type(e).__name__}: {_one_line(e)}); please report it", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def build_parser():
@@ -75,6 +79,26 @@ def build_parser():
     return parser
 
 
+def _add_data_options(train):
+    from .core.dataset import TASKS
+
+    add = train.add_argument
+    add("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
+    add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
+    add("--task", choices=TASKS, help="of a file's target (default: guessed from its values)")
+    add("--ignore", action="append", metavar="COL", help="leave this CSV column out; repeat for several")
+    add("--drop-missing", action="store_true", help="drop rows with empty or NaN cells instead of failing")
+    add("--samples", type=_whole_number, metavar="N", help="number of samples of a generated dataset")
+    add("--noise", type=_non_negative_number, metavar="F", help="noise of a generated dataset")
+
+
+def _data_options(args):
+    """load_dataset's keyword arguments for the options given (built-ins refuse file options)."""
+    given = {"target": args.target, "task": args.task, "ignore": args.ignore, "n_samples": args.samples,
+             "noise": args.noise, "drop_missing": args.drop_missing or None}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 def _add_train(commands):
     from .core.activations import ACTIVATIONS
     from .core.config import BATCH_MODES
@@ -86,8 +110,7 @@ def _add_train(commands):
     train = commands.add_parser("train", help="train a network headless and export it",
                                 description="Train a network on a built-in dataset or a .csv/.npz file.")
     add = train.add_argument
-    add("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
-    add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
+    _add_data_options(train)
     add("--layers", type=_layer_sizes, default=[16, 8], metavar="N,N,…",
         help="hidden layer sizes, e.g. 16,8 (default); 'none' for no hidden layer")
     add("--activation", default="tanh", choices=hidden, metavar="NAME",
@@ -139,6 +162,16 @@ def _positive_number(text):
     return value
 
 
+def _non_negative_number(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
+    return value
+
+
 def _fraction(text):
     try:
         value = float(text)
@@ -172,7 +205,8 @@ def _train(args):
     from .core.dataset import prepare
     from .core.model import Model, output_targets
 
-    dataset = load_dataset(args.data, seed=args.seed, **({"target": args.target} if args.target else {}))
+    _check_export_paths(args.export)
+    dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
     output_activation, cost = _output_and_cost(dataset, args.output_activation, args.cost)
     # Two classes on a sigmoid need one output: the probability of the second class.
     two_classes = dataset.is_classification and dataset.n_outputs == 2
@@ -195,6 +229,20 @@ def _train(args):
     for path in args.export:
         _save(model, path)
     return EXIT_DIVERGED if history.diverged else 0
+
+
+def _check_export_paths(paths):
+    """Refuse a bad --export before training, not after."""
+    from pathlib import Path
+
+    from .core.modelfiles import EXPORT_FORMATS
+
+    for path in map(Path, paths):
+        if path.suffix.lower() not in EXPORT_FORMATS:
+            raise CliError(f"argument --export: {path}: cannot save {path.suffix or 'files without an extension'}; "
+                           f"supported: {', '.join(EXPORT_FORMATS)}")
+        if not path.parent.is_dir():
+            raise CliError(f"argument --export: {path}: the folder {path.parent} does not exist")
 
 
 def _output_and_cost(dataset, output_activation, cost):
@@ -245,13 +293,13 @@ def summary(trainer):
     h = trainer.history
     fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
     last = lambda values: values[-1] if values else None  # noqa: E731
+    percent = lambda x: f"{100 * x:.1f} %" if x is not None and math.isfinite(x) else "—"  # noqa: E731
     lines = [
         f"epochs       {len(h)} ({h.stop_reason})",
         f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
     ]
     if h.train_accuracy and math.isfinite(h.train_accuracy[-1]):
-        lines.append(f"accuracy     train {fmt(100 * h.train_accuracy[-1], '.1f')} %, "
-                     f"validation {fmt(100 * last(h.val_accuracy), '.1f')} %")
+        lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
     return "\n".join(lines)

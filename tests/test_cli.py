@@ -105,6 +105,7 @@ def _bad_files(tmp_path):
     (tmp_path / "garbage.onnx").write_bytes(b"\x00not an onnx model")
     (tmp_path / "bad.csv").write_text("x1,x2\n0.5,1\n0.1,zz\n")
     (tmp_path / "short.csv").write_text("x1\n0.5\n")
+    (tmp_path / "houses.csv").write_text("rooms,price\n3,100\nmany,110\n5,120\n")
     return tmp_path
 
 
@@ -124,13 +125,44 @@ def _bad_files(tmp_path):
     (["train", "moons", "--layers", "16,0"], "argument --layers: '16,0' is not a comma-separated list"),
     (["train", "moons", "--cost", "bce", "--output-activation", "softmax"], "cost 'bce' needs a sigmoid output"),
     (["train", "moons", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
+    (["train", "moons", "--export", "{tmp}/m.h5"], "argument --export: {tmp}/m.h5: cannot save .h5"),
+    (["train", "moons", "--export", "{tmp}/no/such/m.npz"], "the folder {tmp}/no/such does not exist"),
+    (["train", "{tmp}/houses.csv", "--target", "price"], "houses.csv, line 3, column 'rooms'"),
+    (["train", "{tmp}/houses.csv", "--target", "prize"], "prize"),
 ])
 def test_bad_input_gives_one_error_line_and_status_2(capsys, tmp_path, trained, argv, message):
     folder = _bad_files(tmp_path)
     argv = [a.format(tmp=folder, model=trained) for a in argv]
     status, out, err = run(capsys, *argv)
     assert status == 2
-    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message.format(tmp=folder) in err, err
+
+
+def test_training_that_diverges_exits_with_status_1_and_says_why(capsys):
+    status, out, _ = run(capsys, "train", "sine", "--lr", "1000", "--optimizer", "sgd", "--quiet")
+    assert status == 1 and "diverged at epoch" in out and "learning rate is probably too high" in out
+
+
+def test_train_and_predict_on_a_csv_file(capsys, tmp_path):
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 10, size=(60, 2))
+    price = 3 * X[:, 0] - X[:, 1] + 50
+    lines = ["rooms,age,price"] + [f"{a:.3f},{b:.3f},{p:.3f}" for (a, b), p in zip(X, price)]
+    (tmp_path / "houses.csv").write_text("\n".join(lines) + "\n")
+    status, out, _ = run(capsys, "train", tmp_path / "houses.csv", "--target", "price", "--epochs", "30",
+                         "--lr", "0.05", "--quiet", "--export", tmp_path / "houses.json")
+    assert status == 0 and "accuracy" not in out
+    model = bpstudio.load_model(tmp_path / "houses.json")
+    assert model.task == "regression" and model.feature_names == ["rooms", "age"] and model.target_names == ["price"]
+    status, out, _ = run(capsys, "predict", tmp_path / "houses.json", tmp_path / "houses.csv")
+    predicted = np.array([float(v) for v in out.splitlines()[1:]])
+    assert status == 0 and len(predicted) == 60
+    assert np.mean(np.abs(predicted - price)) < 0.3 * np.std(price)  # it learned something, in dollars not z-scores
+
+
+def test_predict_on_a_built_in_dataset(capsys, trained):
+    status, out, _ = run(capsys, "predict", trained, "gaussians")
+    assert status == 0 and out.startswith("predicted,p(") and len(out.splitlines()) > 100
 
 
 def test_the_installed_entry_point_never_shows_a_traceback(tmp_path):
@@ -162,3 +194,12 @@ def test_app_that_cannot_load_gives_one_error_line(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "bpstudio.ui.app", None)
     status, _, err = run(capsys, "--dataset", "moons")
     assert status == 2 and err.startswith("error: the desktop app cannot start") and err.count("\n") == 1
+
+
+def test_data_options_reach_the_loader(capsys, tmp_path):
+    status, _, err = run(capsys, "train", "moons", "--samples", "80", "--noise", "0.3", "--epochs", "1", "--quiet")
+    assert status == 0 and "moons: 80 samples" in err
+    (tmp_path / "h.csv").write_text("id,rooms,age,price\na,3,1,100\nb,4,2,110\nc,5,,120\nd,6,3,125\ne,2,2,90\n")
+    status, _, err = run(capsys, "train", tmp_path / "h.csv", "--target", "price", "--ignore", "id", "--drop-missing",
+                         "--task", "regression", "--epochs", "1", "--quiet")
+    assert status == 0 and "4 samples, 2 features, 1 target(s)" in err
