@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import bpstudio
-from bpstudio.core import TrainConfig
+from bpstudio.core import Network, TrainConfig
+from bpstudio.core.model import Model
 from bpstudio.core.optimizers import make_optimizer
+from bpstudio.core.preprocessing import Scaler
 
 from .builders import make_model, raw_features
 
@@ -58,6 +60,17 @@ def test_onnx_runtime_equals_predict(kind, hidden, tmp_path):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     (out,) = session.run(None, {"features": X_NEW.astype(np.float32)})
     assert session.get_outputs()[0].name == ("values" if kind == "regression" else "probabilities")
+    np.testing.assert_allclose(out, model.predict(X_NEW), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("output", ["tanh", "relu", "leaky_relu", "sigmoid"])
+def test_onnx_supports_every_activation_on_the_output_layer(output, tmp_path):
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (CI installs it)")
+    net = Network([3, 4, 2], ["leaky_relu", output], seed=2)
+    model = Model(net, Scaler("minmax").fit(X_NEW), Scaler("standard").fit(X_NEW[:, :2]), "regression", [])
+    bpstudio.save_model(model, tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {"features": X_NEW.astype(np.float32)})
     np.testing.assert_allclose(out, model.predict(X_NEW), rtol=1e-5, atol=1e-5)
 
 

@@ -17,12 +17,13 @@ def _source():
     return DataSource(dataset=ds, scaling="minmax", val_fraction=0.2, split_seed=4)
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "nesterov", "rmsprop"])
-def test_open_and_continue_equals_an_uninterrupted_run(optimizer, tmp_path):
-    data = _source()
+@pytest.mark.parametrize("optimizer, source", [("adam", "embedded"), ("nesterov", "embedded"), ("rmsprop", "named")])
+def test_open_and_continue_equals_an_uninterrupted_run(optimizer, source, tmp_path):
+    data = _source() if source == "embedded" else \
+        DataSource("gaussians", {"n_samples": 50, "noise": 0.3}, scaling="minmax", split_seed=4)
     config = TrainConfig(learning_rate=0.05, batch_size=8, epochs=5, cost="cross_entropy",
                          optimizer=optimizer, lr_decay=0.9, l2=0.001, seed=3)
-    start = Network([3, 6, 3], ["tanh", "softmax"], seed=5)
+    start = Network([data.load().n_features, 6, 3], ["tanh", "softmax"], seed=5)
     prepared = data.prepare()
     X, Y, X_val, Y_val = prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val
 
