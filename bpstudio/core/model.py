@@ -40,8 +40,9 @@ class Model:
         self.feature_names = _names(feature_names, n_in, "x", "feature names")
         self.class_names = [str(c) for c in class_names] if task == "classification" else []
         self.target_names = _names(target_names, n_out, "y", "target names") if task == "regression" else []
-        if task == "classification" and len(self.class_names) not in (n_out, 2 if n_out == 1 else n_out):
-            raise ValueError(f"{len(self.class_names)} class names for {n_out} output(s)")
+        n_classes = 2 if n_out == 1 else n_out  # one sigmoid output stands for two classes
+        if task == "classification" and len(self.class_names) != n_classes:
+            raise ValueError(f"{len(self.class_names)} class names for {n_out} output(s); expected {n_classes}")
         self.x_scaler = _check_scaler(x_scaler or Scaler("none").fit(np.zeros((1, n_in))), n_in, "input")
         self.y_scaler = _check_scaler(y_scaler, n_out, "target") if task == "regression" and y_scaler else None
         self.config = config

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.dataset import Dataset
@@ -79,3 +81,27 @@ def test_a_model_file_is_not_a_project(tmp_path):
     save_model(make_model("binary"), tmp_path / "m.npz")
     with pytest.raises(ProjectFileError, match="m.npz: not a readable project file .*KeyError"):
         open_project(tmp_path / "m.npz")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_any_bytes_give_a_project_or_a_project_file_error(data, tmp_path):
+    path = tmp_path / "fuzz.bpproject"
+    path.write_bytes(data)
+    try:
+        open_project(path)
+    except ProjectFileError:
+        pass
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0, 1, exclude_max=True))
+def test_truncated_project_files_give_a_project_file_error(cut, tmp_path):
+    path = tmp_path / "p.bpproject"
+    net = Network([3, 4, 3], ["tanh", "softmax"])
+    trainer = Trainer(net, TrainConfig(cost="cross_entropy", epochs=2, optimizer="adam"))
+    save_project(path, net, trainer.config, _source(), trainer)
+    good = path.read_bytes()
+    path.write_bytes(good[:int(cut * len(good))])
+    with pytest.raises(ProjectFileError, match="p.bpproject: "):
+        open_project(path)
