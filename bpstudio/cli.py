@@ -10,10 +10,13 @@ file, line and column where they apply) and exits with status 2.
 """
 
 import argparse
+import contextlib
 import csv
 import io
 import math
+import signal
 import sys
+import threading
 import time
 
 from . import __version__
@@ -59,7 +62,6 @@ def build_parser():
         "Build, train and understand multilayer perceptrons. Without a command, bpstudio opens the "
         "desktop app (app options such as --dataset NAME, --screenshot PATH, --size WxH go to the app)."))
     parser.add_argument("--version", action="version", version=f"bpstudio {__version__}")
-    parser.set_defaults(run=lambda args: parser.error("choose a command: " + ", ".join(SUBCOMMANDS)))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     _add_train(commands)
     predict = commands.add_parser("predict", help="predict with a saved model, write CSV",
@@ -220,8 +222,9 @@ def _train(args):
     print(f"{args.data}: {dataset.summary()} → {net!r}", file=sys.stderr)
     trainer = Trainer(net, config)
     bar = None if args.quiet else ProgressBar(sys.stderr)
-    history = trainer.fit(data.X_train, output_targets(data.Y_train, n_out),
-                          data.X_val, output_targets(data.Y_val, n_out), on_progress=bar)
+    with _ctrl_c_stops_training() as stop:
+        history = trainer.fit(data.X_train, output_targets(data.Y_train, n_out),
+                              data.X_val, output_targets(data.Y_val, n_out), on_progress=bar, stop=stop)
     if bar:
         bar.close()
     print(summary(trainer))
@@ -229,6 +232,20 @@ def _train(args):
     for path in args.export:
         _save(model, path)
     return EXIT_DIVERGED if history.diverged else 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops_training():
+    """Ctrl-C ends training after the current batch; the summary and exports still happen."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signals can only be caught there
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check_export_paths(paths):

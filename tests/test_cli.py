@@ -203,3 +203,24 @@ def test_data_options_reach_the_loader(capsys, tmp_path):
     status, _, err = run(capsys, "train", tmp_path / "h.csv", "--target", "price", "--ignore", "id", "--drop-missing",
                          "--task", "regression", "--epochs", "1", "--quiet")
     assert status == 0 and "4 samples, 2 features, 1 target(s)" in err
+
+
+def test_ctrl_c_stops_training_and_still_exports(tmp_path):
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bpstudio", "train", "digits", "--epochs", "100000", "--export", str(tmp_path / "d.npz")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = ""
+        while "epoch 1/" not in seen:  # wait until training has started
+            chunk = process.stderr.read(20)
+            assert chunk, "training ended before it could be interrupted"
+            seen += chunk
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "(stopped)" in out and "saved" in err
+    assert bpstudio.load_model(tmp_path / "d.npz").history["stop_reason"] == "stopped"
