@@ -18,7 +18,7 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             yield f
