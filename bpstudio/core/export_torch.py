@@ -42,7 +42,7 @@ Exported by bpstudio. Use it from Python:
 the logits z. predict() scales the raw features, runs `model`, applies the output activation
 ({output_activation}){undo_note}, and returns a NumPy array.
 
-To keep training in PyTorch with bpstudio's settings (targets Y as in bpstudio: {target_note}):
+To keep training in PyTorch with bpstudio's settings (targets Y: {target_note}):
 
     data = torch.utils.data.TensorDataset(scale_inputs(X), torch.as_tensor(Y, dtype=DTYPE))
     batches = torch.utils.data.DataLoader(data, batch_size=BATCH_SIZE, shuffle=True)
@@ -137,7 +137,7 @@ def script(model, weights_file):
         module=weights_file.rsplit(".", 1)[0], n_in=net.sizes[0], n_out=net.sizes[-1],
         output_activation=net.activations[-1],
         undo_note=" and undoes the target scaling" if y else "",
-        target_note="one-hot rows for classes" if model.is_classification else "scaled by Y_OFFSET, Y_SCALE",
+        target_note=_target_note(model),
         features=model.feature_names, classes=model.class_names, targets=model.target_names,
         x_offset=model.x_scaler.offset.tolist(), x_scale=model.x_scaler.scale.tolist(),
         y_offset=f"np.array({y.offset.tolist()!r})" if y else "None",
@@ -150,6 +150,14 @@ def script(model, weights_file):
         predict_return="a * Y_SCALE + Y_OFFSET" if y else "a",
         loss_expression=_LOSSES[config.cost], optimizer_expression=_OPTIMIZERS[config.optimizer],
     )
+
+
+def _target_note(model):
+    if not model.is_classification:
+        return "scaled, (Y - Y_OFFSET) / Y_SCALE"
+    if model.network.sizes[-1] == 1:
+        return "one column, 1 for CLASSES[1] and 0 for CLASSES[0]"
+    return "one-hot rows, a column per class in CLASSES"
 
 
 def _config_constants(config):
