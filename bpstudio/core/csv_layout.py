@@ -79,21 +79,24 @@ def _looks_binary(raw):
     return b"\x00" in raw or controls > len(raw) // 100
 
 
-def _detect_delimiter(lines, where):
+def _detect_delimiter(lines):
     """The candidate giving every sample row the same, largest number of fields; comma by default."""
     sample = [line for line in lines[:50] if line.strip()]
     best, best_score = ",", (False, 1)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in _reader(sample, delimiter, where)]
-        score = (min(counts) == max(counts), counts[0])
-        if counts[0] > 1 and score > best_score:
+        try:
+            counts = [len(row) for row in csv.reader(sample, delimiter=delimiter, strict=True) if row]
+        except csv.Error:     # quotes that do not fit this delimiter
+            continue
+        score = (min(counts) == max(counts), counts[0]) if counts else (False, 0)
+        if score[1] > 1 and score > best_score:
             best, best_score = delimiter, score
     return best
 
 
 def _reader(lines, delimiter, where, first_line=1):
     """(line number, row) for each non-blank row; csv errors become DataError."""
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"')
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
     line = first_line
     try:
         for row in reader:
@@ -132,7 +135,7 @@ def sniff(path, delimiter=None, header=None):
         raise DataError(f"{path.name}: the file is empty — expected a header line and rows of numbers")
     if delimiter is not None and delimiter not in DELIMITERS:
         raise DataError(f"delimiter must be one of comma, semicolon, tab; got {delimiter!r}")
-    delimiter = delimiter or _detect_delimiter(lines, path.name)
+    delimiter = delimiter or _detect_delimiter(lines)
     numbered = []
     for item in _reader(lines, delimiter, path.name):
         numbered.append(item)

@@ -169,8 +169,8 @@ def _careful_parse(lines, first_line, layout, roles, drop_missing):
                             "a finite number; pass drop_missing=True to drop rows with missing values")
         numeric.append(values)
         text.append([row[j].strip() for j in roles.text])
-    return (np.array(numeric, dtype=np.float64).reshape(-1, len(roles.numeric)),
-            np.array(text, dtype=str).reshape(-1, len(roles.text)))
+    return (np.array(numeric, dtype=np.float64).reshape(len(numeric), len(roles.numeric)),
+            np.array(text, dtype=str).reshape(len(text), len(roles.text)))
 
 
 def _read_rows(layout, encoding, roles, drop_missing, progress, cancel):
