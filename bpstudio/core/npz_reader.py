@@ -16,7 +16,9 @@ import numpy as np
 from .dataset import Dataset, DataError
 from .targets import encode_targets
 
-_CORRUPT = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, KeyError)
+# zipfile reports a damaged archive in many ways: unknown versions and methods, "encryption" flags, …
+_CORRUPT = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+            zlib.error)
 
 
 def _array(archive, key, where, role):
