@@ -21,7 +21,7 @@ from .csv_layout import MISSING, DELIMITER_NAMES, is_missing, is_number, sniff, 
 from .dataset import Dataset, DataError, LoadCancelled
 from .targets import encode_targets
 
-CHUNK_CHARS = 4 << 20
+CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next to X itself
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _count_lines(path):
     """An upper bound on the number of rows: every line ends in \\n, \\r, \\r\\n or the end of the file."""
     count = 1
     with open(path, "rb") as f:
-        while block := f.read(1 << 24):
+        while block := f.read(1 << 20):
             count += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
     return count
 
