@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from .csv_layout import MISSING, DELIMITER_NAMES, is_missing, is_number, sniff, _reader
+from .csv_layout import DELIMITER_NAMES, MISSING, is_missing, is_number, numbered_rows, sniff
 from .dataset import Dataset, DataError, LoadCancelled
 from .targets import encode_targets
 
@@ -152,7 +152,7 @@ def _number(layout, line, column, cell):
 def _careful_parse(lines, first_line, layout, roles, drop_missing):
     """Like _fast_parse, row by row with the csv module, naming the line and column of a bad cell."""
     numeric, text, width = [], [], len(layout.columns)
-    for line, row in _reader(lines, layout.delimiter, layout.path.name, first_line):
+    for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, first_line):
         if len(row) != width:
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "
