@@ -188,3 +188,9 @@ def test_any_bytes_give_a_dataset_or_a_data_error(tmp_path, content):
     except DataError:
         return
     assert ds.n_samples >= 2 and np.isfinite(ds.X).all()
+
+
+def test_a_decimal_comma_gets_a_hint(tmp_path):
+    with pytest.raises(DataError, match=r"line 3, column 'a' \(column 1\): '2,5' is not a number \(write decimals "
+                                        r"with a point: 1.5, not 1,5\)"):
+        load_dataset(write(tmp_path, 'a;b;y\n1.5;2;0\n"2,5";3;1\n4;5;0\n'))

@@ -45,12 +45,12 @@ def test_nonfinite_values_are_refused_or_dropped(tmp_path):
 def test_object_arrays_are_refused_never_unpickled(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, X=np.array([[1.0, 2.0], [3.0, 4.0]]), y=np.array([object(), object()], dtype=object))
-    with pytest.raises(DataError, match=r"evil.npz: array 'y' holds Python objects, which are refused"):
+    with pytest.raises(DataError, match=r"^evil.npz: array 'y' holds Python objects, which are refused"):
         load_dataset(path)
 
 
 @pytest.mark.parametrize("arrays, kwargs, message", [
-    ({"X": np.ones((4, 2))}, {}, r"data.npz: no array 'y' for the y; arrays in the file: X — pass y_key="),
+    ({"X": np.ones((4, 2))}, {}, r"data.npz: no array 'y' for the targets; arrays in the file: X — pass y_key="),
     ({"features": np.ones((4, 2)), "y": np.arange(4)}, {}, r"no array 'X' .*arrays in the file: features, y"),
     ({"X": np.ones((5, 2)), "y": np.arange(4) % 2}, {}, r"'X' has 5 samples but 'y' has shape \(4,\)"),
     ({"X": np.array(["a", "b"]), "y": np.arange(2)}, {}, r"'X' has dtype <U1 .* features must be a numeric array"),
@@ -77,7 +77,7 @@ def test_truncated_and_corrupt_archives(tmp_path):
     single = tmp_path / "single.npz"
     with open(single, "wb") as f:
         np.save(f, np.ones(3))
-    with pytest.raises(DataError, match="holds a single .npy array, not an .npz archive"):
+    with pytest.raises(DataError, match="^single.npz: holds a single .npy array, not an .npz archive"):
         load_dataset(single)
 
 
