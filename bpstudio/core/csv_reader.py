@@ -71,6 +71,7 @@ def _roles(layout, target, ignore, task):
                         f"{DELIMITER_NAMES[layout.delimiter]}) — expected feature columns and a target "
                         "column separated by commas, semicolons or tabs")
     t = len(layout.columns) - 1 if target is None else _column_index(layout, target, "target")
+    ignore = [ignore] if isinstance(ignore, (str, int)) else ignore
     ignored = sorted({_column_index(layout, key, "ignored") for key in ignore} - {t})
     features = [j for j in range(len(layout.columns)) if j != t and j not in ignored]
     if not features:
@@ -150,7 +151,9 @@ def _fast_parse(lines, layout, roles):
 
 
 def _decimal_comma_hint(cell):
-    return " (write decimals with a point: 1.5, not 1,5)" if "," in cell and is_number(cell.replace(",", ".")) else ""
+    if "," in cell and is_number(cell.replace(",", ".")):
+        return " (write decimals with a point: 1.5, not 1,5)"
+    return ""
 
 
 def _number(layout, line, column, cell):
@@ -159,8 +162,9 @@ def _number(layout, line, column, cell):
     try:
         return float(cell)
     except ValueError:
-        raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number{_decimal_comma_hint(cell)} — "
-                        "cells must be numbers like 3, -0.5 or 1e-3 (text is allowed in the target only)") from None
+        raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number"
+                        f"{_decimal_comma_hint(cell)} — cells must be numbers like 3, -0.5 or 1e-3 "
+                        "(text is allowed in the target only)") from None
 
 
 def _careful_parse(lines, first_line, layout, roles, drop_missing):

@@ -57,6 +57,7 @@ def test_target_by_name_or_index_and_ignored_columns(tmp_path):
     by_index = load_dataset(path, target=1, ignore=[0, -1])
     np.testing.assert_array_equal(by_index.Y, ds.Y)
     assert load_dataset(path, target="PRICE", ignore=["id", "city"]).target_names == ["price"]
+    assert load_dataset(path, target="price", ignore="city").feature_names == ["id", "rooms"]
 
 
 def test_task_guess_and_override(tmp_path):
