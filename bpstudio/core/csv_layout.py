@@ -103,9 +103,9 @@ def numbered_rows(lines, delimiter, where, first_line=1):
             if any(cell.strip() for cell in row):
                 yield line, row
             line = first_line + reader.line_num
-    except csv.Error as e:
-        raise DataError(f"{where}, line {first_line + reader.line_num}: {e} — expected delimited text "
-                        "with balanced double quotes") from None
+    except csv.Error as e:     # named at the line where the bad row starts
+        raise DataError(f"{where}, line {line}: {e} — expected delimited text with balanced double quotes, "
+                        "fields under 128 KB") from None
 
 
 def _has_header(rows):

@@ -156,15 +156,17 @@ def _decimal_comma_hint(cell):
     return ""
 
 
-def _number(layout, line, column, cell):
+def _number(layout, line, column, cell, is_target):
     if is_missing(cell):
         return float("nan")
     try:
         return float(cell)
     except ValueError:
+        allowed = ("the target column's first rows are numbers, so every row needs a number there"
+                   if is_target else "text is allowed in the target only")
         raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number"
                         f"{_decimal_comma_hint(cell)} — cells must be numbers like 3, -0.5 or 1e-3 "
-                        "(text is allowed in the target only)") from None
+                        f"({allowed})") from None
 
 
 def _careful_parse(lines, first_line, layout, roles, drop_missing):
@@ -175,7 +177,7 @@ def _careful_parse(lines, first_line, layout, roles, drop_missing):
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "
                             f"{width} fields separated by {DELIMITER_NAMES[layout.delimiter]}s")
-        values = [_number(layout, line, j, row[j]) for j in roles.numeric]
+        values = [_number(layout, line, j, row[j], j == roles.target) for j in roles.numeric]
         bad = next((j for j, v in zip(roles.numeric, values) if not np.isfinite(v)), None)
         if bad is None and roles.target_is_text and is_missing(row[roles.target]):
             bad = roles.target

@@ -185,10 +185,25 @@ def test_a_non_utf8_byte_after_the_sniffed_head_falls_back_to_latin1(tmp_path, m
 def test_any_bytes_give_a_dataset_or_a_data_error(tmp_path, content):
     path = write(tmp_path, content, "fuzz.csv")
     try:
+        preview = inspect_csv(path)
+        assert preview.suggested_target == preview.columns[-1]
+    except DataError:
+        pass
+    try:
         ds = load_dataset(path)
     except DataError:
         return
     assert ds.n_samples >= 2 and np.isfinite(ds.X).all()
+
+
+def test_text_late_in_a_numeric_target_and_an_oversized_field_name_their_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("bpstudio.core.csv_layout.SAMPLE_ROWS", 5)
+    rows = "".join(f"{i},{i % 2}\n" for i in range(10))
+    with pytest.raises(DataError, match=r"line 12, column 'y' \(column 2\): 'cat' is not a number .*target "
+                                        r"column's first rows are numbers"):
+        load_dataset(write(tmp_path, "x,y\n" + rows + "5,cat\n"))
+    with pytest.raises(DataError, match=r"big.csv, line 3: field larger than field limit"):
+        load_dataset(write(tmp_path, "a,b,y\n1,2,0\n" + "1" * 200_000 + ",2,0\n3,4,1\n", "big.csv"))
 
 
 def test_a_decimal_comma_gets_a_hint(tmp_path):
