@@ -24,6 +24,7 @@ import numpy as np
 
 from .atomic import write_bytes, write_text
 from .model import Model, n_layers
+from .npzfile import load_arrays
 
 EXPORT_FORMATS = {
     ".npz": "NumPy archive: arrays W1, b1, … plus JSON metadata",
@@ -97,12 +98,12 @@ def _save_npz(model, path):
 
 def _read_npz(path):
     # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
-    with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
-        if "metadata" not in f.files:
-            raise ValueError(f"no \"metadata\" array (found: {', '.join(f.files) or 'nothing'})")
-        meta = json.loads(str(f["metadata"][()]))
-        n = n_layers(meta)
-        return meta, [f[f"W{l}"] for l in range(1, n + 1)], [f[f"b{l}"] for l in range(1, n + 1)]
+    arrays = load_arrays(path.read_bytes())
+    if "metadata" not in arrays:
+        raise ValueError(f"no \"metadata\" array (found: {', '.join(arrays) or 'nothing'})")
+    meta = json.loads(str(arrays["metadata"][()]))
+    n = n_layers(meta)
+    return meta, [arrays[f"W{l}"] for l in range(1, n + 1)], [arrays[f"b{l}"] for l in range(1, n + 1)]
 
 
 # --- .json -----------------------------------------------------------------------

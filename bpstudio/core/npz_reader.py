@@ -14,11 +14,13 @@ import zlib
 import numpy as np
 
 from .dataset import Dataset, DataError
+from .npzfile import NPY_HEAD, check_array, check_head
 from .targets import encode_targets
 
 # zipfile reports a damaged archive in many ways: unknown versions and methods, "encryption" flags, …
-_CORRUPT = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-            zlib.error)
+# and a damaged .npy header can declare an array far larger than memory (MemoryError).
+_CORRUPT = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError, MemoryError,
+            zipfile.BadZipFile, zlib.error)
 
 
 def _array(archive, key, where, role):
@@ -28,7 +30,7 @@ def _array(archive, key, where, role):
         raise DataError(f"{where}: no array {key!r} for the {what}; arrays in the file: "
                         f"{', '.join(archive.files) or 'none'} — pass {role}_key=… to use another name")
     try:
-        return archive[key]
+        return check_array(archive[key], key)
     except ValueError as e:
         if "allow_pickle" in str(e):
             raise DataError(f"{where}: array {key!r} holds Python objects, which are refused (they would have "
@@ -57,15 +59,23 @@ def _drop_nonfinite(X, y, where, drop_missing):
     return X[~bad], y[~bad]
 
 
+def _check_head(f, where, x_key, y_key):
+    """Refuse a single .npy array or a non-zip file (np.load would try to unpickle it) before loading."""
+    try:
+        check_head(f.read(len(NPY_HEAD)))
+    except ValueError as e:
+        raise DataError(f"{where}: {e} — expected a file saved by numpy.savez with arrays {x_key!r} and "
+                        f"{y_key!r}") from None
+    f.seek(0)
+
+
 def _open(path, x_key, y_key):
     """The arrays x_key and y_key, read with allow_pickle=False; the file is closed whatever happens."""
     where = Path(path).name
     try:
         with open(path, "rb") as f:
+            _check_head(f, where, x_key, y_key)
             archive = np.load(f, allow_pickle=False)
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise DataError(f"{where}: holds a single .npy array, not an .npz archive with {x_key!r} and "
-                                f"{y_key!r}")
             return _array(archive, x_key, where, "x"), _array(archive, y_key, where, "y")
     except DataError:
         raise

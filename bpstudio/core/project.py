@@ -27,6 +27,7 @@ from .config import TrainConfig
 from .dataset import Dataset, prepare
 from .model import output_targets
 from .network import Network
+from .npzfile import load_arrays
 from .training import Trainer
 
 FORMAT = "bpstudio-project"
@@ -102,8 +103,7 @@ def open_project(path):
         raise ProjectFileError(f"{path}: no such file")
     try:
         # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
-            arrays = {name: f[name] for name in f.files}
+        arrays = load_arrays(path.read_bytes())
         description = json.loads(str(arrays["project"][()]))
     except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
         raise ProjectFileError(f"{path}: not a readable project file ({type(e).__name__}: {e})") from None
@@ -121,6 +121,8 @@ def _build_project(description, arrays):
     network = Network(spec["sizes"], spec["activations"], spec["init"], spec["seed"], spec["dtype"])
     if arrays["params"].shape != network.params.shape:
         raise ValueError(f"expected {network.params.size} parameters, found {arrays['params'].size}")
+    if not np.isfinite(arrays["params"]).all():
+        raise ValueError("weights or biases contain NaN or infinite values")
     network.params[...] = arrays["params"]
     config = TrainConfig.from_dict(description["config"])
     trainer = Trainer(network, config)
