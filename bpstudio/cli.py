@@ -377,14 +377,34 @@ def _feature_rows(source, feature_names):
 
     lower = source.lower()
     if lower.endswith(".csv"):
-        return _read_csv_features(source, feature_names)
+        try:
+            return _read_csv_features(source, feature_names)
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise CliError(f"{source}: not a readable UTF-8 CSV file ({e})") from None
     if lower.endswith(".npz"):
-        with np.load(source, allow_pickle=False) as f:
-            if "X" not in f.files:
-                raise CliError(f"{source}: no array named X (found: {', '.join(f.files) or 'none'})")
-            return f["X"]
+        return _read_npz_features(source)
     from .core.data import load_dataset
     return load_dataset(source).X
+
+
+def _read_npz_features(path):
+    """The array X of an .npz archive: numeric, one row per sample, every value finite."""
+    import numpy as np
+
+    from .core.npzfile import load_arrays
+
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        arrays = load_arrays(raw)
+    except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
+        raise CliError(f"{path}: not a readable .npz archive ({_one_line(e)})") from None
+    if "X" not in arrays:
+        raise CliError(f"{path}: no array named X (found: {', '.join(arrays) or 'none'})")
+    X = arrays["X"]
+    if X.dtype.kind not in "biuf" or X.ndim < 2 or not np.isfinite(X).all():
+        raise CliError(f"{path}: X must hold finite numbers, one row per sample; got dtype {X.dtype}, shape {X.shape}")
+    return X.reshape(len(X), -1)
 
 
 def _read_csv_features(path, feature_names):
@@ -401,6 +421,8 @@ def _read_csv_features(path, feature_names):
             if not any(cell.strip() for cell in row):
                 continue
             rows.append([_number(row, j, path, reader.line_num, header) for j in columns])
+    if not rows:
+        raise CliError(f"{path}: no data rows below the header line")
     return rows
 
 
