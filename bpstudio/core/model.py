@@ -98,10 +98,11 @@ class Model:
     def from_metadata(cls, meta, weights, biases):
         """Rebuild from ``metadata()`` and per-layer arrays; ValueError/KeyError/TypeError name the problem."""
         n_layers(meta)
-        net = Network(meta["sizes"], meta["activations"], init=meta.get("init", "auto"),
-                      seed=int(meta.get("seed", 0)), dtype=meta.get("dtype", "float64"))
         weights = [np.asarray(w, dtype=np.float64) for w in weights]
         biases = [np.asarray(b, dtype=np.float64) for b in biases]
+        _check_declared_shapes(meta["sizes"], weights, biases)
+        net = Network(meta["sizes"], meta["activations"], init=meta.get("init", "auto"),
+                      seed=int(meta.get("seed", 0)), dtype=meta.get("dtype", "float64"))
         net.set_parameters(weights, biases)
         if not np.isfinite(net.params).all():
             raise ValueError("weights or biases contain NaN or infinite values")
@@ -133,6 +134,18 @@ def n_layers(meta):
     if not isinstance(sizes, list) or len(sizes) < 2:
         raise ValueError(f"\"sizes\" must list at least two layer sizes, got {sizes!r}")
     return len(sizes) - 1
+
+
+def _check_declared_shapes(sizes, weights, biases):
+    """The file's arrays must have the shapes its "sizes" declare. Checked before a Network of
+    those sizes is allocated: a damaged "sizes" could otherwise ask for gigabytes."""
+    sizes = [int(n) for n in sizes]
+    if not len(weights) == len(biases) == len(sizes) - 1:
+        raise ValueError(f"{len(sizes) - 1} layers declared, but {len(weights)} weight and {len(biases)} bias arrays")
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for kind, array, shape in (("weights", weights[l], (n_out, n_in)), ("biases", biases[l], (n_out,))):
+            if array.shape != shape:
+                raise ValueError(f"layer {l + 1} {kind}: expected shape {shape}, got {array.shape}")
 
 
 def summarize_history(history):

@@ -118,9 +118,12 @@ def _build_project(description, arrays):
     if description.get("format") != FORMAT or description.get("version") != VERSION:
         raise ValueError(f"not a bpstudio project file (version {VERSION})")
     spec = description["network"]
-    network = Network(spec["sizes"], spec["activations"], spec["init"], spec["seed"], spec["dtype"])
-    if arrays["params"].shape != network.params.shape:
-        raise ValueError(f"expected {network.params.size} parameters, found {arrays['params'].size}")
+    # Checked before a Network of the declared sizes is allocated: damaged sizes could ask for gigabytes.
+    sizes = [int(n) for n in spec["sizes"]]
+    n_parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if arrays["params"].shape != (n_parameters,):
+        raise ValueError(f"expected {n_parameters} parameters, found {arrays['params'].size}")
+    network = Network(sizes, spec["activations"], spec["init"], spec["seed"], spec["dtype"])
     if not np.isfinite(arrays["params"]).all():
         raise ValueError("weights or biases contain NaN or infinite values")
     network.params[...] = arrays["params"]

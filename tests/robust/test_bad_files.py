@@ -74,6 +74,7 @@ MODELS = {  # file → what the ModelFileError must say
     "bad_sizes.json": '"sizes" must list at least two layer sizes',
     "class_names_mismatch.json": "1 class names for 2 output(s)",
     "zero_scale.json": "the input scaler has non-finite offsets or zero/non-finite scales",
+    "huge_sizes.json": "layer 1 weights: expected shape (20000, 2), got (3, 2)",
     "weights_not_numbers.json": "could not convert string to float",
     "not_utf8.json": "can't decode byte 0xe9",
     "missing_tensor.safetensors": "missing field '2.weight'",
@@ -94,6 +95,7 @@ PROJECTS = {  # file → what the ProjectFileError must say
     "missing_network.bpproject": "missing field 'network'",
     "missing_params.bpproject": "missing field 'params'",
     "wrong_param_count.bpproject": "expected 17 parameters, found 5",
+    "huge_sizes.bpproject": "expected 400080000 parameters, found 17",
     "nan_params.bpproject": "weights or biases contain NaN or infinite values",
     "bad_config.bpproject": "learning_rate must be > 0, got -1",
     "bad_trainer_state.bpproject": "invalid literal for int()",
@@ -118,6 +120,19 @@ def never_unpickle(monkeypatch):
         raise AssertionError("something tried to unpickle a file")
     for name in ("load", "loads", "Unpickler"):
         monkeypatch.setattr(pickle, name, refuse)
+
+
+@pytest.fixture(autouse=True)
+def no_huge_networks(monkeypatch):
+    """A file's declared sizes are checked against its arrays before a Network is allocated:
+    a damaged "sizes" field must not make a 1 kB file allocate gigabytes."""
+    real_init = Network.__init__
+
+    def guarded(self, sizes, *args, **kwargs):
+        sizes = [int(n) for n in sizes]
+        assert sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) < 10**6, f"allocating a network {sizes}"
+        real_init(self, sizes, *args, **kwargs)
+    monkeypatch.setattr(Network, "__init__", guarded)
 
 
 def _assert_names_the_file(message, path):
