@@ -41,9 +41,9 @@ def _array(archive, key, where, role):
 
 
 def _features(X, where, x_key):
-    if X.dtype.kind not in "biuf" or X.ndim == 0:
+    if X.dtype.kind not in "biuf" or X.ndim == 0 or X.size == 0:
         raise DataError(f"{where}: {x_key!r} has dtype {X.dtype} and shape {X.shape} — features must be a "
-                        "numeric array with one row per sample")
+                        "numeric array with one row per sample and at least one feature")
     return X.reshape(len(X), -1).astype(np.float64)
 
 
@@ -90,7 +90,7 @@ def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
     where = Path(path).name
     X, y = _open(path, x_key, y_key)
     X = _features(X, where, x_key)
-    if len(X) != len(y) or y.ndim not in (1, 2) or y.dtype.kind not in "biufUS":
+    if y.ndim not in (1, 2) or len(X) != len(y) or y.dtype.kind not in "biufUS" or 0 in y.shape[1:]:
         raise DataError(f"{where}: {x_key!r} has {len(X)} samples but {y_key!r} has shape {y.shape} and dtype "
                         f"{y.dtype} — expected one target per sample, (N,) or (N, k), numbers or strings")
     X, y = _drop_nonfinite(X, y, where, drop_missing)
