@@ -28,6 +28,7 @@ from .dataset import Dataset, prepare
 from .model import output_targets
 from .network import Network
 from .npzfile import load_arrays
+from .preprocessing import SCALINGS
 from .training import Trainer
 
 FORMAT = "bpstudio-project"
@@ -50,6 +51,21 @@ class DataSource:
     val_fraction: float = 0.2
     test_fraction: float = 0.0
     split_seed: int = 0
+
+    def __post_init__(self):
+        # Checked here so a damaged project file fails on opening, not when training starts.
+        if not isinstance(self.name, str) or not isinstance(self.options, dict):
+            raise ValueError(f"data source: name must be text and options a dict, got {self.name!r}, {self.options!r}")
+        if not self.name and self.dataset is None:
+            raise ValueError("data source: neither a dataset name or file nor embedded data")
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"data source: unknown scaling {self.scaling!r}; valid scalings: {', '.join(SCALINGS)}")
+        fractions = (self.val_fraction, self.test_fraction)
+        if not all(_is_number(f) and 0 <= f < 1 for f in fractions) or sum(fractions) >= 1:
+            raise ValueError(f"data source: val_fraction and test_fraction must be in [0, 1) with a sum below 1, "
+                             f"got {self.val_fraction!r} and {self.test_fraction!r}")
+        if not (isinstance(self.split_seed, int) and not isinstance(self.split_seed, bool) and self.split_seed >= 0):
+            raise ValueError(f"data source: split_seed must be a whole number ≥ 0, got {self.split_seed!r}")
 
     def load(self):
         if self.dataset is not None:
@@ -151,6 +167,10 @@ def _read_data(described, arrays):
     embedded = described.pop("embedded")
     dataset = Dataset(arrays["data.X"], arrays["data.Y"], **embedded) if embedded else None
     return DataSource(dataset=dataset, **described)
+
+
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _split_arrays(value, name, arrays):

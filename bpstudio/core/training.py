@@ -50,7 +50,15 @@ class History:
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**data)
+        """Rebuild from ``to_dict()``, checking that every list holds one number per epoch."""
+        series = {name: [float(x) for x in data[name]] for name in _SERIES}
+        series["epoch"] = [int(x) for x in data["epoch"]]
+        if len({len(values) for values in series.values()}) != 1 or not isinstance(data["stop_reason"], str):
+            raise ValueError("history: every per-epoch list needs one number per epoch, and stop_reason text")
+        return cls(**series, stop_reason=data["stop_reason"])
+
+
+_SERIES = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "time", "samples_per_s")
 
 
 @dataclass
@@ -147,20 +155,27 @@ class Trainer:
         self._rng.bit_generator.state = state["rng"]
         self.optimizer.load_state_dict(state["optimizer"])
         self.history = History.from_dict(state["history"])
-        self._best = (float(state["best_cost"]), int(state["best_epoch"]), state["best_params"])
-        self._resume = state
+        best_params = state["best_params"]
+        if best_params is not None and np.shape(best_params) != self.net.params.shape:
+            raise ValueError(f"saved best parameters have shape {np.shape(best_params)}, "
+                             f"expected {self.net.params.shape}")
+        self._best = (float(state["best_cost"]), int(state["best_epoch"]), best_params)
+        self._resume = _resume_point(state, self.net.sizes[-1])
         self._data = None  # the next fit/step binds data and applies the saved epoch position
 
     def _apply_resume(self):
         state, self._resume = self._resume, None
-        if state["order"] is None or state["pos"] == 0:
+        if state is None:
             return
-        if len(state["order"]) != len(self._order):
-            raise ValueError(f"saved run had {len(state['order'])} training samples, the data has {len(self._order)}")
-        self._order = np.asarray(state["order"])
-        self._pos = int(state["pos"])
+        order = state["order"]
+        if len(order) != len(self._order):
+            raise ValueError(f"saved run had {len(order)} training samples, the data has {len(self._order)}")
+        if not np.array_equal(np.sort(order), self._order):
+            raise ValueError("saved sample order is damaged: it is not a permutation of the training samples")
+        self._order = order
+        self._pos = state["pos"]
         self._Z_epoch[:self._pos] = state["z_epoch"]
-        self._epoch_elapsed = float(state["epoch_elapsed"])
+        self._epoch_elapsed = state["epoch_elapsed"]
         self._snapshot = self.net.params.copy()
 
     @property
@@ -339,6 +354,19 @@ class Trainer:
                 f"early stopping at epoch {self.epoch}: validation cost has not improved for {patience} epochs; "
                 f"weights restored from epoch {best_epoch} (validation cost {best_cost:.4g})"
             )
+
+
+def _resume_point(state, n_out):
+    """The saved position inside an epoch, checked (None at an epoch boundary): the sample order
+    (a permutation, checked against the data when it is bound), samples done, their outputs."""
+    if state["order"] is None or state["pos"] == 0:
+        return None
+    order, pos = np.asarray(state["order"]), int(state["pos"])
+    z_epoch = np.asarray(state["z_epoch"], dtype=np.float64)
+    if order.ndim != 1 or order.dtype.kind not in "iu" or not 0 < pos <= len(order) or z_epoch.shape != (pos, n_out):
+        raise ValueError(f"saved position inside the epoch is inconsistent: order {order.dtype} {order.shape}, "
+                         f"{pos} samples done, outputs {z_epoch.shape}")
+    return {"order": order, "pos": pos, "z_epoch": z_epoch, "epoch_elapsed": float(state["epoch_elapsed"])}
 
 
 def _finite(array, what):
