@@ -154,24 +154,23 @@ def _layer_sizes(text):
     return sizes
 
 
-def _positive_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
+def _number_above(low, inclusive):
+    """An argparse type: a finite number > low (≥ low when inclusive)."""
+    relation = "≥" if inclusive else ">"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value >= low if inclusive else value > low)):
+            raise argparse.ArgumentTypeError(f"must be a finite number {relation} {low}, got {text!r}")
+        return value
+    return parse
 
 
-def _non_negative_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
-    return value
+_positive_number = _number_above(0, inclusive=False)
+_non_negative_number = _number_above(0, inclusive=True)
 
 
 def _fraction(text):
