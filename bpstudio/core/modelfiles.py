@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_bytes, write_text
+from .atomic import atomic_write, write_bytes, write_text
 from .model import Model, n_layers
 from .npzfile import load_arrays
 
@@ -151,8 +151,11 @@ def _read_onnx(path):
 def _save_py(model, path):
     from . import export_safetensors, export_torch
     weights = path.with_suffix(".safetensors")
-    write_bytes(weights, export_safetensors.to_bytes(model))
-    write_text(path, export_torch.script(model, weights.name))
+    # Both files are written completely before either replaces its old version, so a failed
+    # save never leaves an old script beside new weights (or the reverse).
+    with atomic_write(weights) as weights_file, atomic_write(path, "w", encoding="utf-8", newline="\n") as script:
+        weights_file.write(export_safetensors.to_bytes(model))
+        script.write(export_torch.script(model, weights.name))
 
 
 _SAVERS = {".npz": _save_npz, ".json": _save_json, ".safetensors": _save_safetensors,
