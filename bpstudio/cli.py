@@ -227,10 +227,16 @@ def _train(args):
     if bar:
         bar.close()
     print(summary(trainer))
+    if history.diverged:
+        # The restored weights are finite but can be huge (1e144): useless, and inf in float32 files.
+        for path in args.export:
+            print(f"not saved {path}: training diverged — lower the learning rate (--lr) and train again",
+                  file=sys.stderr)
+        return EXIT_DIVERGED
     model = Model.from_prepared(net, data, config, history)
     for path in args.export:
         _save(model, path)
-    return EXIT_DIVERGED if history.diverged else 0
+    return 0
 
 
 @contextlib.contextmanager
@@ -251,6 +257,7 @@ def _check_export_paths(paths):
     """Refuse a bad --export before training, not after."""
     from pathlib import Path
 
+    from .core.atomic import check_writable
     from .core.modelfiles import EXPORT_FORMATS
 
     for path in map(Path, paths):
@@ -259,6 +266,11 @@ def _check_export_paths(paths):
                            f"supported: {', '.join(EXPORT_FORMATS)}")
         if not path.parent.is_dir():
             raise CliError(f"argument --export: {path}: the folder {path.parent} does not exist")
+        try:
+            check_writable(path.parent)
+        except OSError as e:
+            raise CliError(f"argument --export: {path}: cannot write in the folder {path.parent}: "
+                           f"{e.strerror or e}") from None
 
 
 def _output_and_cost(dataset, output_activation, cost):
@@ -346,7 +358,10 @@ def _predict(args):
     text = prediction_csv(model, outputs)
     if args.out:
         from .core.atomic import write_text
-        write_text(args.out, text)
+        try:
+            write_text(args.out, text)
+        except OSError as e:  # its file name would be the temporary file's
+            raise CliError(f"{args.out}: cannot write the file: {e.strerror or e}") from None
         print(f"wrote {len(outputs)} predictions to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -45,3 +45,11 @@ def write_text(path, text):
     """Atomically replace ``path`` with ``text`` (UTF-8)."""
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
+
+
+def check_writable(folder):
+    """Raise OSError if a file cannot be created in ``folder`` (read-only, no permission) — asked
+    before long work whose result goes there. Creates and removes a temporary file."""
+    fd, tmp = tempfile.mkstemp(prefix=".bpstudio-check.", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
