@@ -1,0 +1,276 @@
+"""Faults while saving and training: a save interrupted at any point (an exception at each write
+call, a full disk, SIGKILL mid-write) leaves the previous file intact and loadable; an unwritable
+folder or a full disk is one clear message in the API and the CLI; a diverging run stops with a
+message and finite weights, and the CLI exports nothing from it."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpstudio.cli import main
+from bpstudio.core import Network, TrainConfig, Trainer
+from bpstudio.core.data import load_dataset
+from bpstudio.core.dataset import prepare
+from bpstudio.core.model import Model
+from bpstudio.core.modelfiles import ModelFileError, load_model, save_model
+from bpstudio.core.preprocessing import Scaler
+from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+
+FORMATS = [".npz", ".json", ".safetensors", ".onnx", ".py", ".bpproject"]
+ROOT = Path(__file__).parents[2]
+
+
+def _network(marker):
+    net = Network([3, 6, 2], ["tanh", "softmax"], seed=0)
+    net.params[0] = marker  # tells the versions of a file apart
+    return net
+
+
+def _save(path, marker):
+    """Version ``marker`` of a model file (or a project file) at ``path``."""
+    net = _network(marker)
+    if path.suffix == ".bpproject":
+        return save_project(path, net, TrainConfig(cost="cross_entropy"), DataSource("xor"))
+    scaler = Scaler("standard").fit(np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]]))
+    save_model(Model(net, scaler, None, "classification", ["a", "b", "c"], ["no", "yes"]), path)
+
+
+def _marker(path):
+    """The version of the file at ``path`` (it must load)."""
+    if path.suffix == ".bpproject":
+        return open_project(path).network.params[0]
+    if path.suffix == ".py":
+        path = path.with_suffix(".safetensors")  # the script's weights
+        from safetensors.numpy import load_file
+        return load_file(str(path))["0.weight"][0, 0]
+    return load_model(path).network.params[0]
+
+
+def _files(folder):
+    return sorted(os.listdir(folder))
+
+
+class _Interrupted(Exception):
+    """Stands for anything that can stop a save: a bug, Ctrl-C, a closed window."""
+
+
+class _FailingFile:
+    """A file whose ``write`` number ``fail_at`` writes half its data, then raises ``error``."""
+
+    calls = 0
+
+    def __init__(self, f, fail_at, error):
+        self._f, self._fail_at, self._error = f, fail_at, error
+
+    def write(self, data):
+        _FailingFile.calls += 1
+        if _FailingFile.calls == self._fail_at:
+            self._f.write(data[: len(data) // 2])
+            self._f.flush()
+            raise self._error
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._f.__exit__(*exc)
+
+
+def _fail_writes(monkeypatch, fail_at, error):
+    real_fdopen = os.fdopen
+    _FailingFile.calls = 0
+    monkeypatch.setattr("bpstudio.core.atomic.os.fdopen",
+                        lambda *args, **kwargs: _FailingFile(real_fdopen(*args, **kwargs), fail_at, error))
+
+
+def _write_calls(path, monkeypatch):
+    """How many write calls one save of ``path``'s format makes."""
+    with monkeypatch.context() as m:
+        _fail_writes(m, fail_at=0, error=None)
+        _save(path.with_name("count" + path.suffix), 3.0)
+    for leftover in path.parent.glob("count*"):
+        leftover.unlink()
+    return _FailingFile.calls
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_a_save_interrupted_at_each_write_keeps_the_previous_file(tmp_path, monkeypatch, ext):
+    path = tmp_path / f"m{ext}"
+    _save(path, 1.0)
+    before, files = {p: p.read_bytes() for p in tmp_path.iterdir()}, _files(tmp_path)
+    n_calls = _write_calls(path, monkeypatch)
+    assert n_calls >= 1
+    for fail_at in range(1, n_calls + 1):
+        for error in (OSError(errno.ENOSPC, "No space left on device"), _Interrupted("stopped mid-write")):
+            with monkeypatch.context() as m:
+                _fail_writes(m, fail_at, error)
+                expected = (ModelFileError, ProjectFileError) if isinstance(error, OSError) else _Interrupted
+                with pytest.raises(expected):
+                    _save(path, 2.0)
+            assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before, (fail_at, error)
+            assert _files(tmp_path) == files and _marker(path) == 1.0
+    _save(path, 2.0)  # and the next save works
+    assert _marker(path) == 2.0 and _files(tmp_path) == files
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+@pytest.mark.parametrize("step", ["os.fsync", "os.chmod", "os.replace"])
+def test_a_save_interrupted_after_writing_keeps_the_previous_file(tmp_path, monkeypatch, ext, step):
+    path = tmp_path / f"m{ext}"
+    _save(path, 1.0)
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    with monkeypatch.context() as m:
+        def fail(*args, **kwargs):
+            raise OSError(errno.EIO, "Input/output error")
+        m.setattr(f"bpstudio.core.atomic.{step}", fail)
+        with pytest.raises((ModelFileError, ProjectFileError), match=rf"m{ext}: cannot write the file: Input/output"):
+            _save(path, 2.0)
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before and _marker(path) == 1.0
+
+
+# --- SIGKILL while a large file is being written ---------------------------------------------------
+
+WRITER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from bpstudio.core import Network, TrainConfig
+    from bpstudio.core.model import Model
+    from bpstudio.core.modelfiles import save_model
+    from bpstudio.core.preprocessing import Scaler
+    from bpstudio.core.project import DataSource, save_project
+
+    path = sys.argv[1]
+    net = Network([100, 1000, 1000, 10], ["tanh", "tanh", "softmax"], seed=0)   # 1.1 M parameters
+    scaler = Scaler("none").fit(np.zeros((1, 100)))
+    for version in range(1, 1000):
+        net.params[0] = version
+        if path.endswith(".bpproject"):
+            save_project(path, net, TrainConfig(cost="cross_entropy"), DataSource("xor"))
+        else:
+            save_model(Model(net, scaler, None, "classification", (), [str(k) for k in range(10)]), path)
+        print(version, flush=True)
+""")
+
+
+@pytest.mark.parametrize("ext", [".npz", ".safetensors", ".bpproject"])
+def test_sigkill_mid_save_leaves_a_complete_file(tmp_path, ext):
+    path = tmp_path / f"big{ext}"
+    rng = np.random.default_rng(0)
+    for attempt in range(3):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            saved = [int(writer.stdout.readline())]  # the first complete version
+            started = time.monotonic()
+            saved.append(int(writer.stdout.readline()))
+            # Kill at a random moment of the next save (not a timing assert: it only spreads the kills).
+            time.sleep(rng.uniform(0, time.monotonic() - started))
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(timeout=30)
+        assert writer.returncode == -signal.SIGKILL
+        saved += [int(line) for line in writer.stdout.read().split()]
+        # The file holds the last version reported saved — or the next, if the kill came between its
+        # rename and its report; the version being written when killed is lost, never half-written.
+        assert _marker(path) in (saved[-1], saved[-1] + 1), (attempt, saved[-1], _marker(path))
+    # A killed writer cannot delete its temporary file; at most one per kill is left behind, hidden.
+    leftovers = [name for name in _files(tmp_path) if name != path.name]
+    assert len(leftovers) <= 3 and all(name.startswith(f".{path.name}.") for name in leftovers)
+
+
+# --- unwritable folder, full disk: the API and the CLI ------------------------------------------------
+
+def _unwritable(monkeypatch):
+    """As if the folder were read-only (the tests run as root, which ignores permissions)."""
+    def refuse(*args, dir=None, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, ".tmpXYZ"))
+    monkeypatch.setattr("bpstudio.core.atomic.tempfile.mkstemp", refuse)
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_an_unwritable_folder_is_reported_naming_the_file(tmp_path, monkeypatch, ext):
+    _unwritable(monkeypatch)
+    with pytest.raises((ModelFileError, ProjectFileError), match=rf"m{ext}: cannot write the file: Permission denied$"):
+        _save(tmp_path / f"m{ext}", 1.0)
+    assert _files(tmp_path) == []
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "xor.npz"
+    assert main(["train", "xor", "--epochs", "2", "--quiet", "--export", str(path)]) == 0
+    return path
+
+
+def _cli_error(capsys, *argv):
+    """The error line of a CLI run that must fail with status 2 (train prints progress lines before it)."""
+    status = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("error: ") == 1 and "Traceback" not in err and "internal error" not in err, err
+    return err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("fault", ["unwritable", "disk full"])
+def test_the_cli_reports_an_unwritable_folder_or_a_full_disk(capsys, tmp_path, monkeypatch, trained, fault):
+    if fault == "unwritable":
+        _unwritable(monkeypatch)
+        reason = "Permission denied"
+    else:
+        _fail_writes(monkeypatch, 1, OSError(errno.ENOSPC, "No space left on device"))
+        reason = "No space left on device"
+    out = tmp_path / "out"
+    out.mkdir()
+    for argv, target in [(["train", "xor", "--epochs", "1", "--quiet", "--export", out / "m.onnx"], "m.onnx"),
+                         (["export", trained, out / "m.json"], "m.json"),
+                         (["predict", trained, "xor", "--out", out / "p.csv"], "p.csv")]:
+        _FailingFile.calls = 0
+        err = _cli_error(capsys, *argv)
+        assert err.startswith(f"error: {out / target}: cannot write the file: {reason}") or (
+            fault == "unwritable" and err == f"error: argument --export: {out / target}: cannot write in the folder "
+                                             f"{out}: {reason}"), err
+    assert _files(out) == []
+
+
+def test_train_refuses_an_unwritable_export_folder_before_training(capsys, tmp_path, monkeypatch):
+    _unwritable(monkeypatch)
+    assert main(["train", "xor", "--epochs", "1", "--export", str(tmp_path / "m.npz")]) == 2
+    out, err = capsys.readouterr()
+    assert err == f"error: argument --export: {tmp_path / 'm.npz'}: cannot write in the folder {tmp_path}: " \
+                  "Permission denied\n"
+    assert out == ""  # it never trained
+
+
+# --- diverging runs --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_learning_rate_100_stops_with_a_message_and_finite_weights(optimizer):
+    data = prepare(load_dataset("sine", n_samples=200), val_fraction=0.2)
+    net = Network([1, 16, 1], ["tanh", "linear"], seed=0)
+    history = Trainer(net, TrainConfig(learning_rate=100.0, optimizer=optimizer, epochs=30, cost="mse")).fit(
+        data.X_train, data.Y_train, data.X_val, data.Y_val)
+    assert np.isfinite(net.params).all()
+    assert history.stop_reason == "completed" or history.stop_reason.startswith("diverged at epoch")
+    if history.diverged:
+        assert "learning rate is probably too high" in history.stop_reason
+        assert len(history) == len(history.train_cost) and np.isfinite(history.train_cost).all()
+
+
+def test_the_cli_exports_nothing_from_a_diverged_run(capsys, tmp_path):
+    status = main(["train", "sine", "--lr", "100", "--optimizer", "sgd", "--quiet",
+                   "--export", str(tmp_path / "m.npz"), "--export", str(tmp_path / "m.onnx")])
+    out, err = capsys.readouterr()
+    assert status == 1 and "diverged at epoch" in out and "learning rate is probably too high" in out
+    assert f"not saved {tmp_path / 'm.npz'}: training diverged" in err and "Traceback" not in err
+    assert _files(tmp_path) == []
