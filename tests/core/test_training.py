@@ -213,7 +213,7 @@ def test_history_has_a_row_per_epoch():
     for values in (history.epoch, history.train_cost, history.val_cost, history.train_accuracy,
                    history.val_accuracy, history.time, history.samples_per_s):
         assert len(values) == 7
-    assert history.epoch == list(range(1, 8))
+    assert list(history.epoch) == list(range(1, 8))
     assert np.all(np.diff(history.time) >= 0)
     assert [r.epoch for r in reports if r.epoch_ended] == list(range(1, 8))
     # Full-batch training cost is the exact cost before that epoch's update.
