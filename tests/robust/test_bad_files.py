@@ -129,31 +129,19 @@ def _assert_names_the_file(message, path):
     assert path.name in message and "\n" not in message, message
 
 
-@pytest.mark.parametrize("name", sorted(DATA))
-def test_bad_data_file_gives_a_data_error(name):
-    path = BAD / "data" / name
-    with pytest.raises(DataError) as info:
-        load_dataset(path)
+LOADERS = {"data": (load_dataset, DataError, DATA), "models": (load_model, ModelFileError, MODELS),
+           "projects": (open_project, ProjectFileError, PROJECTS)}
+
+
+@pytest.mark.parametrize("folder, name", [(folder, name) for folder, (_, _, expected) in LOADERS.items()
+                                          for name in sorted(expected)])
+def test_bad_file_gives_its_loaders_error_naming_the_file(folder, name):
+    load, error, expected = LOADERS[folder]
+    path = BAD / folder / name
+    with pytest.raises(error) as info:
+        load(path)
     _assert_names_the_file(str(info.value), path)
-    assert DATA[name] in str(info.value)
-
-
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_bad_model_file_gives_a_model_file_error(name):
-    path = BAD / "models" / name
-    with pytest.raises(ModelFileError) as info:
-        load_model(path)
-    _assert_names_the_file(str(info.value), path)
-    assert MODELS[name] in str(info.value)
-
-
-@pytest.mark.parametrize("name", sorted(PROJECTS))
-def test_bad_project_file_gives_a_project_file_error(name):
-    path = BAD / "projects" / name
-    with pytest.raises(ProjectFileError) as info:
-        open_project(path)
-    _assert_names_the_file(str(info.value), path)
-    assert PROJECTS[name] in str(info.value)
+    assert expected[name] in str(info.value)
 
 
 # --- the same files through the command line ------------------------------------------------
