@@ -48,6 +48,7 @@ class _GraphBuilder:
 
 
 def to_bytes(model):
+    _check_fits_float32(model)
     from onnx import TensorProto, checker, helper, numpy_helper
 
     g = _GraphBuilder(helper, numpy_helper)
@@ -94,3 +95,14 @@ def read(path):
     weights = [tensors[f"layer{l}.weight"] for l in range(1, n + 1)]
     biases = [tensors[f"layer{l}.bias"] for l in range(1, n + 1)]
     return meta, weights, biases
+
+
+def _check_fits_float32(model):
+    """Weights or scalings beyond float32's range (what a diverged run can leave) would become inf."""
+    arrays = [model.network.params, model.x_scaler.offset, model.x_scaler.scale]
+    if model.y_scaler:
+        arrays += [model.y_scaler.offset, model.y_scaler.scale]
+    largest = max(float(np.abs(a).max()) for a in arrays)
+    if largest > np.finfo(np.float32).max:
+        raise ValueError(f"values up to {largest:.3g} do not fit the float32 tensors of an .onnx file "
+                         "(the run probably diverged); save as .npz, .json or .safetensors instead")

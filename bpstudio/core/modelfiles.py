@@ -51,6 +51,8 @@ def save_model(model, path):
         raise ModelFileError(f"{path}: writing {ext} files needs the {_package(e)} package: {INSTALL_HINT}") from None
     except OSError as e:
         raise ModelFileError(f"{path}: cannot write the file: {e.strerror or e}") from None
+    except ValueError as e:  # the model cannot be written in this format
+        raise ModelFileError(f"{path}: {e}") from None
 
 
 def load_model(path):

@@ -274,3 +274,14 @@ def test_the_cli_exports_nothing_from_a_diverged_run(capsys, tmp_path):
     assert status == 1 and "diverged at epoch" in out and "learning rate is probably too high" in out
     assert f"not saved {tmp_path / 'm.npz'}: training diverged" in err and "Traceback" not in err
     assert _files(tmp_path) == []
+
+
+def test_weights_beyond_float32_are_not_written_to_onnx(tmp_path):
+    """What a diverged run can leave: finite float64 weights that would be inf in float32."""
+    net = _network(1e100)
+    scaler = Scaler("none").fit(np.zeros((1, 3)))
+    model = Model(net, scaler, None, "classification", ["a", "b", "c"], ["no", "yes"])
+    with pytest.raises(ModelFileError, match=r"m.onnx: values up to 1e\+100 do not fit the float32 tensors"):
+        save_model(model, tmp_path / "m.onnx")
+    save_model(model, tmp_path / "m.npz")   # float64 formats keep them exactly
+    assert _files(tmp_path) == ["m.npz"] and load_model(tmp_path / "m.npz").network.params[0] == 1e100
