@@ -64,16 +64,16 @@ def equations(net, cost, layer, n_samples=1):
     cost_fn = net.check_cost(cost)
     if layer == net.n_layers:
         fused = delta_formula(cost_fn, act)
-        delta = fused.replace("ᴸ", l) + "   (output layer)"
+        delta = fused.replace("ᴸ", l) + "\n(output layer)"
         if "∇ₐC" in fused:
             delta += f"\n{cost_fn.grad_formula}\n{act.derivative_formula}"
     else:
         delta = f"δ{l} = ((W{sup(layer + 1)})ᵀ δ{sup(layer + 1)}) ⊙ σ′(z{l})\n{act.derivative_formula}"
-    mean = "" if n_samples == 1 else f"   (mean of {n_samples} samples)"
+    mean = "" if n_samples == 1 else f"\n(mean of {n_samples} samples)"
     return {
-        "a_prev": "a⁰ = x (the input)" if layer == 1 else f"a{L} (output of layer {layer - 1})",
+        "a_prev": "a⁰ = x\n(the input)" if layer == 1 else f"a{L}\n(output of layer {layer - 1})",
         "z": f"z{l} = W{l} a{L} + b{l}",
-        "a": f"a{l} = σ(z{l}):  {act.formula}",
+        "a": f"a{l} = σ(z{l})\n{act.formula}",
         "delta": delta,
         "grad_w": f"∇W{l} = δ{l} (a{L})ᵀ{mean}",
         "grad_b": f"∇b{l} = δ{l}{mean}",
