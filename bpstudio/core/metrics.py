@@ -34,3 +34,13 @@ def confusion_matrix(a, y, n_classes=None):
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(counts, (actual, predicted), 1)
     return counts
+
+
+def regression_errors(predicted, actual):
+    """Per output column: root-mean-square error and R² = 1 − SS_res / SS_tot (nan when the target is constant)."""
+    residual = ((predicted - actual) ** 2).sum(axis=0)
+    spread = ((actual - actual.mean(axis=0)) ** 2).sum(axis=0)
+    rmse = np.sqrt(residual / max(len(actual), 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(spread > 0, 1 - residual / np.where(spread > 0, spread, 1), np.nan)
+    return rmse, r2

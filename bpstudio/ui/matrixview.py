@@ -22,28 +22,31 @@ def _lookup_table():
 
 
 def format_value(v):
-    """Short text for a cell: 3 significant digits."""
-    return f"{v:.3g}" if np.isfinite(v) else str(v)
+    """Short text for a cell: whole numbers as they are (counts), others with 3 significant digits."""
+    if not np.isfinite(v):
+        return str(v)
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e6 else f"{v:.3g}"
 
 
 class MatrixModel(QAbstractTableModel):
     """Holds one 2-D float array and the colour level m (values map to −m … m)."""
 
-    def __init__(self, row_name="j", col_name="k"):
+    def __init__(self, row_name="j", col_name="k", text_cells=TEXT_CELLS):
         super().__init__()
+        self.text_cells = text_cells
         self.values = np.zeros((0, 0))
         self.level = 1.0
         self.show_text = True
         self.row_name, self.col_name = row_name, col_name
-        self.column_labels = None
+        self.column_labels = self.row_labels = None
         self._colours = _lookup_table()
 
-    def set_values(self, values, level=None, column_labels=None):
-        self.column_labels = column_labels
+    def set_values(self, values, level=None, column_labels=None, row_labels=None):
+        self.column_labels, self.row_labels = column_labels, row_labels
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
         finite = np.abs(values[np.isfinite(values)])
         self.level = float(level) if level else max(float(finite.max(initial=0.0)), 1e-12)
-        self.show_text = values.size <= TEXT_CELLS and values.shape[1] <= 16
+        self.show_text = values.size <= self.text_cells and values.shape[1] <= 16
         if values.shape != self.values.shape:
             self.beginResetModel()
             self.values = values.copy()
@@ -77,8 +80,9 @@ class MatrixModel(QAbstractTableModel):
             return None
         if not self.show_text:
             return None
-        if orientation == Qt.Horizontal and self.column_labels is not None:
-            return self.column_labels[section]
+        labels = self.column_labels if orientation == Qt.Horizontal else self.row_labels
+        if labels is not None:
+            return labels[section]
         return f"{self.col_name if orientation == Qt.Horizontal else self.row_name}{section}"
 
     def _colour(self, v):
@@ -93,10 +97,10 @@ class MatrixView(QTableView):
 
     cellClicked = Signal(int, int)
 
-    def __init__(self, name, row_name="j", col_name="k", parent=None):
+    def __init__(self, name, row_name="j", col_name="k", text_cells=TEXT_CELLS, parent=None):
         super().__init__(parent)
         self.setAccessibleName(name)
-        self.matrix_model = MatrixModel(row_name, col_name)
+        self.matrix_model = MatrixModel(row_name, col_name, text_cells)
         self.setModel(self.matrix_model)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -107,14 +111,24 @@ class MatrixView(QTableView):
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.clicked.connect(lambda index: self.cellClicked.emit(index.row(), index.column()))
 
-    def set_values(self, values, level=None, column_labels=None):
-        """Show ``values`` (2-D; a 1-D array is one column) with colour levels ±``level`` (default: ±max|v|)."""
+    def set_values(self, values, level=None, column_labels=None, row_labels=None):
+        """Show ``values`` (2-D; a 1-D array is one column) with colour levels ±``level`` (default: ±max|v|).
+
+        Headers read "j0, j1 …" unless ``column_labels`` / ``row_labels`` name them.
+        """
         values = np.asarray(values)
-        self.matrix_model.set_values(values[:, None] if values.ndim == 1 else values, level, column_labels)
+        self.matrix_model.set_values(values[:, None] if values.ndim == 1 else values, level, column_labels, row_labels)
         self._fit()
 
     def select_cell(self, row, column):
         self.setCurrentIndex(self.matrix_model.index(row, column))
+
+    def set_font_size(self, points):
+        """Larger text for a matrix that is the main thing on its page (e.g. a confusion matrix)."""
+        self.setFont(QFont(self.font().family(), points))
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setFont(QFont(self.font().family(), points - 1))
+        self._fit()
 
     def values(self):
         return self.matrix_model.values
@@ -122,8 +136,10 @@ class MatrixView(QTableView):
     def _fit(self):
         rows, cols = self.matrix_model.values.shape
         if self.matrix_model.show_text:
-            texts = [format_value(v) for v in self.matrix_model.values.ravel()]
-            cell_w, cell_h = max(CELL_W, max(map(self.fontMetrics().horizontalAdvance, texts)) + 10), CELL_H
+            texts = [format_value(v) for v in self.matrix_model.values.ravel()] + list(self.matrix_model.column_labels or [])
+            metrics = self.fontMetrics()
+            cell_w = max(CELL_W, max(map(metrics.horizontalAdvance, texts), default=0) + 10)
+            cell_h = max(CELL_H, metrics.height() + 6)
         else:
             cell_w = cell_h = int(max(4, min(CELL_H, MAX_SIDE // max(rows, cols, 1))))
         self.horizontalHeader().setDefaultSectionSize(cell_w)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network
-from bpstudio.core.metrics import confusion_matrix
+from bpstudio.core.metrics import confusion_matrix, regression_errors
 from bpstudio.core.walkthrough import descent_step, equations, sup, walkthrough
 
 RNG = np.random.default_rng(3)
@@ -65,3 +65,11 @@ def test_confusion_matrix_counts():
     np.testing.assert_array_equal(confusion_matrix(a, y), [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
     binary = confusion_matrix(np.array([[0.9], [0.2], [0.7]]), np.array([[1.0], [1.0], [0.0]]))
     np.testing.assert_array_equal(binary, [[0, 1], [1, 1]])
+
+
+def test_regression_errors():
+    actual = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
+    predicted = np.array([[1.0, 4.0], [2.5, 5.0], [2.5, 6.0]])
+    rmse, r2 = regression_errors(predicted, actual)
+    np.testing.assert_allclose(rmse, [np.sqrt(0.5 / 3), np.sqrt(2 / 3)])
+    assert r2[0] == pytest.approx(1 - 0.5 / 2) and np.isnan(r2[1])

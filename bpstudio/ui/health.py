@@ -1,0 +1,174 @@
+"""Is the network healthy? Gradient norms and update ratios over time, saturated and dead units, rewind.
+
+- ‖∇Wˡ‖ per layer (log scale): a layer whose curve sinks far below the others has a
+  vanishing gradient; one that shoots up is exploding.
+- ‖ΔWˡ‖ / ‖Wˡ‖ per layer: the relative size of each update. Around 1e-3 is the usual
+  healthy range (a dashed line marks it); far below, the layer barely learns; near 1, each
+  step rewrites the layer.
+- Per layer, the share of samples whose σ′(z) is near zero, and the units that are
+  (almost) always there: saturated sigmoid/tanh units, dead ReLUs.
+- Weight snapshots taken at the end of epochs; pick one and rewind to it.
+
+Numbers come from ``bpstudio.core.health``; this widget only draws them.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.health import SATURATION_THRESHOLD
+from .plotstyle import make_plot, pen
+
+HEALTHY_RATIO = 1e-3
+FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
+MAX_SNAPSHOTS = 200
+
+
+class GrowingCurves:
+    """One curve per layer on a plot, fed point by point from buffers that double when full."""
+
+    def __init__(self, plot):
+        self.plot = plot
+        self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
+
+    def reset(self, n_layers):
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        self.curves = [self.plot.plot(pen=pen(l), name=f"layer {l + 1}") for l in range(n_layers)]
+        for curve in self.curves:
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
+
+    def append(self, x, values):
+        if self.n == len(self.x):
+            self.x = np.concatenate([self.x, np.zeros_like(self.x)])
+            self.y = np.concatenate([self.y, np.zeros_like(self.y)])
+        self.x[self.n] = x
+        self.y[self.n] = values
+        self.n += 1
+        for l, curve in enumerate(self.curves):
+            curve.setData(self.x[:self.n], np.maximum(self.y[:self.n, l], 1e-30))
+
+    def data(self, layer):
+        return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
+
+
+def _log_plot(title, left):
+    plot = make_plot(title, "weight updates", left, legend=True)
+    plot.setLogMode(y=True)
+    return plot
+
+
+class HealthPanel(QWidget):
+    """Feed it with ``reset``, ``add_point``, ``set_saturation`` and ``add_snapshot``.
+
+    ``rewindRequested(epoch, params)`` asks the owner to load an earlier snapshot into
+    the network (the owner knows whether training is running).
+    """
+
+    rewindRequested = Signal(int, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.norm_plot = _log_plot("Gradient norm per layer", "‖∇Wˡ‖")
+        self.ratio_plot = _log_plot("Update size per layer", "‖ΔWˡ‖ / ‖Wˡ‖")
+        self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, label="healthy ≈ 1e-3",
+                                                pen=pg.mkPen("#888", width=1, style=Qt.DashLine),
+                                                labelOpts={"position": 0.1, "color": "#555"}))
+        self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
+        self.snapshots = {}
+        plots = QSplitter(Qt.Horizontal)
+        plots.addWidget(self.norm_plot)
+        plots.addWidget(self.ratio_plot)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self._saturation_box(), 3)
+        bottom.addWidget(self._rewind_box(), 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(plots, 3)
+        layout.addLayout(bottom, 1)
+        self.reset(0)
+
+    def _saturation_box(self):
+        box = QGroupBox(f"Saturated and dead units (σ′(z) within {SATURATION_THRESHOLD:.0%} of zero)")
+        self.saturation = QTableWidget(0, 4)
+        self.saturation.setAccessibleName("Saturated units")
+        self.saturation.setHorizontalHeaderLabels(["Layer", "activation", "samples with σ′ ≈ 0",
+                                                   f"units flagged (σ′ ≈ 0 for ≥ {FLAG_SHARE:.0%} of samples)"])
+        self.saturation.verticalHeader().setVisible(False)
+        self.saturation.horizontalHeader().setStretchLastSection(True)
+        QVBoxLayout(box).addWidget(self.saturation)
+        return box
+
+    def _rewind_box(self):
+        box = QGroupBox("Weight snapshots")
+        self.snapshot_choice = QComboBox()
+        self.snapshot_choice.setAccessibleName("Snapshot")
+        self.rewind_button = QPushButton("Rewind")
+        self.rewind_button.setAccessibleName("Rewind")
+        self.rewind_button.clicked.connect(self._rewind)
+        layout = QVBoxLayout(box)
+        note = QLabel("Taken at the end of every epoch. Rewind loads the weights of the chosen epoch "
+                      "(when training is stopped or paused).")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addWidget(self.snapshot_choice)
+        layout.addWidget(self.rewind_button)
+        layout.addStretch(1)
+        return box
+
+    # --- inputs ------------------------------------------------------------------
+
+    def reset(self, n_layers):
+        """Start over for a network with ``n_layers`` weight layers (clears curves and snapshots)."""
+        self.norms.reset(n_layers)
+        self.ratios.reset(n_layers)
+        self.snapshots.clear()
+        self.snapshot_choice.clear()
+        self.saturation.setRowCount(0)
+
+    def add_point(self, updates, grad_norms, update_ratios=None):
+        """One measurement after ``updates`` weight updates: per-layer ‖∇W‖ and (optionally) ‖ΔW‖/‖W‖."""
+        self.norms.append(updates, grad_norms)
+        if update_ratios is not None:
+            self.ratios.append(updates, update_ratios)
+
+    def set_saturation(self, shares, activations):
+        """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
+        self.saturation.setRowCount(len(shares))
+        for l, (share, act) in enumerate(zip(shares, activations)):
+            cells = [str(l + 1), act, *_describe(share, act)]
+            for column, text in enumerate(cells):
+                self.saturation.setItem(l, column, QTableWidgetItem(text))
+        self.saturation.resizeColumnsToContents()
+
+    def add_snapshot(self, epoch, params):
+        """Keep a copy of the parameters at the end of ``epoch`` (thinned to ``MAX_SNAPSHOTS``)."""
+        self.snapshots[int(epoch)] = np.array(params, copy=True)
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            for old in sorted(self.snapshots)[1:-1:2]:   # keep the first and the latest
+                del self.snapshots[old]
+        self.snapshot_choice.clear()
+        self.snapshot_choice.addItems([f"epoch {e}" for e in sorted(self.snapshots, reverse=True)])
+
+    def set_rewind_enabled(self, enabled):
+        self.rewind_button.setEnabled(enabled)
+
+    def _rewind(self):
+        if not self.snapshots:
+            return
+        epoch = sorted(self.snapshots, reverse=True)[self.snapshot_choice.currentIndex()]
+        self.rewindRequested.emit(epoch, self.snapshots[epoch].copy())
+
+
+def _describe(share, activation):
+    """(mean share text, flagged units text) for one layer."""
+    if np.isnan(share).all():
+        return "—", f"none ({activation} has no flat region)"
+    flagged = np.flatnonzero(share >= FLAG_SHARE)
+    dead = "dead" if activation == "relu" else "saturated"
+    units = ", ".join(f"j{j} ({dead})" if share[j] == 1.0 else f"j{j} ({share[j]:.0%})" for j in flagged[:12])
+    more = f" … and {len(flagged) - 12} more" if len(flagged) > 12 else ""
+    return f"{np.mean(share):.0%}", (units + more) if len(flagged) else "none"
