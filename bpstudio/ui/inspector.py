@@ -211,7 +211,9 @@ def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
     lines = [f"{w}: layer {l}, neuron k={k} → j={j}", f"sample #{sample}", "",
              f"∂C/∂{w} = ∂C/∂a{sub(j)} · ∂a{sub(j)}/∂z{sub(j)} · ∂z{sub(j)}/∂{w}", ""]
     if np.isnan(c.dC_da):   # softmax + cross-entropy: only the fused δ exists
-        lines += [f"δ{sub(j)} = ∂C/∂z{sub(j)} = a{sub(j)} − y{sub(j)} = {c.delta:.6g}   (softmax + cross-entropy)"]
+        lines += [f"δ{sub(j)} = ∂C/∂z{sub(j)} = a{sub(j)} − y{sub(j)} = {c.delta:.6g}",
+                  "  (softmax + cross-entropy: ∂C/∂a and σ′",
+                  "   do not factor per neuron; δ is fused)"]
     else:
         if c.backflow:
             terms = " + ".join(f"({w_q:.3g})({d_q:.3g})" for _, w_q, d_q in c.backflow[:n_back_shown])

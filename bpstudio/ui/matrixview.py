@@ -11,7 +11,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSizePolicy, QTableView
 
-TEXT_CELLS = 96          # matrices up to this many entries (and ≤ 16 columns) print their values
+TEXT_CELLS = 96          # matrices up to this many entries (≤ 16 rows and columns) print their values
+TEXT_SIDE = 16
 CELL_W, CELL_H = 40, 20  # pixels per cell when values are printed (at least)
 MAX_SIDE = 300           # pixels: large matrices shrink their cells to fit this
 
@@ -46,7 +47,7 @@ class MatrixModel(QAbstractTableModel):
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
         finite = np.abs(values[np.isfinite(values)])
         self.level = float(level) if level else max(float(finite.max(initial=0.0)), 1e-12)
-        self.show_text = values.size <= self.text_cells and values.shape[1] <= 16
+        self.show_text = values.size <= self.text_cells and max(values.shape) <= TEXT_SIDE
         if values.shape != self.values.shape:
             self.beginResetModel()
             self.values = values.copy()
@@ -142,10 +143,12 @@ class MatrixView(QTableView):
             cell_h = max(CELL_H, metrics.height() + 6)
         else:
             cell_w = cell_h = int(max(4, min(CELL_H, MAX_SIDE // max(rows, cols, 1))))
+            cell_w = max(cell_w, 12 if cols <= 4 else 0)   # a long vector stays wide enough to see
         self.horizontalHeader().setDefaultSectionSize(cell_w)
         self.verticalHeader().setDefaultSectionSize(cell_h)
         self.horizontalHeader().setMinimumSectionSize(1)
         self.verticalHeader().setMinimumSectionSize(1)
+        self.setShowGrid(self.matrix_model.show_text)
         self.horizontalHeader().setVisible(self.matrix_model.show_text)
         self.verticalHeader().setVisible(self.matrix_model.show_text)
         width = cols * cell_w + (self.verticalHeader().sizeHint().width() if self.matrix_model.show_text else 0)
