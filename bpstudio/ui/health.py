@@ -166,7 +166,7 @@ class HealthPanel(QWidget):
 def _describe(share, activation):
     """(mean share text, flagged units text) for one layer."""
     if np.isnan(share).all():
-        return "—", f"none ({activation} has no flat region)"
+        return "—", f"not measured for {activation}"
     flagged = np.flatnonzero(share >= FLAG_SHARE)
     dead = "dead" if activation == "relu" else "saturated"
     units = ", ".join(f"j{j} ({dead})" if share[j] == 1.0 else f"j{j} ({share[j]:.0%})" for j in flagged[:12])
