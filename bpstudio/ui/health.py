@@ -163,11 +163,16 @@ class HealthPanel(QWidget):
         self.rewindRequested.emit(epoch, self.snapshots[epoch].copy())
 
 
+def flagged_units(shares):
+    """Per layer, a bool (n_out,) array: units whose σ′ ≈ 0 for at least FLAG_SHARE of the samples."""
+    return [np.nan_to_num(share, nan=0.0) >= FLAG_SHARE for share in shares]
+
+
 def _describe(share, activation):
     """(mean share text, flagged units text) for one layer."""
     if np.isnan(share).all():
         return "—", f"not measured for {activation}"
-    flagged = np.flatnonzero(share >= FLAG_SHARE)
+    flagged = np.flatnonzero(flagged_units([share])[0])
     dead = "dead" if activation == "relu" else "saturated"
     units = ", ".join(f"j{j} ({dead})" if share[j] == 1.0 else f"j{j} ({share[j]:.0%})" for j in flagged[:12])
     more = f" … and {len(flagged) - 12} more" if len(flagged) > 12 else ""

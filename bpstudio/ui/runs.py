@@ -129,8 +129,16 @@ class RunsPanel(QWidget):
         """The network (at its initial weights), config and data that Compare and the sweep start from."""
         self.experiment = experiment
 
-    def add_run(self, run):
-        """Add a finished ``core.compare.Run`` (from the session or a comparison) to the list and the plot."""
+    def add_run(self, run, key=None):
+        """Add a finished ``core.compare.Run`` to the list and the plot; a run with the same ``key`` is replaced
+        (a session run that was paused and resumed), keeping the name the user gave it."""
+        if key is not None:
+            run.key = key
+            old = [i for i, r in enumerate(self.runs) if getattr(r, "key", None) == key]
+            if old:
+                run.name = self.runs[old[0]].name
+                self.runs[old[0]] = run
+                return self._redraw()
         self.runs.append(run)
         self._redraw()
 

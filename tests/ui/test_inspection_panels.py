@@ -9,7 +9,7 @@ from bpstudio.core.compare import Run
 from bpstudio.core.health import gradient_norms, saturation, update_ratios
 from bpstudio.core.preprocessing import Scaler
 from bpstudio.ui.evaluation import EvaluationPanel
-from bpstudio.ui.health import HealthPanel
+from bpstudio.ui.health import HealthPanel, flagged_units
 from bpstudio.ui.runs import Experiment, RunsPanel
 
 RNG = np.random.default_rng(1)
@@ -34,6 +34,8 @@ def test_health_draws_one_curve_per_layer_and_flags_dead_units(qtbot):
     net.biases[0][2] = -1e3   # unit 2 of the ReLU layer never fires: dead
     panel.set_saturation(saturation(net, X), net.activations)
     assert "j2 (dead)" in panel.saturation.item(0, 3).text()
+    assert flagged_units(saturation(net, X))[0].tolist() == [s >= 0.9 for s in saturation(net, X)[0]]
+    assert flagged_units(saturation(net, X))[0][2]
     assert panel.saturation.item(2, 1).text() == "sigmoid"
 
 
@@ -100,6 +102,12 @@ def test_session_runs_get_a_legend_naming_what_differed(runs_panel):
         history = Trainer(net.copy(), config).fit(X, Y)
         runs_panel.add_run(Run(f"Run lr {lr}", config, history, net.params.copy()))
     assert [label.text for _, label in runs_panel.legend.items] == ["Run lr 0.1", "Run lr 0.5 (learning_rate=0.5)"]
+    # The same session run reported again (paused, then resumed) replaces its row and keeps a new name.
+    runs_panel.add_run(Run("Run 7", TrainConfig(epochs=3), history, net.params.copy()), key=7)
+    runs_panel.table.item(2, 0).setText("my run")
+    runs_panel.add_run(Run("Run 7", TrainConfig(epochs=5), history, net.params.copy()), key=7)
+    assert [r.name for r in runs_panel.runs] == ["Run lr 0.1", "Run lr 0.5", "my run"]
+    assert runs_panel.runs[2].config.epochs == 5
 
 
 def test_sweep_plots_one_point_per_rate_and_offers_the_best(runs_panel, qtbot):
