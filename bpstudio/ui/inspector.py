@@ -353,6 +353,7 @@ class InspectorPanel(QWidget):
             self.steps = walkthrough(self.net, X, Y, self.cost)
             cost = self.net.cost(X, Y, self.cost)
         except ValueError as exc:   # e.g. a cost that does not fit the output layer
+            self.steps = []
             self.status.setText(f"Cannot inspect: {exc}")
             return
         self._ensure_rows()
@@ -382,6 +383,8 @@ class InspectorPanel(QWidget):
 
     def step(self):
         """W ← W − η ∇W once on the inspected sample(s); show before / after / difference."""
+        if not self.steps:   # nothing valid to inspect yet (no data, or a cost that does not fit)
+            return
         X, Y = self.inspected()
         before = self.net.cost(X, Y, self.cost)
         changes = descent_step(self.net, X, Y, self.cost, self.eta.value())
@@ -391,6 +394,8 @@ class InspectorPanel(QWidget):
         self.parametersEdited.emit()
 
     def check_gradients(self):
+        if not self.steps:
+            return
         X, Y = self.inspected()
         self.check_result = gradcheck(self.net, X, Y, self.cost)
         self.check_view.show_result(self.check_result)
@@ -398,6 +403,8 @@ class InspectorPanel(QWidget):
 
     def edit_parameter(self, layer, kind, j, k, value):
         """Set one weight or bias by hand and report the cost on all data before and after."""
+        if not self.steps:
+            return
         before = self.net.cost(self.X, self.Y, self.cost)
         if kind == "weight":
             self.net.weights[layer - 1][j, k] = value

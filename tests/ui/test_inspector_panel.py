@@ -128,3 +128,6 @@ def test_a_cost_that_does_not_fit_the_output_is_a_message(qtbot):
     panel.set_network(Network([3, 2], ["linear"]), "bce")
     panel.set_data(X, Y)
     assert "Cannot inspect" in panel.status.text() and "sigmoid" in panel.status.text()
+    panel.step()            # nothing to step on: ignored, no exception
+    panel.check_gradients()
+    assert panel.check_result is None
