@@ -285,11 +285,12 @@ class InspectorPanel(QWidget):
         self.eta.setDecimals(5)
         self.eta.setRange(1e-5, 10.0)
         self.eta.setValue(0.1)
-        self.step_button, self.check_button = QPushButton("Step"), QPushButton("Gradient check")
+        # Labels differ from the main window's "Step", "Samples" and "Learning rate", which find controls by name.
+        self.step_button, self.check_button = QPushButton("Step  W ← W − η∇W"), QPushButton("Gradient check")
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for label, widget in (("Sample", self.sample), ("Samples", self.count), ("η", self.eta)):
-            widget.setAccessibleName("Learning rate" if label == "η" else label)
+        for label, widget in (("Sample", self.sample), ("Samples inspected", self.count), ("η", self.eta)):
+            widget.setAccessibleName(label)
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
         for button in (self.step_button, self.check_button):

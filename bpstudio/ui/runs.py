@@ -100,17 +100,17 @@ class RunsPanel(QWidget):
         self.epochs.setRange(1, 100000)
         self.epochs.setValue(30)
         self.compare_button, self.sweep_button = QPushButton("Compare"), QPushButton("Learning-rate sweep")
-        self.cancel_button, self.use_rate = QPushButton("Cancel"), QPushButton("Use best η")
+        self.cancel_button, self.use_rate = QPushButton("Stop experiment"), QPushButton("Use best η")
         self.remove_button, self.log_y = QPushButton("Remove run"), QCheckBox("log cost")
         self.progress, self.status = QProgressBar(), QLabel("")
         self.progress.setAccessibleName("Experiment progress")
         self.cancel_button.setEnabled(False)
         self.use_rate.setEnabled(False)
         row = QHBoxLayout()
-        for widget, name in ((QLabel("Compare"), None), (self.comparison, "Comparison"), (QLabel("Epochs"), None),
-                             (self.epochs, "Epochs"), (self.compare_button, "Compare"),
+        for widget, name in ((QLabel("Setting"), None), (self.comparison, "Setting"), (QLabel("Epochs per run"), None),
+                             (self.epochs, "Epochs per run"), (self.compare_button, "Compare"),
                              (self.sweep_button, "Learning-rate sweep"), (self.use_rate, "Use best η"),
-                             (self.cancel_button, "Cancel"), (self.progress, None), (self.status, None),
+                             (self.cancel_button, "Stop experiment"), (self.progress, None), (self.status, None),
                              (self.remove_button, "Remove run"), (self.log_y, "log cost")):
             if name:
                 widget.setAccessibleName(name)
