@@ -154,24 +154,23 @@ def _layer_sizes(text):
     return sizes
 
 
-def _positive_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
+def _number_above(low, inclusive):
+    """An argparse type: a finite number > low (≥ low when inclusive)."""
+    relation = "≥" if inclusive else ">"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value >= low if inclusive else value > low)):
+            raise argparse.ArgumentTypeError(f"must be a finite number {relation} {low}, got {text!r}")
+        return value
+    return parse
 
 
-def _non_negative_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {text!r}")
-    return value
+_positive_number = _number_above(0, inclusive=False)
+_non_negative_number = _number_above(0, inclusive=True)
 
 
 def _fraction(text):
@@ -279,30 +278,37 @@ def _output_and_cost(dataset, output_activation, cost):
 
 
 class ProgressBar:
-    """A one-line progress bar with the current cost, redrawn at most 10 times a second."""
+    """A one-line progress bar with the current cost, redrawn at most 10 times a second.
+
+    When stderr is not a terminal (a log file, CI) it writes a plain line every 5 seconds
+    instead, since carriage returns would pile up on one line.
+    """
 
     WIDTH = 24
 
     def __init__(self, stream):
         self.stream = stream
         self._last = 0.0
+        self._live = stream.isatty() if hasattr(stream, "isatty") else False
+        self._interval = 0.1 if self._live else 5.0
 
     def __call__(self, progress):
         now = time.monotonic()
         last_epoch = progress.epoch_ended and progress.epoch == progress.epochs
-        if now - self._last < 0.1 and not last_epoch:
+        if now - self._last < self._interval and not last_epoch:
             return
         self._last = now
         done = (progress.epoch + progress.batch / max(progress.batches_per_epoch, 1)) / progress.epochs
         filled = int(round(done * self.WIDTH))
         cost = f"{progress.train_cost:.4g}" if math.isfinite(progress.train_cost) else "—"
         val = f", validation {progress.val_cost:.4g}" if math.isfinite(progress.val_cost) else ""
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] epoch {progress.epoch}/{progress.epochs}"
-                          f"  cost {cost}{val}   ")
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] epoch {progress.epoch}/{progress.epochs}  cost {cost}{val}"
+        self.stream.write(f"\r{line}   " if self._live else f"{line}\n")
         self.stream.flush()
 
     def close(self):
-        self.stream.write("\n")
+        if self._live:
+            self.stream.write("\n")
 
 
 def summary(trainer):

@@ -28,7 +28,7 @@ class Layout:
     encoding: str
     delimiter: str
     has_header: bool
-    header_lines: int     # physical lines up to and including the header (0 without one)
+    header_lines: int     # lines to skip before the data: the header's line number (0 without one)
     columns: list         # names; "column 1", "column 2", … when there is no header
     rows: list            # the first data rows (lists of str), at most SAMPLE_ROWS
     row_lines: list       # 1-based line number of each of those rows
@@ -79,30 +79,33 @@ def _looks_binary(raw):
     return b"\x00" in raw or controls > len(raw) // 100
 
 
-def _detect_delimiter(lines, where):
+def _detect_delimiter(lines):
     """The candidate giving every sample row the same, largest number of fields; comma by default."""
     sample = [line for line in lines[:50] if line.strip()]
     best, best_score = ",", (False, 1)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in _reader(sample, delimiter, where)]
-        score = (min(counts) == max(counts), counts[0])
-        if counts[0] > 1 and score > best_score:
+        try:
+            counts = [len(row) for row in csv.reader(sample, delimiter=delimiter, strict=True) if row]
+        except csv.Error:     # quotes that do not fit this delimiter
+            continue
+        score = (min(counts) == max(counts), counts[0]) if counts else (False, 0)
+        if score[1] > 1 and score > best_score:
             best, best_score = delimiter, score
     return best
 
 
-def _reader(lines, delimiter, where, first_line=1):
+def numbered_rows(lines, delimiter, where, first_line=1):
     """(line number, row) for each non-blank row; csv errors become DataError."""
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"')
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=True)
     line = first_line
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 yield line, row
             line = first_line + reader.line_num
-    except csv.Error as e:
-        raise DataError(f"{where}, line {first_line + reader.line_num}: {e} — expected delimited text "
-                        "with balanced double quotes") from None
+    except csv.Error as e:     # named at the line where the bad row starts
+        raise DataError(f"{where}, line {line}: {e} — expected delimited text with balanced double quotes, "
+                        "fields under 128 KB") from None
 
 
 def _has_header(rows):
@@ -132,19 +135,30 @@ def sniff(path, delimiter=None, header=None):
         raise DataError(f"{path.name}: the file is empty — expected a header line and rows of numbers")
     if delimiter is not None and delimiter not in DELIMITERS:
         raise DataError(f"delimiter must be one of comma, semicolon, tab; got {delimiter!r}")
-    delimiter = delimiter or _detect_delimiter(lines, path.name)
-    numbered = []
-    for item in _reader(lines, delimiter, path.name):
-        numbered.append(item)
-        if len(numbered) > SAMPLE_ROWS:
-            break
-    if not numbered:
-        raise DataError(f"{path.name}: the file has no values, only blank cells — expected a header line "
-                        "and rows of numbers")
+    delimiter = delimiter or _detect_delimiter(lines)
+    numbered = _sample(lines, delimiter, path.name, truncated)
     has_header = _has_header([row for _, row in numbered]) if header is None else bool(header)
-    header_line, names = (numbered.pop(0) if has_header else (0, []))
-    width = len(names) if has_header else len(numbered[0][1])
-    columns = [name.strip() or f"column {j + 1}" for j, name in enumerate(names)] if has_header \
-        else [f"column {j + 1}" for j in range(width)]
+    if has_header:
+        header_line, names = numbered.pop(0)
+        columns = [name.strip() or f"column {j + 1}" for j, name in enumerate(names)]
+    else:
+        header_line, columns = 0, [f"column {j + 1}" for j in range(len(numbered[0][1]))]
     return Layout(path, encoding, delimiter, has_header, header_line, columns,
-                  [row for _, row in numbered[:SAMPLE_ROWS]], [line for line, _ in numbered[:SAMPLE_ROWS]])
+                  [row for _, row in numbered], [line for line, _ in numbered])
+
+
+def _sample(lines, delimiter, where, truncated):
+    """The first SAMPLE_ROWS + 1 (line, row) pairs: a header and SAMPLE_ROWS data rows at most."""
+    numbered = []
+    try:
+        for item in numbered_rows(lines, delimiter, where):
+            numbered.append(item)
+            if len(numbered) > SAMPLE_ROWS:
+                break
+    except DataError:
+        if not (truncated and numbered):    # else: a quoted field goes on past the sniffed head
+            raise
+    if not numbered:
+        raise DataError(f"{where}: the file has no values, only blank cells — expected a header line "
+                        "and rows of numbers")
+    return numbered

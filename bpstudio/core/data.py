@@ -77,6 +77,13 @@ def _builtin(name, target, task, n_samples, noise, seed, options):
     return bundled.load(name)
 
 
+def _done(dataset, progress):
+    """Report completion to a progress bar even for data that loads in one step."""
+    if progress is not None:
+        progress(1.0)
+    return dataset
+
+
 def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=None, seed=0,
                  drop_missing=False, progress=None, cancel=None, **options):
     """A Dataset from a built-in name or a .csv / .npz path.
@@ -92,7 +99,7 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
         raise DataError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
     name = str(name_or_path)
     if name in generated.GENERATORS or name in bundled.BUNDLED:
-        return _builtin(name, target, task, n_samples, noise, seed, options)
+        return _done(_builtin(name, target, task, n_samples, noise, seed, options), progress)
     path = Path(name)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
@@ -102,7 +109,7 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
         _check_options(path.name, options, NPZ_OPTIONS)
         if target is not None:
             raise DataError(f"{path.name}: target only applies to CSV files; use y_key=… for an .npz archive")
-        return read_npz(path, task=task, drop_missing=drop_missing, **options)
+        return _done(read_npz(path, task=task, drop_missing=drop_missing, **options), progress)
     if suffix:
         raise DataError(f"{path.name}: unsupported file type {suffix!r} — use .csv (or .tsv/.txt) or .npz")
     builtins = ", ".join(info.name for info in list_datasets())

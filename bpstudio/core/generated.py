@@ -27,6 +27,13 @@ class Generator:
     options: tuple = ()     # names of extra keyword options
 
 
+MAX_SAMPLES = 1_000_000
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _labels(n, k):
     return np.arange(n) % k
 
@@ -67,7 +74,7 @@ def _spirals(n, noise, rng):
 
 
 def _gaussians(n, noise, rng, centers=3):
-    if isinstance(centers, bool) or not isinstance(centers, (int, np.integer)) or not 2 <= centers <= 20:
+    if not _is_int(centers) or not 2 <= centers <= 20:
         raise DataError(f"gaussians: centers must be an integer from 2 to 20, got {centers!r}")
     labels = _labels(n, centers)
     angle = 2 * np.pi * np.arange(centers) / centers
@@ -99,11 +106,13 @@ GENERATORS = {
 }
 
 
-def _check(name, n_samples, noise):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise DataError(f"{name}: n_samples must be an integer of at least 2, got {n_samples!r}")
+def _check(name, n_samples, noise, seed):
+    if not _is_int(n_samples) or not 2 <= n_samples <= MAX_SAMPLES:
+        raise DataError(f"{name}: n_samples must be an integer from 2 to {MAX_SAMPLES:,}, got {n_samples!r}")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 1e6:
         raise DataError(f"{name}: noise must be a number ≥ 0, got {noise!r}")
+    if not _is_int(seed) or seed < 0:
+        raise DataError(f"{name}: seed must be a whole number ≥ 0, got {seed!r}")
 
 
 def make(name, n_samples=None, noise=None, seed=0, **options):
@@ -115,7 +124,7 @@ def make(name, n_samples=None, noise=None, seed=0, **options):
         raise DataError(f"{name}: unknown option(s) {', '.join(unknown)}; options allowed: {allowed}")
     n_samples = gen.n_samples if n_samples is None else n_samples
     noise = gen.noise if noise is None else noise
-    _check(name, n_samples, noise)
+    _check(name, n_samples, noise, seed)
     X, target = gen.make(int(n_samples), float(noise), np.random.default_rng(seed), **options)
     features = [f"x{i + 1}" for i in range(X.shape[1])]
     description = f"{gen.description}; {n_samples} samples, noise {noise}, seed {seed}"

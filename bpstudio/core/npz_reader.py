@@ -16,13 +16,17 @@ import numpy as np
 from .dataset import Dataset, DataError
 from .targets import encode_targets
 
-_CORRUPT = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, KeyError)
+# zipfile reports a damaged archive in many ways: unknown versions and methods, "encryption" flags, …
+_CORRUPT = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+            zlib.error)
 
 
 def _array(archive, key, where, role):
+    """Array ``key``; role is "x" (features) or "y" (targets), to name the option that picks another."""
     if key not in archive.files:
-        raise DataError(f"{where}: no array {key!r} for the {role}; arrays in the file: "
-                        f"{', '.join(archive.files) or 'none'} — pass {role[0]}_key=… to use another name")
+        what = "features" if role == "x" else "targets"
+        raise DataError(f"{where}: no array {key!r} for the {what}; arrays in the file: "
+                        f"{', '.join(archive.files) or 'none'} — pass {role}_key=… to use another name")
     try:
         return archive[key]
     except ValueError as e:
@@ -53,19 +57,28 @@ def _drop_nonfinite(X, y, where, drop_missing):
     return X[~bad], y[~bad]
 
 
-def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
-    """Dataset from the arrays ``x_key`` (N, …) and ``y_key`` (N,) or (N, k) of an .npz file."""
+def _open(path, x_key, y_key):
+    """The arrays x_key and y_key, read with allow_pickle=False; the file is closed whatever happens."""
     where = Path(path).name
     try:
-        archive = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            archive = np.load(f, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise DataError(f"{where}: holds a single .npy array, not an .npz archive with {x_key!r} and "
+                                f"{y_key!r}")
+            return _array(archive, x_key, where, "x"), _array(archive, y_key, where, "y")
+    except DataError:
+        raise
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except _CORRUPT as e:
         raise DataError(f"{where}: not a readable .npz archive ({e}) — expected a file saved by numpy.savez") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"{where}: holds a single .npy array, not an .npz archive with {x_key!r} and {y_key!r}")
-    with archive:
-        X, y = _array(archive, x_key, where, "x"), _array(archive, y_key, where, "y")
+
+
+def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
+    """Dataset from the arrays ``x_key`` (N, …) and ``y_key`` (N,) or (N, k) of an .npz file."""
+    where = Path(path).name
+    X, y = _open(path, x_key, y_key)
     X = _features(X, where, x_key)
     if len(X) != len(y) or y.ndim not in (1, 2) or y.dtype.kind not in "biufUS":
         raise DataError(f"{where}: {x_key!r} has {len(X)} samples but {y_key!r} has shape {y.shape} and dtype "

@@ -25,7 +25,7 @@ def guess_task(values):
 
 def _class_name(value):
     if isinstance(value, str):
-        return value
+        return str(value)     # a NumPy string too
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 

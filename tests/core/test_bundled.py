@@ -54,3 +54,20 @@ def test_every_bundled_file_is_listed_with_its_licence():
 def test_real_data_takes_no_generator_parameters():
     with pytest.raises(DataError, match="real data; n_samples and noise only apply to generated"):
         load_dataset("iris", n_samples=10)
+
+
+def test_iris_trains_to_high_accuracy_through_prepare():
+    from bpstudio.core import Network, TrainConfig, Trainer
+    from bpstudio.core.dataset import prepare
+    data = prepare(load_dataset("iris"), scaling="standard", val_fraction=0.3, seed=0)
+    assert np.bincount(data.Y_val.argmax(axis=1)).tolist() == [15, 15, 15]     # stratified
+    net = Network([4, 8, 3], activations=["tanh", "softmax"], seed=0)
+    config = TrainConfig(learning_rate=0.05, batch_mode="mini-batch", batch_size=16, epochs=100,
+                         cost="cross_entropy", optimizer="adam")
+    history = Trainer(net, config).fit(data.X_train, data.Y_train, data.X_val, data.Y_val)
+    assert history.val_accuracy[-1] >= 0.9
+
+
+def test_data_error_is_a_value_error_exported_from_core():
+    import bpstudio.core as core
+    assert issubclass(core.DataError, ValueError) and core.load_dataset is load_dataset

@@ -53,7 +53,10 @@ def test_gaussians_take_a_number_of_centers():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"n_samples": 1}, "n_samples must be an integer of at least 2"),
+    ({"n_samples": 1}, "n_samples must be an integer from 2 to 1,000,000"),
+    ({"n_samples": 10**9}, "n_samples must be an integer from 2 to 1,000,000"),
+    ({"seed": -1}, "seed must be a whole number ≥ 0, got -1"),
+    ({"seed": "abc"}, "seed must be a whole number"),
     ({"n_samples": 2.5}, "n_samples must be an integer"),
     ({"n_samples": 3}, "at least 4 for 2 classes"),
     ({"noise": -0.1}, "noise must be a number ≥ 0"),
@@ -89,3 +92,10 @@ def test_moons_are_learnable_end_to_end():
                          cost="cross_entropy", optimizer="adam")
     history = Trainer(net, config).fit(data.X_train, data.Y_train, data.X_val, data.Y_val)
     assert history.val_accuracy[-1] > 0.95
+
+
+def test_progress_reaches_one_for_built_ins_too():
+    fractions = []
+    load_dataset("xor", progress=fractions.append)
+    load_dataset("iris", progress=fractions.append)
+    assert fractions[-1] == 1.0 and fractions.count(1.0) == 2
