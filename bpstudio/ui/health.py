@@ -174,6 +174,6 @@ def _describe(share, activation):
         return "—", f"not measured for {activation}"
     flagged = np.flatnonzero(flagged_units([share])[0])
     dead = "dead" if activation == "relu" else "saturated"
-    units = ", ".join(f"j{j} ({dead})" if share[j] == 1.0 else f"j{j} ({share[j]:.0%})" for j in flagged[:12])
+    units = ", ".join(f"neuron {j + 1} ({dead if share[j] == 1.0 else f'{share[j]:.0%}'})" for j in flagged[:12])
     more = f" … and {len(flagged) - 12} more" if len(flagged) > 12 else ""
     return f"{np.mean(share):.0%}", (units + more) if len(flagged) else "none"

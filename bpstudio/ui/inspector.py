@@ -70,7 +70,7 @@ class LayerRow(QGroupBox):
 
     def show_step(self, step, first_sample):
         """Fill in one ``LayerStep``: per-sample vectors become columns, headed by their sample number."""
-        samples = [f"#{first_sample + n}" for n in range(len(step.z))]
+        samples = [f"#{first_sample + n}" for n in range(len(step.z))]   # first_sample counts from 1
         for key, _, _, _ in QUANTITIES:
             values = getattr(step, key)
             if key == "grad_w":
@@ -156,7 +156,7 @@ class GradCheckView(QWidget):
 class WeightEditor(QWidget):
     """Set one weight wⱼₖ or bias bⱼ by hand (clicking a ∇W entry selects it here)."""
 
-    editRequested = Signal(int, str, int, int, float)   # layer (1-based), "weight" | "bias", j, k, value
+    editRequested = Signal(int, str, int, int, float)   # layer (1-based), "weight" | "bias", j, k (0-based), value
 
     def __init__(self):
         super().__init__()
@@ -190,25 +190,25 @@ class WeightEditor(QWidget):
     def select(self, layer, j, k, value):
         self.layer.setValue(layer)
         self.kind.setCurrentText("weight")
-        self.j.setValue(j)
-        self.k.setValue(k)
+        self.j.setValue(j + 1)
+        self.k.setValue(k + 1)
         self.value.setValue(value)
 
     def _update_ranges(self):
         l = self.layer.value()
-        self.j.setRange(0, self.sizes[l] - 1)
-        self.k.setRange(0, self.sizes[l - 1] - 1)
+        self.j.setRange(1, self.sizes[l])        # neurons count from 1 on screen
+        self.k.setRange(1, self.sizes[l - 1])
 
     def _request(self):
-        self.editRequested.emit(self.layer.value(), self.kind.currentText(), self.j.value(), self.k.value(),
+        self.editRequested.emit(self.layer.value(), self.kind.currentText(), self.j.value() - 1, self.k.value() - 1,
                                 self.value.value())
 
 
 def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
-    """The chain rule of one weight as lines of text, from a core ``ChainRule`` (indices 0-based, layer 1-based)."""
-    l, j, k = c.layer + 1, c.j, c.k
-    w = f"w{sup(l)}{sub(j)}{sub(k)}"
-    lines = [f"{w}: layer {l}, neuron k={k} → j={j}", f"sample #{sample}", "",
+    """The chain rule of one weight as lines of text, from a core ``ChainRule``; neurons and samples count from 1."""
+    l, j, k = c.layer + 1, c.j + 1, c.k + 1
+    w = f"w{sup(l)}{sub(j)},{sub(k)}"
+    lines = [f"{w}: layer {l}, from neuron {k} to neuron {j}", f"sample #{sample}", "",
              f"∂C/∂{w} = ∂C/∂a{sub(j)} · ∂a{sub(j)}/∂z{sub(j)} · ∂z{sub(j)}/∂{w}", ""]
     if np.isnan(c.dC_da):   # softmax + cross-entropy: only the fused δ exists
         lines += [f"δ{sub(j)} = ∂C/∂z{sub(j)} = a{sub(j)} − y{sub(j)} = {c.delta:.6g}",
@@ -218,7 +218,7 @@ def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
         if c.backflow:
             terms = " + ".join(f"({w_q:.3g})({d_q:.3g})" for _, w_q, d_q in c.backflow[:n_back_shown])
             more = " + …" if len(c.backflow) > n_back_shown else ""
-            lines += [f"∂C/∂a{sub(j)} = Σ_q w{sup(l + 1)}_q{sub(j)} δ{sup(l + 1)}_q",
+            lines += [f"∂C/∂a{sub(j)} = Σ_q w{sup(l + 1)}_q,{sub(j)} δ{sup(l + 1)}_q",
                       f"  (what flows back from layer {l + 1})",
                       f"       = {terms}{more}", f"       = {c.dC_da:.6g}"]
         else:
@@ -227,7 +227,7 @@ def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
                   f"δ{sub(j)} = ∂C/∂a{sub(j)} · σ′(z{sub(j)}) = {c.delta:.6g}"]
     lines += [f"∂z{sub(j)}/∂{w} = a{sup(l - 1)}{sub(k)} = {c.a_k:.6g}", "",
               f"product δ{sub(j)} · a{sub(k)} = {c.product:.6g}",
-              f"backprop's ∇W{sup(l)}[{j}, {k}] (this sample)", f"  = {grad_entry:.6g}   "
+              f"backprop's ∇W{sup(l)} entry ({j}, {k}), this sample", f"  = {grad_entry:.6g}   "
               + ("✓ equal" if np.isclose(c.product, grad_entry, rtol=1e-6, atol=1e-12) else "✗ DIFFERENT")]
     return "\n".join(lines)
 
@@ -259,7 +259,7 @@ class InspectorPanel(QWidget):
     def set_data(self, X, Y):
         """Samples to pick from: X (N, n_in), Y (N, n_out), as the network sees them (scaled)."""
         self.X, self.Y = X, Y
-        self.sample.setRange(0, max(len(X) - 1, 0))
+        self.sample.setRange(1, max(len(X), 1))   # samples count from 1, like neurons
         self.count.setRange(1, max(min(len(X), 64), 1))
         self.refresh()
 
@@ -273,7 +273,7 @@ class InspectorPanel(QWidget):
 
     def inspected(self):
         """The (X, Y) rows being inspected."""
-        start = self.sample.value()
+        start = self.sample.value() - 1
         rows = slice(start, min(start + self.count.value(), len(self.X)))
         return self.X[rows], self.Y[rows]
 
@@ -281,6 +281,8 @@ class InspectorPanel(QWidget):
 
     def _build(self):
         self.sample, self.count = QSpinBox(), QSpinBox()
+        self.sample.setMinimum(1)   # samples and neurons count from 1 on screen
+        self.count.setMinimum(1)
         self.eta = QDoubleSpinBox()
         self.eta.setDecimals(5)
         self.eta.setRange(1e-5, 10.0)
@@ -412,7 +414,7 @@ class InspectorPanel(QWidget):
         else:
             self.net.biases[layer - 1][j] = value
         after = self.net.cost(self.X, self.Y, self.cost)
-        name = f"w{sup(layer)}{sub(j)}{sub(k)}" if kind == "weight" else f"b{sup(layer)}{sub(j)}"
+        name = f"w{sup(layer)}{sub(j + 1)},{sub(k + 1)}" if kind == "weight" else f"b{sup(layer)}{sub(j + 1)}"
         self.editor.result.setText(f"{name} = {value:g}. Cost on all {len(self.X)} samples: {before:.6g} → {after:.6g}")
         self.refresh()
         self.parametersEdited.emit()

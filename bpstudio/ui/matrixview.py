@@ -1,5 +1,7 @@
 """A small heatmap that also prints its values: a matrix shown as a coloured, clickable table.
 
+Neurons are numbered from 1 in headers and tooltips, like the rest of the app;
+``cellClicked`` reports 0-based (row, column) array indices.
 Colours come from a diverging map (CET-D1: blue < 0 < red) with fixed symmetric
 levels (−m, m), so zero is always white. Small matrices print every value in its
 cell; large ones shrink to coloured squares and show the value on hover.
@@ -67,7 +69,7 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return format_value(v) if self.show_text else None
         if role == Qt.ToolTipRole:
-            return f"{self.row_name}={index.row()}, {self.col_name}={index.column()}: {v:.6g}"
+            return f"{self.row_name}={index.row() + 1}, {self.col_name}={index.column() + 1}: {v:.6g}"
         if role == Qt.BackgroundRole:
             return self._colour(v)
         if role == Qt.ForegroundRole:
@@ -84,7 +86,7 @@ class MatrixModel(QAbstractTableModel):
         labels = self.column_labels if orientation == Qt.Horizontal else self.row_labels
         if labels is not None:
             return labels[section]
-        return f"{self.col_name if orientation == Qt.Horizontal else self.row_name}{section}"
+        return f"{self.col_name if orientation == Qt.Horizontal else self.row_name}{section + 1}"
 
     def _colour(self, v):
         if not np.isfinite(v):

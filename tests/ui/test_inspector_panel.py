@@ -24,7 +24,7 @@ def panel(qtbot):
 
 
 def test_shown_numbers_equal_core_forward_and_gradients(panel):
-    panel.sample.setValue(4)
+    panel.sample.setValue(5)   # samples count from 1
     net, x, y = panel.net, X[4:5], Y[4:5]
     trace = net.forward(x)
     grad_w, grad_b = net.gradients(x, y, "mse")
@@ -40,13 +40,14 @@ def test_shown_numbers_equal_core_forward_and_gradients(panel):
     # The printed text is the value, and the formula follows the cost.
     model = panel.rows[0].views["z"].matrix_model
     assert model.data(model.index(1, 0)) == f"{trace.z[0][0, 1]:.3g}"
+    assert model.headerData(1, Qt.Vertical) == "j2" and model.headerData(0, Qt.Horizontal) == "#5"
     assert "(2/n) (aⱼ − yⱼ)" in panel.rows[2].equations["delta"].text()
     panel.set_network(net, "sse")
     assert "2 (aⱼ − yⱼ)" in panel.rows[2].equations["delta"].text()
 
 
 def test_a_batch_shows_one_column_per_sample_and_the_mean_gradient(panel):
-    panel.sample.setValue(2)
+    panel.sample.setValue(3)
     panel.count.setValue(3)
     grad_w, _ = panel.net.gradients(X[2:5], Y[2:5], "mse")
     assert panel.rows[1].views["z"].values().shape == (5, 3)
@@ -55,7 +56,7 @@ def test_a_batch_shows_one_column_per_sample_and_the_mean_gradient(panel):
 
 
 def test_clicking_a_gradient_entry_shows_a_chain_rule_that_adds_up(panel, qtbot):
-    panel.sample.setValue(7)
+    panel.sample.setValue(8)
     view = panel.rows[0].views["grad_w"]   # hidden layer: ∂C/∂aⱼ flows back from layer 2
     panel.show()
     qtbot.waitExposed(panel)
@@ -68,6 +69,7 @@ def test_clicking_a_gradient_entry_shows_a_chain_rule_that_adds_up(panel, qtbot)
     assert c.dC_da == pytest.approx(sum(w * d for _, w, d in c.backflow))
     assert len(c.backflow) == 5
     assert "✓ equal" in panel.chain_label.text()
+    assert "from neuron 3 to neuron 4" in panel.chain_label.text()   # counted from 1 on screen
     assert f"{c.product:.6g}" in panel.chain_label.text()
     assert panel.editor.value.value() == pytest.approx(panel.net.weights[0][3, 2], abs=1e-6)
 
@@ -109,8 +111,8 @@ def test_gradient_check_passes_on_backprop_and_fails_with_a_broken_derivative(pa
 def test_editing_a_weight_by_hand(panel, qtbot):
     editor = panel.editor
     editor.layer.setValue(2)
-    editor.j.setValue(4)
-    editor.k.setValue(3)
+    editor.j.setValue(5)   # neurons count from 1 on screen
+    editor.k.setValue(4)
     editor.value.setValue(1.25)
     with qtbot.waitSignal(panel.parametersEdited):
         qtbot.mouseClick(editor.apply, Qt.LeftButton)
