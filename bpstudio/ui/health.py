@@ -15,7 +15,7 @@ Numbers come from ``bpstudio.core.health``; this widget only draws them.
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.health import SATURATION_THRESHOLD
@@ -77,28 +77,34 @@ class HealthPanel(QWidget):
         self.ratio_plot = _log_plot("Update size per layer", "‖ΔWˡ‖ / ‖Wˡ‖")
         self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, label="healthy ≈ 1e-3",
                                                 pen=pg.mkPen("#888", width=1, style=Qt.DashLine),
-                                                labelOpts={"position": 0.1, "color": "#555"}))
+                                                labelOpts={"position": 0.85, "color": "#555"}))
         self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
         self.snapshots = {}
-        plots = QSplitter(Qt.Horizontal)
-        plots.addWidget(self.norm_plot)
-        plots.addWidget(self.ratio_plot)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self._saturation_box(), 3)
-        bottom.addWidget(self._rewind_box(), 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(plots, 3)
-        layout.addLayout(bottom, 1)
+        # Side by side, so the plots keep their height in a short dock.
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._saturation_box(), 1)
+        column.addWidget(self._rewind_box())
+        side.setMaximumWidth(420)
+        panes = QSplitter(Qt.Horizontal)
+        for pane in (self.norm_plot, self.ratio_plot, side):
+            panes.addWidget(pane)
+        for index, stretch in enumerate((2, 2, 1)):
+            panes.setStretchFactor(index, stretch)
+        QVBoxLayout(self).addWidget(panes)
         self.reset(0)
 
     def _saturation_box(self):
-        box = QGroupBox(f"Saturated and dead units (σ′(z) within {SATURATION_THRESHOLD:.0%} of zero)")
-        self.saturation = QTableWidget(0, 4)
+        box = QGroupBox("Saturated and dead units")
+        box.setToolTip(f"σ′ ≈ 0: σ′(z) within {SATURATION_THRESHOLD:.0%} of zero (relative to its peak). Units listed "
+                       f"are there for at least {FLAG_SHARE:.0%} of the samples; a ReLU there for all of them is dead.")
+        self.saturation = QTableWidget(0, 3)
         self.saturation.setAccessibleName("Saturated units")
-        self.saturation.setHorizontalHeaderLabels(["Layer", "activation", "samples with σ′ ≈ 0",
-                                                   f"units flagged (σ′ ≈ 0 for ≥ {FLAG_SHARE:.0%} of samples)"])
+        self.saturation.setHorizontalHeaderLabels(["Layer", "σ′ ≈ 0", f"stuck units (≥ {FLAG_SHARE:.0%})"])
         self.saturation.verticalHeader().setVisible(False)
         self.saturation.horizontalHeader().setStretchLastSection(True)
+        self.saturation.setWordWrap(True)
         QVBoxLayout(box).addWidget(self.saturation)
         return box
 
@@ -110,8 +116,7 @@ class HealthPanel(QWidget):
         self.rewind_button.setAccessibleName("Rewind")
         self.rewind_button.clicked.connect(self._rewind)
         layout = QVBoxLayout(box)
-        note = QLabel("Taken at the end of every epoch. Rewind loads the weights of the chosen epoch "
-                      "(when training is stopped or paused).")
+        note = QLabel("Weights at the end of each epoch; Rewind loads them (when paused or stopped).")
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addWidget(self.snapshot_choice)
@@ -139,10 +144,12 @@ class HealthPanel(QWidget):
         """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
         self.saturation.setRowCount(len(shares))
         for l, (share, act) in enumerate(zip(shares, activations)):
-            cells = [str(l + 1), act, *_describe(share, act)]
+            cells = [f"{l + 1} {act}", *_describe(share, act)]
             for column, text in enumerate(cells):
                 self.saturation.setItem(l, column, QTableWidgetItem(text))
-        self.saturation.resizeColumnsToContents()
+        self.saturation.resizeColumnToContents(0)
+        self.saturation.resizeColumnToContents(1)
+        self.saturation.resizeRowsToContents()
 
     def add_snapshot(self, epoch, params):
         """Keep a copy of the parameters at the end of ``epoch`` (thinned to ``MAX_SNAPSHOTS``)."""

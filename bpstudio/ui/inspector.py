@@ -298,7 +298,8 @@ class InspectorPanel(QWidget):
         for button in (self.step_button, self.check_button):
             button.setAccessibleName(button.text())
             bar.addWidget(button)
-        bar.addWidget(self.status, 1)
+        bar.addStretch(1)
+        self.status.setWordWrap(True)   # on its own line, so a long message never widens the dock
         self.layers = QWidget()
         self.layers_box = QVBoxLayout(self.layers)
         self.layers_box.addStretch(1)
@@ -311,6 +312,7 @@ class InspectorPanel(QWidget):
         split.setSizes([940, 340])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.status)
         layout.addWidget(split, 1)
         self.sample.valueChanged.connect(self.refresh)
         self.count.valueChanged.connect(self.refresh)

@@ -12,9 +12,8 @@ thread with progress and Cancel.
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.compare import LR_LADDER, differences, valid_costs, variations
@@ -73,9 +72,9 @@ class RunsPanel(QWidget):
     def _build(self):
         self.cost_plot = make_plot("Cost of each run", "epoch", "cost", legend=True)
         self.legend = self.cost_plot.plotItem.legend
-        self.sweep_plot = make_plot("Learning-rate sweep: final cost after a short run", "learning rate η (log scale)",
-                                    "final cost")
+        self.sweep_plot = make_plot("Learning-rate sweep", "learning rate η (log scale)", "final cost")
         self.sweep_plot.setLogMode(x=True, y=True)
+        self.sweep_plot.setXRange(-5, 1)   # log10 of the ladder's ends, before there is data
         self.sweep_curve = self.sweep_plot.plot(pen=pen(0), symbol="o", symbolSize=7,
                                                 symbolBrush="#1f77b4")
         self.best_marker = self.sweep_plot.plot(pen=None, symbol="star", symbolSize=16, symbolBrush="#d62728")
@@ -88,10 +87,14 @@ class RunsPanel(QWidget):
         plots = QSplitter(Qt.Horizontal)
         plots.addWidget(self.cost_plot)
         plots.addWidget(self.sweep_plot)
+        panes = QSplitter(Qt.Vertical)   # the user can give the table more room
+        panes.addWidget(plots)
+        panes.addWidget(self.table)
+        panes.setStretchFactor(0, 3)
+        panes.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
-        layout.addWidget(plots, 3)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(panes, 1)
 
     def _controls(self):
         self.comparison = QComboBox()
@@ -106,22 +109,25 @@ class RunsPanel(QWidget):
         self.progress.setAccessibleName("Experiment progress")
         self.cancel_button.setEnabled(False)
         self.use_rate.setEnabled(False)
-        row = QHBoxLayout()
-        for widget, name in ((QLabel("Setting"), None), (self.comparison, "Setting"), (QLabel("Epochs per run"), None),
-                             (self.epochs, "Epochs per run"), (self.compare_button, "Compare"),
-                             (self.sweep_button, "Learning-rate sweep"), (self.use_rate, "Use best η"),
-                             (self.cancel_button, "Stop experiment"), (self.progress, None), (self.status, None),
-                             (self.remove_button, "Remove run"), (self.log_y, "log cost")):
-            if name:
-                widget.setAccessibleName(name)
-            row.addWidget(widget, 1 if widget is self.status else 0)
+        self.status.setWordWrap(True)   # a long message wraps instead of widening the dock
+        names = {self.comparison: "Setting", self.epochs: "Epochs per run", self.compare_button: "Compare",
+                 self.sweep_button: "Learning-rate sweep", self.use_rate: "Use best η",
+                 self.cancel_button: "Stop experiment", self.remove_button: "Remove run", self.log_y: "log cost"}
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+        start = _row(QLabel("Setting"), self.comparison, QLabel("Epochs per run"), self.epochs, self.compare_button,
+                     self.sweep_button, self.use_rate, 1)
+        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.remove_button, self.log_y)
+        rows = QVBoxLayout()
+        rows.addLayout(start)
+        rows.addLayout(follow)
         self.compare_button.clicked.connect(self.start_comparison)
         self.sweep_button.clicked.connect(self.start_sweep)
         self.cancel_button.clicked.connect(self.jobs.cancel)
         self.use_rate.clicked.connect(self._use_best_rate)
         self.remove_button.clicked.connect(self.remove_selected)
         self.log_y.toggled.connect(lambda on: self.cost_plot.setLogMode(y=on))
-        return row
+        return rows
 
     # --- inputs --------------------------------------------------------------------
 
@@ -265,6 +271,19 @@ class RunsPanel(QWidget):
 
     def _use_best_rate(self):
         self.learningRateChosen.emit(self.best_rate)
+
+
+def _row(*items):
+    """A row of widgets; ``(widget, stretch)`` gives a widget the spare room, a bare number adds a stretch."""
+    row = QHBoxLayout()
+    for item in items:
+        if isinstance(item, int):
+            row.addStretch(item)
+        elif isinstance(item, tuple):
+            row.addWidget(*item)
+        else:
+            row.addWidget(item)
+    return row
 
 
 def _without_early_stopping(config, epochs):
