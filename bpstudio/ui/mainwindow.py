@@ -1,0 +1,296 @@
+"""The main window: setup panels on the left, live views in docks, run controls in the toolbar.
+
+The window wires the session's signals to the views and panels. Snapshots
+arrive at most 20 times a second; curves take every one (they carry the new
+epochs), while redrawing is throttled to ``FRAME_MS`` and skips hidden views
+(a view that becomes visible draws the latest snapshot).
+"""
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QToolBar, QVBoxLayout, QWidget
+
+from bpstudio.core import TrainConfig
+from bpstudio.core.data import load_dataset
+
+from .boundary import BoundaryView
+from .data_panel import DataPanel
+from .diagram import DiagramView
+from .files import FileActions
+from .heatmaps import WeightsView
+from .help import math_html, shortcuts_html, show_about, show_text
+from .network_panel import NetworkPanel
+from .plots import CurvesView, GradientNormsView
+from .session import Session
+from .status import RunStatusBar
+from .theme import apply_plot_theme
+from .training_panel import TrainingPanel
+
+FRAME_MS = 33                 # redraw at most ~30 times a second
+DEFAULT_DATASET = "circles"
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=500,
+                             optimizer="adam", cost="cross_entropy")
+
+
+def app_settings():
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "bpstudio", "bpstudio")
+
+
+class MainWindow(QMainWindow):
+    """``MainWindow()`` opens the default: a generated 2-D dataset and a small network, ready to train."""
+
+    def __init__(self, dataset=None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("bpstudio")
+        self.setAcceptDrops(True)
+        apply_plot_theme()
+        self.session = Session(dataset or load_dataset(DEFAULT_DATASET), config=DEFAULT_CONFIG, parent=self)
+        self._build_views()
+        self._build_docks()
+        self.files = FileActions(self)
+        self._build_actions()
+        self._build_menus()
+        self._pending = None
+        self._frame = QTimer(self, singleShot=True, interval=FRAME_MS, timeout=self._render)
+        self._connect()
+        self._show_everything()
+        self.resize(1440, 900)
+        self._default_state = self.saveState()
+        self._restore_settings()
+
+    # --- construction ------------------------------------------------------------------
+
+    def _build_views(self):
+        self.curves = CurvesView()
+        self.boundary = BoundaryView()
+        self.weights = WeightsView()
+        self.diagram = DiagramView()
+        self.grad_norms = GradientNormsView()
+        self.data_panel = DataPanel(self.session)
+        self.network_panel = NetworkPanel(self.session)
+        self.training_panel = TrainingPanel(self.session)
+        self.status = RunStatusBar()
+        self.setStatusBar(self.status)
+        self.setCentralWidget(self.curves)
+
+    def _build_docks(self):
+        setup = QWidget()
+        column = QVBoxLayout(setup)
+        for panel in (self.data_panel, self.network_panel, self.training_panel):
+            column.addWidget(panel)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(setup)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(setup.sizeHint().width() + 24)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.docks = {}
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
+                                    ("Network diagram", self.diagram, right), ("Weights", self.weights, bottom),
+                                    ("Gradient norms", self.grad_norms, bottom)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock {title}")   # saveState() needs object names
+            dock.setWidget(widget)
+            dock.visibilityChanged.connect(self._on_dock_shown)
+            self.addDockWidget(area, dock)
+            self.docks[title] = dock
+        self.splitDockWidget(self.docks["Weights"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Weights"], self.docks["Gradient norms"]], [3, 2], Qt.Orientation.Horizontal)
+
+    def _action(self, text, slot, shortcut=None, tip=""):
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip or text} ({shortcut})" if shortcut else tip or text)
+        return action
+
+    def _build_actions(self):
+        s = self.session
+        self.act_start = self._action("Start", s.start, "F5", "Start or resume training")
+        self.act_pause = self._action("Pause", s.pause, "F6", "Pause training")
+        self.act_step = self._action("Step", s.step, "F10", "Train one batch, then pause")
+        self.act_stop = self._action("Stop", s.stop, "Shift+F5", "Stop the run; the network and data unlock")
+        self.act_reset = self._action("Reset", s.reset, "Ctrl+R", "Redraw the initial weights from the seed")
+        self.act_toggle = self._action("Start / Pause", self.toggle_training, "Space")
+        self.act_toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.act_log = self._action("Log-scale cost", self.curves.log_y.toggle, "Ctrl+L")
+        toolbar = QToolBar("Run")
+        toolbar.setObjectName("toolbar Run")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.files.act_open)
+        toolbar.addSeparator()
+        for action in (self.act_start, self.act_pause, self.act_step, self.act_stop, self.act_reset):
+            toolbar.addAction(action)
+            button = toolbar.widgetForAction(action)
+            button.setAccessibleName(action.text())
+            button.setObjectName(action.text())
+        self.addToolBar(toolbar)
+        self.addAction(self.act_toggle)
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.files.act_open)
+        file_menu.addMenu(self.files.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.files.act_export)
+        file_menu.addAction(self.files.act_import)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", self.close, "Ctrl+Q"))
+        train = bar.addMenu("&Train")
+        for action in (self.act_toggle, self.act_start, self.act_pause, self.act_step, self.act_stop, self.act_reset):
+            train.addAction(action)
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.act_log)
+        view.addAction(self._action("Reset layout", self.reset_layout))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", lambda: show_text(
+            self, "Keyboard shortcuts", shortcuts_html(), "Keyboard shortcuts"), "F1"))
+        help_menu.addAction(self._action("The math", lambda: show_text(self, "The math", math_html(), "The math")))
+        help_menu.addAction(self._action("About bpstudio", lambda: show_about(self)))
+
+    def _connect(self):
+        s = self.session
+        s.datasetChanged.connect(self._on_dataset_changed)
+        s.networkChanged.connect(self._on_network_changed)
+        s.runReset.connect(self._on_run_reset)
+        s.snapshot.connect(self._on_snapshot)
+        s.stateChanged.connect(self._on_state_changed)
+        s.message.connect(self.status.show_message)
+        s.error.connect(lambda text: self.status.show_message(text, is_error=True))
+        self.network_panel.validityChanged.connect(self._on_validity_changed)
+        self.data_panel.requested.connect(lambda source, options: self.files.load(source, **options))
+        self.data_panel.openFileRequested.connect(self.files.open_data)
+
+    def _show_everything(self):
+        """Bring every view up to date with the session (its first signals fired before we connected)."""
+        self._on_dataset_changed()
+        self._on_network_changed()
+        self._on_run_reset()
+        self._on_state_changed(self.session.state)
+        self._on_snapshot(self.session.latest)
+
+    # --- session → views ----------------------------------------------------------------
+
+    def _on_dataset_changed(self):
+        s = self.session
+        self.boundary.set_data(s.prepared)
+        self.boundary.set_extent(s.probe.extent)
+        self.curves.set_classification(s.dataset.is_classification)
+
+    def _on_network_changed(self):
+        s = self.session
+        sizes = s.net.sizes
+        self.weights.set_network(sizes)
+        ds = s.dataset
+        self.diagram.set_network(sizes, ds.feature_names, ds.class_names or ds.target_names)
+        self.grad_norms.set_layers(sizes)
+
+    def _on_run_reset(self):
+        self.curves.clear()
+        self.grad_norms.clear()
+        self.weights.reset_levels()
+        self.diagram.reset_levels()
+
+    def _on_snapshot(self, snap):
+        self.curves.add_snapshot(snap)
+        self.grad_norms.add_snapshot(snap)
+        self._pending = snap
+        if not self._frame.isActive():
+            self._render()
+
+    def _render(self):
+        snap, self._pending = self._pending, None
+        if snap is None:
+            return
+        self._frame.start()   # no other redraw for FRAME_MS
+        self.curves.refresh()
+        self.grad_norms.refresh()
+        self.status.show_progress(snap.progress)
+        weights, biases = self.session.net.layer_views(snap.params)
+        if self.weights.isVisible():
+            self.weights.set_parameters(weights, biases)
+        if self.diagram.isVisible():
+            self.diagram.set_parameters(weights, biases)
+        if self.boundary.isVisible():
+            self.boundary.set_outputs(snap.plane)
+
+    def _on_dock_shown(self, visible):
+        if visible and self.session.latest is not None and self._pending is None:
+            self._pending = self.session.latest
+            QTimer.singleShot(0, self._render)
+
+    def _on_state_changed(self, state):
+        self.status.show_state(state)
+        training = state == "training"
+        self.act_start.setEnabled(not training and self.network_panel.problem.text() == "")
+        self.act_pause.setEnabled(training)
+        self.act_step.setEnabled(not training)
+        self.act_stop.setEnabled(state != "idle")
+        self.files.set_idle(state == "idle")
+
+    def _on_validity_changed(self, valid):
+        training = self.session.state == "training"
+        self.act_start.setEnabled(valid and not training)
+        self.act_step.setEnabled(valid and not training)
+
+    def use_dataset(self, dataset):
+        """Train on ``dataset`` from now on (split with the data panel's options)."""
+        try:
+            if self.session.set_dataset(dataset, self.data_panel.options()):
+                self.files.remember(dataset.source)
+        except ValueError as exc:
+            self.status.show_message(f"Could not use {dataset.source}: {exc}", is_error=True)
+
+    # --- commands ------------------------------------------------------------------------
+
+    def toggle_training(self):
+        if self.session.state == "training":
+            self.session.pause()
+        elif self.act_start.isEnabled():
+            self.session.start()
+
+    def reset_layout(self):
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+
+    def settings(self):
+        return app_settings()
+
+    def _restore_settings(self):
+        settings = app_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event):
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.files.shutdown()
+        self.session.shutdown()
+        super().closeEvent(event)
+
+    # --- drag and drop -------------------------------------------------------------------
+
+    def dragEnterEvent(self, event):
+        if self.files.droppable(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        path = self.files.droppable(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.files.open_path(path)
