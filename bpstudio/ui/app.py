@@ -70,6 +70,7 @@ def main(argv=None):
     if missing:
         print(display_help(missing), file=sys.stderr)
         return 1
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -84,12 +85,19 @@ def main(argv=None):
     window = MainWindow()
     if args.size:
         window.resize(*args.size)
+    if args.screenshot:
+        window.reset_layout()   # a screenshot shows the default layout, not the one saved last time
     window.show()
     if args.dataset:
         window.files.load(args.dataset)
     if args.screenshot:
         _schedule_screenshot(window, args)
-    return app.exec()
+    code = app.exec()
+    # Delete the window while Qt is still up: left to interpreter teardown, pyqtgraph's
+    # items are sometimes destroyed after the QApplication and the process segfaults.
+    window.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return code
 
 
 def _schedule_screenshot(window, args):

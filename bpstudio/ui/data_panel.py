@@ -129,6 +129,7 @@ def _preview_plot():
     item.setMenuEnabled(False)
     item.setMouseEnabled(x=False, y=False)
     item.hideButtons()
+    item.setAspectLocked(True)
     return widget
 
 

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .heatmaps import COLORMAP, symmetric_level
 
-MAX_SHOWN = 40                    # neurons drawn per layer
+MAX_SHOWN = 24                    # neurons drawn per layer
 STRENGTH_EDGES = (0.15, 0.5)      # |w| / level boundaries between thin, medium and thick lines
-WIDTHS = (1, 2, 3)
+WIDTHS = (1, 1, 2)
 
 
 class DiagramView(QWidget):
-    """Neurons (coloured by bias) and connections (coloured by sign, thicker when |w| is larger)."""
+    """Neurons and connections (coloured by sign, paler when |w| is small, thicker when it is large)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,7 +34,7 @@ class DiagramView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plot)
         self.cmap = pg.colormap.get(COLORMAP)
-        self.level = self.bias_level = 0.0   # colour scales only grow, so colours keep their meaning
+        self.level = 0.0   # the colour scale only grows, so colours keep their meaning
         self.bins = {}          # (sign, strength) -> PlotCurveItem
         self.nodes = None
         self.segments = []      # per layer: (shown k, shown j, x pairs, y pairs)
@@ -43,7 +43,7 @@ class DiagramView(QWidget):
         """Lay out the neurons and create the line items for a network with these sizes."""
         item = self.plot.getPlotItem()
         item.clear()
-        self.level = self.bias_level = 0.0
+        self.level = 0.0
         shown = [_shown(n) for n in sizes]
         ys = [_column_y(len(idx), max(len(s) for s in shown)) for idx in shown]
         self.segments = [_layer_segments(l, shown[l], ys[l], shown[l + 1], ys[l + 1]) for l in range(len(sizes) - 1)]
@@ -59,7 +59,7 @@ class DiagramView(QWidget):
         self.nodes = pg.ScatterPlotItem(x, np.concatenate(ys), size=11, pen=pg.mkPen("#555555", width=1), brush="w")
         item.addItem(self.nodes)
         self._add_labels(item, sizes, shown, ys, input_names, output_names)
-        item.setRange(xRange=(-0.45, len(sizes) - 0.55), yRange=(-1.15, 1.15), padding=0)
+        item.setRange(xRange=(-0.45, len(sizes) - 0.55), yRange=(-1.4, 1.0), padding=0)
 
     def _add_labels(self, item, sizes, shown, ys, input_names, output_names):
         for l, n in enumerate(sizes):
@@ -68,7 +68,7 @@ class DiagramView(QWidget):
             label = pg.TextItem(f"{title}\n{n} neurons{more}", color="#333333", anchor=(0.5, 0))
             label.setPos(l, -1.02)
             item.addItem(label)
-        for names, l, anchor in ((input_names, 0, (1.1, 0.5)), (output_names, len(sizes) - 1, (-0.1, 0.5))):
+        for names, l, anchor in ((input_names, 0, (1.1, 0.5)), (output_names, len(sizes) - 1, (-0.35, 0.5))):
             if names and len(names) == len(shown[l]) <= 12:
                 for name, y in zip(names, ys[l]):
                     text = pg.TextItem(str(name), color="#333333", anchor=anchor)
@@ -76,11 +76,11 @@ class DiagramView(QWidget):
                     item.addItem(text)
 
     def reset_levels(self):
-        """A new run: the colour scales may start small again."""
-        self.level = self.bias_level = 0.0
+        """A new run: the colour scale may start small again."""
+        self.level = 0.0
 
     def set_parameters(self, weights, biases):
-        """Re-sort the connections into colour/width bins for these weights; colour neurons by bias."""
+        """Re-sort the connections into colour/width bins for these weights (biases: see the heatmaps)."""
         self.level = symmetric_level(np.concatenate([np.ravel(w) for w in weights]), self.level)
         xs, ys, keys = [], [], []
         for (k, j, x, y), W in zip(self.segments, weights):
@@ -93,14 +93,6 @@ class DiagramView(QWidget):
         for (sign, strength), curve in self.bins.items():
             chosen = np.repeat(keys == sign * 10 + strength, 2)
             curve.setData(xs[chosen], ys[chosen], connect="pairs")
-        self._color_nodes(biases)
-
-    def _color_nodes(self, biases):
-        self.bias_level = level = symmetric_level(np.concatenate([np.ravel(b) for b in biases]), self.bias_level)
-        values = [np.full(len(self.segments[0][0]), 0.5)]  # inputs have no bias
-        for (_, j, _, _), b in zip(self.segments, biases):
-            values.append(0.5 + 0.5 * b[j] / level)
-        self.nodes.setBrush([pg.mkBrush(c) for c in self.cmap.map(np.concatenate(values), mode="qcolor")])
 
 
 def _shown(n):

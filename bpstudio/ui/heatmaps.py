@@ -11,6 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from .widgets import subscript, superscript
+
 COLORMAP = "CET-D1"
 
 
@@ -25,6 +27,12 @@ def symmetric_level(values, current=0.0):
         if level >= peak:
             return float(level)
     return peak
+
+
+def integer_ticks(n, most=8):
+    """Axis ticks at whole neuron numbers 1 … n, at most about ``most`` of them."""
+    step = max(1, -(-n // most))
+    return [(i, str(i)) for i in range(1, n + 1, step)]
 
 
 class WeightsView(QWidget):
@@ -62,10 +70,13 @@ class WeightsView(QWidget):
         self.graphics.addItem(self.colorbar, row=0, col=2 * len(pairs))
 
     def _add_layer(self, l, n_in, n_out, col):
-        w_plot = self.graphics.addPlot(row=0, col=col, title=f"W{_sup(l + 1)}  ({n_out}×{n_in})")
+        w_plot = self.graphics.addPlot(row=0, col=col, title=f"W{superscript(l + 1)}  ({n_out}×{n_in})")
         w_plot.setLabel("bottom", "from neuron k")
         w_plot.setLabel("left", "to neuron j")
-        b_plot = self.graphics.addPlot(row=0, col=col + 1, title=f"b{_sup(l + 1)}")
+        for axis, n in (("bottom", n_in), ("left", n_out)):
+            w_plot.getAxis(axis).setTicks([integer_ticks(n)])
+            w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
+        b_plot = self.graphics.addPlot(row=0, col=col + 1, title=f"b{superscript(l + 1)}")
         b_plot.setMaximumWidth(52)
         b_plot.hideAxis("bottom")
         b_plot.hideAxis("left")
@@ -78,7 +89,7 @@ class WeightsView(QWidget):
             plot.getViewBox().invertY(True)   # neuron 1 at the top, like a matrix
             image = pg.ImageItem(axisOrder="row-major")
             image.setColorMap(self.cmap)
-            image.setRect(QRectF(0.5, 0.5, width, n_out))   # cell k is centred on neuron number k
+            image.cell_rect = QRectF(0.5, 0.5, width, n_out)   # cell k is centred on neuron number k
             plot.addItem(image)
             plot.setRange(xRange=(0.5, width + 0.5), yRange=(0.5, n_out + 0.5), padding=0)
             items.append(image)
@@ -97,8 +108,8 @@ class WeightsView(QWidget):
             self.colorbar.setLevels((-level, level))
         levels = (-self.level, self.level)
         for (_, w_image, _, b_image), W, b in zip(self.layers, weights, biases):
-            w_image.setImage(np.ascontiguousarray(W, dtype=np.float32), levels=levels)
-            b_image.setImage(np.ascontiguousarray(b[:, None], dtype=np.float32), levels=levels)
+            for image, values in ((w_image, W), (b_image, b[:, None])):
+                image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=levels, rect=image.cell_rect)
 
     def _on_mouse_moved(self, pos):
         for l, (w_plot, _, b_plot, _) in enumerate(self.layers):
@@ -116,20 +127,9 @@ class WeightsView(QWidget):
         if not 1 <= j <= W.shape[0]:
             return ""
         if is_bias:
-            return f"b{_sup(l + 1)}{_sub(j)} = {b[j - 1]:+.4f}   (bias of neuron {j} in layer {l + 1})"
+            return f"b{superscript(l + 1)}{subscript(j)} = {b[j - 1]:+.4f}   (bias of neuron {j} in layer {l + 1})"
         if not 1 <= k <= W.shape[1]:
             return ""
-        return (f"w{_sup(l + 1)}{_sub(j)},{_sub(k)} = {W[j - 1, k - 1]:+.4f}   "
+        return (f"w{superscript(l + 1)}{subscript(j)},{subscript(k)} = {W[j - 1, k - 1]:+.4f}   "
                 f"(from neuron {k} of layer {l} to neuron {j} of layer {l + 1})")
 
-
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _sup(n):
-    return str(n).translate(_SUP)
-
-
-def _sub(n):
-    return str(n).translate(_SUB)

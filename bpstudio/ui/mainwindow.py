@@ -2,13 +2,16 @@
 
 The window wires the session's signals to the views and panels. Snapshots
 arrive at most 20 times a second; curves take every one (they carry the new
-epochs), while redrawing is throttled to ``FRAME_MS`` and skips hidden views
-(a view that becomes visible draws the latest snapshot).
+epochs). Redrawing is spread out: every ``FRAME_MS`` one stale view is redrawn
+from the latest snapshot (the curves every other frame), hidden views wait
+until they are shown. Painting runs Python (pyqtgraph) and so competes with the
+training thread for the GIL; short frames keep both training fast and the
+window responsive.
 """
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QToolBar, QVBoxLayout, QWidget
 
 from bpstudio.core import TrainConfig
 from bpstudio.core.data import load_dataset
@@ -26,9 +29,9 @@ from .status import RunStatusBar
 from .theme import apply_plot_theme
 from .training_panel import TrainingPanel
 
-FRAME_MS = 33                 # redraw at most ~30 times a second
+FRAME_MS = 40                 # one view redrawn per frame; painting competes with training for the GIL
 DEFAULT_DATASET = "circles"
-DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=500,
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
                              optimizer="adam", cost="cross_entropy")
 
 
@@ -50,11 +53,20 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self._build_actions()
         self._build_menus()
-        self._pending = None
-        self._frame = QTimer(self, singleShot=True, interval=FRAME_MS, timeout=self._render)
+        # name -> (widget, draw(snapshot)); views are redrawn one per frame from the latest snapshot
+        self._painters = {
+            "curves": (self.curves, lambda snap: self.curves.refresh()),
+            "weights": (self.weights, self._paint_parameters(self.weights)),
+            "diagram": (self.diagram, self._paint_parameters(self.diagram)),
+            "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
+            "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
+        }
+        self._latest, self._dirty, self._last_view, self._curves_turn = None, set(), None, False
+        self._frame = QTimer(self, interval=FRAME_MS, timeout=self._draw_next)
         self._connect()
         self._show_everything()
         self.resize(1440, 900)
+        self.size_docks()
         self._default_state = self.saveState()
         self._restore_settings()
 
@@ -83,26 +95,36 @@ class MainWindow(QMainWindow):
         scroll.setWidget(setup)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(setup.sizeHint().width() + 24)
+        scroll.setMinimumWidth(300)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.docks = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
-                                    ("Network diagram", self.diagram, right), ("Weights", self.weights, bottom),
-                                    ("Gradient norms", self.grad_norms, bottom)):
+                                    ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
+                                    ("Weights", self.weights, bottom)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(widget)
             dock.visibilityChanged.connect(self._on_dock_shown)
             self.addDockWidget(area, dock)
             self.docks[title] = dock
-        self.splitDockWidget(self.docks["Weights"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["Weights"], self.docks["Gradient norms"]], [3, 2], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
+        self.docks["Network diagram"].raise_()
 
-    def _action(self, text, slot, shortcut=None, tip=""):
+    def size_docks(self):
+        """Default proportions: setup column ~330 px, views share the rest."""
+        width, height = self.width(), self.height()
+        d = self.docks
+        self.resizeDocks([d["Setup"], d["Decision boundary"]], [330, int(0.3 * width)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["Weights"], d["Decision boundary"]], [int(0.34 * height), int(0.45 * height)],
+                         Qt.Orientation.Vertical)
+
+    def _action(self, text, slot, shortcut=None, tip="", icon=None):
         action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
         action.triggered.connect(slot)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -111,11 +133,15 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self):
         s = self.session
-        self.act_start = self._action("Start", s.start, "F5", "Start or resume training")
-        self.act_pause = self._action("Pause", s.pause, "F6", "Pause training")
-        self.act_step = self._action("Step", s.step, "F10", "Train one batch, then pause")
-        self.act_stop = self._action("Stop", s.stop, "Shift+F5", "Stop the run; the network and data unlock")
-        self.act_reset = self._action("Reset", s.reset, "Ctrl+R", "Redraw the initial weights from the seed")
+        icons = QStyle.StandardPixmap
+        self.act_start = self._action("Start", s.start, "F5", "Start or resume training", icons.SP_MediaPlay)
+        self.act_pause = self._action("Pause", s.pause, "F6", "Pause training", icons.SP_MediaPause)
+        self.act_step = self._action("Step", s.step, "F10", "Train one batch, then pause", icons.SP_MediaSeekForward)
+        self.act_stop = self._action("Stop", s.stop, "Shift+F5", "Stop the run; the network and data unlock",
+                                     icons.SP_MediaStop)
+        self.act_reset = self._action("Reset", s.reset, "Ctrl+R", "Redraw the initial weights from the seed",
+                                      icons.SP_BrowserReload)
+        self.files.act_open.setIcon(self.style().standardIcon(icons.SP_DialogOpenButton))
         self.act_toggle = self._action("Start / Pause", self.toggle_training, "Space")
         self.act_toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.act_log = self._action("Log-scale cost", self.curves.log_y.toggle, "Ctrl+L")
@@ -201,32 +227,41 @@ class MainWindow(QMainWindow):
         self.diagram.reset_levels()
 
     def _on_snapshot(self, snap):
-        self.curves.add_snapshot(snap)
+        self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        self._pending = snap
+        self._latest = snap
+        self._dirty = set(self._painters)
         if not self._frame.isActive():
-            self._render()
+            self._frame.start()
 
-    def _render(self):
-        snap, self._pending = self._pending, None
-        if snap is None:
+    def _draw_next(self):
+        """Redraw one stale view per frame (the curves every other frame), so no frame blocks for long."""
+        self.status.show_progress(self._latest.progress)
+        stale = [n for n in self._painters if n in self._dirty and self._painters[n][0].isVisible()]
+        if not stale:
+            self._frame.stop()
             return
-        self._frame.start()   # no other redraw for FRAME_MS
-        self.curves.refresh()
-        self.grad_norms.refresh()
-        self.status.show_progress(snap.progress)
-        weights, biases = self.session.net.layer_views(snap.params)
-        if self.weights.isVisible():
-            self.weights.set_parameters(weights, biases)
-        if self.diagram.isVisible():
-            self.diagram.set_parameters(weights, biases)
-        if self.boundary.isVisible():
-            self.boundary.set_outputs(snap.plane)
+        self._curves_turn = not self._curves_turn
+        others = [n for n in stale if n != "curves"]
+        name = "curves" if "curves" in stale and (self._curves_turn or not others) else self._next_view(others)
+        self._dirty.discard(name)
+        self._painters[name][1](self._latest)
+
+    def _next_view(self, names):
+        """Round robin over the views other than the curves, so none of them starves."""
+        order = list(self._painters)
+        start = order.index(self._last_view) + 1 if self._last_view else 0
+        self._last_view = next(n for n in order[start:] + order[:start] if n in names)
+        return self._last_view
+
+    def _paint_parameters(self, view):
+        def paint(snap):
+            view.set_parameters(*self.session.net.layer_views(snap.params))
+        return paint
 
     def _on_dock_shown(self, visible):
-        if visible and self.session.latest is not None and self._pending is None:
-            self._pending = self.session.latest
-            QTimer.singleShot(0, self._render)
+        if visible and self._dirty and not self._frame.isActive():
+            self._frame.start()
 
     def _on_state_changed(self, state):
         self.status.show_state(state)
@@ -258,10 +293,16 @@ class MainWindow(QMainWindow):
         elif self.act_start.isEnabled():
             self.session.start()
 
+    def show_all_views(self):
+        """Every view visible at once (no tabs), e.g. to measure the cost of all live views."""
+        self.reset_layout()
+        self.splitDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
+
     def reset_layout(self):
         self.restoreState(self._default_state)
         for dock in self.docks.values():
             dock.show()
+        self.size_docks()
 
     def settings(self):
         return app_settings()

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSpinBox, QTableWidget, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QStyle, QTableWidget, QVBoxLayout)
 
 from bpstudio.core.costs import check_pair
 
@@ -69,12 +69,18 @@ class NetworkPanel(QGroupBox):
 
     def _layer_buttons(self):
         row = QHBoxLayout()
-        for text, tip, slot in (("Add", "Add a hidden layer below the selected one", self.add_layer),
-                                ("Remove", "Remove the selected hidden layer", self.remove_layer),
-                                ("Up", "Move the selected layer towards the input", lambda: self.move_layer(-1)),
-                                ("Down", "Move the selected layer towards the output", lambda: self.move_layer(1))):
-            button = QPushButton(text)
-            button.setAccessibleName(f"{text} layer" if text in ("Add", "Remove") else f"Move layer {text.lower()}")
+        arrows = QStyle.StandardPixmap
+        for text, icon, tip, slot in (
+                ("Add layer", None, "Add a hidden layer below the selected one", self.add_layer),
+                ("Remove layer", None, "Remove the selected hidden layer", self.remove_layer),
+                ("Move layer up", arrows.SP_ArrowUp, "Move the selected layer towards the input",
+                 lambda: self.move_layer(-1)),
+                ("Move layer down", arrows.SP_ArrowDown, "Move the selected layer towards the output",
+                 lambda: self.move_layer(1))):
+            button = QPushButton(text if icon is None else "")
+            if icon is not None:   # arrow buttons show an icon; screen readers read the name
+                button.setIcon(self.style().standardIcon(icon))
+            button.setAccessibleName(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
             row.addWidget(button)
@@ -156,7 +162,12 @@ class NetworkPanel(QGroupBox):
             return
         self.problem.setText("")
         self.validityChanged.emit(True)
-        if spec != self.session.spec and not self.session.set_network_spec(spec):
+        try:
+            applied = spec == self.session.spec or self.session.set_network_spec(spec)
+        except ValueError as exc:
+            self.problem.setText(f"Not applied: {exc}.")
+            return
+        if not applied:
             self.show_spec()
 
     def show_spec(self):

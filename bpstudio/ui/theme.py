@@ -16,7 +16,9 @@ QToolButton { padding: 3px 8px; }
 
 def apply_plot_theme():
     """pyqtgraph defaults for every plot the window creates (call before creating plots)."""
-    pg.setConfigOptions(background="w", foreground="#303030", antialias=True, imageAxisOrder="row-major")
+    # No antialiasing: it makes every repaint several times slower, and painting holds the GIL
+    # the training thread needs.
+    pg.setConfigOptions(background="w", foreground="#303030", antialias=False, imageAxisOrder="row-major")
 
 
 def apply_theme(app):

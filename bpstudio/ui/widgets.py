@@ -23,6 +23,9 @@ def add_row(form: QFormLayout, label, widget, tip=""):
 def combo(items, current=None):
     """A QComboBox of (text, data) pairs, with ``current`` (a data value) selected."""
     box = QComboBox()
+    # Long item texts must not widen the setup column; the popup still shows them in full.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
     for text, data in items:
         box.addItem(text, data)
     if current is not None:
@@ -75,3 +78,16 @@ def ladder_step(value, steps):
     else:
         index = bisect.bisect_left(LR_LADDER, value * (1 - 1e-9)) + steps
     return LR_LADDER[min(max(index, 0), len(LR_LADDER) - 1)]
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def superscript(n):
+    """12 → ¹², for layer indices in labels (W¹, b²)."""
+    return str(n).translate(_SUPERSCRIPTS)
+
+
+def subscript(n):
+    return str(n).translate(_SUBSCRIPTS)

@@ -6,6 +6,8 @@ through ``stop`` (a ``threading.Event`` the trainer checks once per batch)
 because a queued "stop" slot could not run while the loop is busy.
 """
 
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +15,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from .snapshot import SNAPSHOT_INTERVAL, make_snapshot
+
+# The training thread holds the GIL most of the time; the GUI thread's Python code (pyqtgraph
+# painting) must wait up to this long for it at every Python call. Python's default is 5 ms.
+GIL_SWITCH_INTERVAL = float(os.environ.get("BPSTUDIO_SWITCH", "0.0005"))
 
 
 @dataclass
@@ -79,6 +85,7 @@ class WorkerThread:
     """Owns the QThread and its worker; ``shutdown`` stops training and joins the thread."""
 
     def __init__(self):
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         self.thread = QThread()
         self.thread.setObjectName("bpstudio-training")
         self.worker = TrainWorker()
