@@ -8,6 +8,8 @@
 from .activations import ACTIVATIONS
 from .config import BATCH_MODES, TrainConfig
 from .costs import COSTS
+from .data import load_dataset
+from .dataset import DataError, Dataset
 from .gradcheck import gradcheck
 from .network import Network, Trace
 from .optimizers import OPTIMIZERS
@@ -15,5 +17,6 @@ from .training import History, Progress, Trainer
 
 __all__ = [
     "ACTIVATIONS", "BATCH_MODES", "COSTS", "OPTIMIZERS",
+    "DataError", "Dataset", "load_dataset",
     "Network", "Trace", "TrainConfig", "Trainer", "History", "Progress", "gradcheck",
 ]

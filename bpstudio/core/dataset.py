@@ -22,6 +22,10 @@ class DataError(ValueError):
     """Bad input data; the message names the file, line and column where they apply."""
 
 
+class LoadCancelled(Exception):
+    """The ``cancel`` event was set while a file was being read."""
+
+
 @dataclass
 class Dataset:
     """X: (N, d) float64 features; Y: (N, k) float64 targets — one-hot for classification."""

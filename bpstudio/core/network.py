@@ -169,23 +169,22 @@ class Network:
 
     def gradients(self, X, Y, cost="mse"):
         """(grad_w, grad_b): lists of ∂C/∂Wˡ and ∂C/∂bˡ for the batch-MEAN cost over X, Y."""
-        cost_fn = self.check_cost(cost)
-        X = self.as_inputs(X)
-        Y = self.as_targets(Y, len(X))
-        ws = Workspace(self, len(X))
-        ws.forward(X)
-        ws.backward(X, Y, cost_fn, scale=1.0 / len(X))
+        ws = self._backprop(X, Y, cost, mean=True)
         return [g.copy() for g in ws.grad_w], [g.copy() for g in ws.grad_b]
 
     def deltas(self, X, Y, cost="mse"):
         """Per-sample errors δˡ = ∂Cₙ/∂zˡ, one (N, n_out) array per layer (not averaged)."""
+        ws = self._backprop(X, Y, cost, mean=False)
+        return [d.copy() for d in ws.delta]
+
+    def _backprop(self, X, Y, cost, mean):
         cost_fn = self.check_cost(cost)
         X = self.as_inputs(X)
         Y = self.as_targets(Y, len(X))
         ws = Workspace(self, len(X))
         ws.forward(X)
-        ws.backward(X, Y, cost_fn, scale=1.0)
-        return [d.copy() for d in ws.delta]
+        ws.backward(X, Y, cost_fn, scale=1.0 / len(X) if mean else 1.0)
+        return ws
 
     def __repr__(self):
         layers = " → ".join(f"{n} {act}" for n, act in zip(self.sizes[1:], self.activations))

@@ -30,7 +30,13 @@ class Optimizer:
         self._update(params, grad, self._scratch)
 
     def _update(self, params, grad, s):
+        """Compute the step into ``s`` and apply θ ← θ − s."""
         raise NotImplementedError
+
+    @property
+    def last_update(self):
+        """The step the last ``step`` subtracted from θ."""
+        return self._scratch
 
     def state_dict(self):
         """Everything needed to resume: step count, learning rate and buffers (copies)."""

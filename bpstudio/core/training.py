@@ -164,6 +164,16 @@ class Trainer:
         self._snapshot = self.net.params.copy()
 
     @property
+    def last_gradient(self):
+        """Flat gradient of the last batch (laid out like ``net.params``; a live buffer: copy it)."""
+        return self._ws.grad if self._data else None
+
+    @property
+    def last_update(self):
+        """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
+        return self.optimizer.last_update if self.updates else None
+
+    @property
     def is_done(self):
         return self.epoch >= self.config.epochs
 

@@ -1,0 +1,7 @@
+"""``python -m bpstudio`` — the same as the ``bpstudio`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

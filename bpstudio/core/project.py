@@ -1,0 +1,171 @@
+"""Project files: a whole session saved so that training continues exactly where it stopped.
+
+    save_project("run.bpproject", network, config, DataSource("moons", {"noise": 0.2}), trainer)
+    project = open_project("run.bpproject")
+    project.trainer.fit(*project.arrays())    # the same next steps as if never interrupted
+
+A project holds the data source (a built-in name or file path with its
+loading options, or the data itself embedded), how it was split and scaled,
+the network, the ``TrainConfig``, the weights and ``Trainer.state_dict()``
+(optimizer buffers, shuffling RNG, position inside the epoch, history).
+
+The file is an .npz archive: a JSON description plus plain arrays, read with
+``allow_pickle=False``. Arrays inside the trainer state are stored as arrays
+named by their place in the state (``trainer.optimizer.exp_avg``) and
+referenced from the JSON as {"__array__": name}.
+"""
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import write_bytes
+from .config import TrainConfig
+from .dataset import Dataset, prepare
+from .model import output_targets
+from .network import Network
+from .training import Trainer
+
+FORMAT = "bpstudio-project"
+VERSION = 1
+EXTENSION = ".bpproject"
+
+
+class ProjectFileError(ValueError):
+    """A project file could not be written or read; the message names the file and the problem."""
+
+
+@dataclass
+class DataSource:
+    """Where a project's data comes from, and how it is split and scaled (``prepare``'s arguments)."""
+
+    name: str = ""                                 # built-in dataset name or file path ("" when embedded)
+    options: dict = field(default_factory=dict)    # keyword arguments for load_dataset (target, noise, …)
+    dataset: Dataset | None = None                 # embedded data, used instead of ``name``
+    scaling: str = "standard"
+    val_fraction: float = 0.2
+    test_fraction: float = 0.0
+    split_seed: int = 0
+
+    def load(self):
+        if self.dataset is not None:
+            return self.dataset
+        from .data import load_dataset  # the loaders are only needed for a named source
+        return load_dataset(self.name, **self.options)
+
+    def prepare(self, dtype="float64"):
+        return prepare(self.load(), self.scaling, self.val_fraction, self.test_fraction, self.split_seed, dtype)
+
+
+@dataclass
+class Project:
+    network: Network
+    config: TrainConfig
+    data: DataSource
+    trainer: Trainer    # with the saved run's state restored (a fresh one if none was saved)
+
+    def arrays(self):
+        """(X_train, Y_train, X_val, Y_val) for ``trainer.fit``, rebuilt from the data source."""
+        prepared = self.data.prepare(self.network.dtype.name)
+        n_out = self.network.sizes[-1]
+        return (prepared.X_train, output_targets(prepared.Y_train, n_out),
+                prepared.X_val, output_targets(prepared.Y_val, n_out))
+
+
+def save_project(path, network, config, data, trainer=None):
+    """Write the project atomically; ``trainer`` (optional) is the run to continue later."""
+    arrays = {"params": network.params}
+    description = {
+        "format": FORMAT, "version": VERSION,
+        "network": {"sizes": list(network.sizes), "activations": list(network.activations),
+                    "dtype": network.dtype.name, "init": network.init, "seed": network.seed},
+        "config": config.to_dict(),
+        "data": _describe_data(data, arrays),
+        "trainer": _split_arrays(trainer.state_dict(), "trainer", arrays) if trainer else None,
+    }
+    arrays["project"] = np.array(json.dumps(description))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    try:
+        write_bytes(path, buffer.getvalue())
+    except OSError as e:
+        raise ProjectFileError(f"{path}: cannot write the file: {e.strerror or e}") from None
+
+
+def open_project(path):
+    """Read a project written by ``save_project``; any problem raises ``ProjectFileError`` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectFileError(f"{path}: no such file")
+    try:
+        # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as f:
+            arrays = {name: f[name] for name in f.files}
+        description = json.loads(str(arrays["project"][()]))
+    except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
+        raise ProjectFileError(f"{path}: not a readable project file ({type(e).__name__}: {e})") from None
+    try:
+        return _build_project(description, arrays)
+    except Exception as e:  # noqa: BLE001 — a well-formed file can still hold nonsense values
+        reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+        raise ProjectFileError(f"{path}: {reason}") from None
+
+
+def _build_project(description, arrays):
+    if description.get("format") != FORMAT or description.get("version") != VERSION:
+        raise ValueError(f"not a bpstudio project file (version {VERSION})")
+    spec = description["network"]
+    network = Network(spec["sizes"], spec["activations"], spec["init"], spec["seed"], spec["dtype"])
+    if arrays["params"].shape != network.params.shape:
+        raise ValueError(f"expected {network.params.size} parameters, found {arrays['params'].size}")
+    network.params[...] = arrays["params"]
+    config = TrainConfig.from_dict(description["config"])
+    trainer = Trainer(network, config)
+    if description["trainer"] is not None:
+        trainer.load_state_dict(_join_arrays(description["trainer"], arrays))
+    return Project(network, config, _read_data(description["data"], arrays), trainer)
+
+
+def _describe_data(data, arrays):
+    described = {"name": data.name, "options": data.options, "scaling": data.scaling,
+                 "val_fraction": data.val_fraction, "test_fraction": data.test_fraction,
+                 "split_seed": data.split_seed, "embedded": None}
+    ds = data.dataset
+    if ds is not None:
+        arrays["data.X"], arrays["data.Y"] = ds.X, ds.Y
+        described["embedded"] = {"task": ds.task, "feature_names": ds.feature_names,
+                                 "class_names": ds.class_names, "target_names": ds.target_names,
+                                 "source": ds.source, "description": ds.description}
+    return described
+
+
+def _read_data(described, arrays):
+    embedded = described.pop("embedded")
+    dataset = Dataset(arrays["data.X"], arrays["data.Y"], **embedded) if embedded else None
+    return DataSource(dataset=dataset, **described)
+
+
+def _split_arrays(value, name, arrays):
+    """JSON-ready copy of ``value`` with every ndarray moved into ``arrays`` under a dotted name."""
+    if isinstance(value, np.ndarray):
+        arrays[name] = value
+        return {"__array__": name}
+    if isinstance(value, dict):
+        return {key: _split_arrays(item, f"{name}.{key}", arrays) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_split_arrays(item, f"{name}.{i}", arrays) for i, item in enumerate(value)]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _join_arrays(value, arrays):
+    """Inverse of ``_split_arrays``."""
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return arrays[value["__array__"]]
+        return {key: _join_arrays(item, arrays) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_join_arrays(item, arrays) for item in value]
+    return value

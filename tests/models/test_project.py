@@ -1,0 +1,107 @@
+"""Project files: save mid-run, open, continue — exactly as if never interrupted."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bpstudio.core import Network, TrainConfig, Trainer
+from bpstudio.core.dataset import Dataset
+from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+
+from .builders import raw_features
+
+
+def _source():
+    X = raw_features(50, seed=2)
+    labels = (X[:, 0] > 0.5).astype(int) + (X[:, 1] > 5)
+    ds = Dataset(X, np.eye(3)[labels], "classification", ["a", "b", "c"], ["p", "q", "r"], source="test")
+    return DataSource(dataset=ds, scaling="minmax", val_fraction=0.2, split_seed=4)
+
+
+@pytest.mark.parametrize("optimizer, source", [("adam", "embedded"), ("nesterov", "embedded"), ("rmsprop", "named")])
+def test_open_and_continue_equals_an_uninterrupted_run(optimizer, source, tmp_path):
+    data = _source() if source == "embedded" else \
+        DataSource("gaussians", {"n_samples": 50, "noise": 0.3}, scaling="minmax", split_seed=4)
+    config = TrainConfig(learning_rate=0.05, batch_size=8, epochs=5, cost="cross_entropy",
+                         optimizer=optimizer, lr_decay=0.9, l2=0.001, seed=3)
+    start = Network([data.load().n_features, 6, 3], ["tanh", "softmax"], seed=5)
+    prepared = data.prepare()
+    X, Y, X_val, Y_val = prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val
+
+    reference = start.copy()
+    expected = Trainer(reference, config).fit(X, Y, X_val, Y_val)
+
+    interrupted = start.copy()
+    trainer = Trainer(interrupted, config)
+    for _ in range(13):  # 40 training samples, 5 batches per epoch: stop inside epoch 3
+        trainer.step(X, Y, X_val, Y_val)
+    save_project(tmp_path / "run.bpproject", interrupted, config, data, trainer)
+
+    project = open_project(tmp_path / "run.bpproject")
+    assert project.trainer.epoch == 2 and project.config == config
+    history = project.trainer.fit(*project.arrays())
+    np.testing.assert_array_equal(project.network.params, reference.params)
+    for key in ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy"):
+        assert getattr(history, key) == getattr(expected, key)
+    assert history.stop_reason == "completed"
+
+
+def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
+    net = Network([3, 4, 3], ["relu", "softmax"], seed=1)
+    config = TrainConfig(cost="cross_entropy", epochs=2)
+    save_project(tmp_path / "p.bpproject", net, config, _source())
+    project = open_project(tmp_path / "p.bpproject")
+    assert project.trainer.epoch == 0 and project.data.dataset.class_names == ["p", "q", "r"]
+    np.testing.assert_array_equal(project.network.params, net.params)
+
+
+def test_named_data_source_is_stored_by_name_and_options(tmp_path):
+    net = Network([2, 3, 1], ["tanh", "sigmoid"])
+    data = DataSource("moons", {"noise": 0.2, "n_samples": 100}, scaling="none", split_seed=7)
+    save_project(tmp_path / "p.bpproject", net, TrainConfig(), data)
+    assert open_project(tmp_path / "p.bpproject").data == data
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a readable project file"),
+    (b"PK\x03\x04 not really a zip", "not a readable project file"),
+])
+def test_bad_project_files_name_the_file(tmp_path, content, message):
+    path = tmp_path / "bad.bpproject"
+    path.write_bytes(content)
+    with pytest.raises(ProjectFileError, match=f"bad.bpproject: {message}"):
+        open_project(path)
+
+
+def test_a_model_file_is_not_a_project(tmp_path):
+    from bpstudio.core.modelfiles import save_model
+
+    from .builders import make_model
+    save_model(make_model("binary"), tmp_path / "m.npz")
+    with pytest.raises(ProjectFileError, match="m.npz: not a readable project file .*KeyError"):
+        open_project(tmp_path / "m.npz")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_any_bytes_give_a_project_or_a_project_file_error(data, tmp_path):
+    path = tmp_path / "fuzz.bpproject"
+    path.write_bytes(data)
+    try:
+        open_project(path)
+    except ProjectFileError:
+        pass
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0, 1, exclude_max=True))
+def test_truncated_project_files_give_a_project_file_error(cut, tmp_path):
+    path = tmp_path / "p.bpproject"
+    net = Network([3, 4, 3], ["tanh", "softmax"])
+    trainer = Trainer(net, TrainConfig(cost="cross_entropy", epochs=2, optimizer="adam"))
+    save_project(path, net, trainer.config, _source(), trainer)
+    good = path.read_bytes()
+    path.write_bytes(good[:int(cut * len(good))])
+    with pytest.raises(ProjectFileError, match="p.bpproject: "):
+        open_project(path)
