@@ -4,11 +4,12 @@ and the choices a file cannot tell us — target column, task, scaling, validati
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from bpstudio.core.csv_layout import DELIMITER_NAMES
+
 from .data_panel import SCALINGS
 from .session import DataOptions
 from .widgets import add_row, combo
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", " ": "space", "|": "pipe"}
 TASKS = (("Guess from the target", None), ("Classification", "classification"), ("Regression", "regression"))
 
 
@@ -21,14 +22,18 @@ class ImportDialog(QDialog):
         self.setAccessibleName("Import data")
         self.options = options
         layout = QVBoxLayout(self)
-        delimiter = DELIMITER_NAMES.get(preview.delimiter, repr(preview.delimiter))
-        header = "a header row" if preview.has_header else "no header row (columns are numbered)"
-        info = QLabel(f"<b>{path}</b><br>Detected: {delimiter}-separated, {header}.")
+        info = QLabel(f"<b>{path}</b><br>The first {len(preview.rows)} rows as read with the detected layout:")
         info.setWordWrap(True)
         layout.addWidget(info)
         layout.addWidget(_preview_table(preview))
         form = QFormLayout()
         layout.addLayout(form)
+        self.delimiter = add_row(form, "Delimiter", combo(
+            ((f"{name} (detected)" if d == preview.delimiter else name, d) for d, name in DELIMITER_NAMES.items()),
+            preview.delimiter))
+        self.header = add_row(form, "First row is a header", QCheckBox(),
+                              "Detected from the file; untick if the first row holds data")
+        self.header.setChecked(preview.has_header)
         columns = [(name, name) for name in preview.columns]
         self.target = add_row(form, "Target column", combo(columns, preview.suggested_target),
                               "The column the network learns to predict; every other column is an input")
@@ -49,7 +54,8 @@ class ImportDialog(QDialog):
 
     def load_options(self):
         """Keyword arguments for ``load_dataset``."""
-        options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked()}
+        options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked(),
+                   "delimiter": self.delimiter.currentData(), "header": self.header.isChecked()}
         if self.task.currentData():
             options["task"] = self.task.currentData()
         return options

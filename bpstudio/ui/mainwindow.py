@@ -231,8 +231,18 @@ class MainWindow(QMainWindow):
         self.grad_norms.add_snapshot(snap)
         self._latest = snap
         self._dirty = set(self._painters)
-        if not self._frame.isActive():
-            self._frame.start()
+        if self.session.state == "training":
+            if not self._frame.isActive():
+                self._frame.start()
+        else:   # a one-off change (reset, step, new network): draw it all now
+            self._draw_visible()
+
+    def _draw_visible(self):
+        self.status.show_progress(self._latest.progress)
+        for name, (view, draw) in self._painters.items():
+            if name in self._dirty and view.isVisible():
+                self._dirty.discard(name)
+                draw(self._latest)
 
     def _draw_next(self):
         """Redraw one stale view per frame (the curves every other frame), so no frame blocks for long."""
@@ -262,6 +272,10 @@ class MainWindow(QMainWindow):
     def _on_dock_shown(self, visible):
         if visible and self._dirty and not self._frame.isActive():
             self._frame.start()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        QTimer.singleShot(0, self._draw_visible)
 
     def _on_state_changed(self, state):
         self.status.show_state(state)

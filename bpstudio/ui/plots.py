@@ -52,10 +52,6 @@ def settle(widget):
     pyqtgraph paints the whole plot a second time."""
     widget.getPlotItem().getViewBox().prepareForPaint()
 
-    @property
-    def data(self):
-        return self.x[:self.n], self.y[:self.n]
-
 
 def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
     """A PlotWidget with labelled axes, grid, a legend and an accessible name."""
