@@ -122,7 +122,7 @@ class DataPanel(QGroupBox):
 def _preview_plot():
     widget = pg.PlotWidget()
     widget.setAccessibleName("Data preview")
-    widget.setFixedHeight(150)
+    widget.setFixedHeight(130)
     item = widget.getPlotItem()
     item.hideAxis("left")
     item.hideAxis("bottom")

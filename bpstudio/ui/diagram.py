@@ -59,12 +59,12 @@ class DiagramView(QWidget):
         self.nodes = pg.ScatterPlotItem(x, np.concatenate(ys), size=11, pen=pg.mkPen("#555555", width=1), brush="w")
         item.addItem(self.nodes)
         self._add_labels(item, sizes, shown, ys, input_names, output_names)
-        item.setRange(xRange=(-0.45, len(sizes) - 0.55), yRange=(-1.4, 1.0), padding=0)
+        item.setRange(xRange=(-0.55, len(sizes) - 0.45), yRange=(-1.5, 1.0), padding=0)
 
     def _add_labels(self, item, sizes, shown, ys, input_names, output_names):
         for l, n in enumerate(sizes):
             title = "input" if l == 0 else "output" if l == len(sizes) - 1 else f"hidden {l}"
-            more = f" ({len(shown[l])} shown)" if len(shown[l]) < n else ""
+            more = f"\n({len(shown[l])} shown)" if len(shown[l]) < n else ""
             label = pg.TextItem(f"{title}\n{n} neurons{more}", color="#333333", anchor=(0.5, 0))
             label.setPos(l, -1.02)
             item.addItem(label)

@@ -29,10 +29,10 @@ def symmetric_level(values, current=0.0):
     return peak
 
 
-def integer_ticks(n, most=8):
-    """Axis ticks at whole neuron numbers 1 … n, at most about ``most`` of them."""
-    step = max(1, -(-n // most))
-    return [(i, str(i)) for i in range(1, n + 1, step)]
+def integer_ticks(n, most=6):
+    """Axis ticks at neuron 1 and at multiples of a round step (1, 2, 5, 10, 20, 50 …), at most ~``most``."""
+    step = next(s * 10 ** e for e in range(12) for s in (1, 2, 5) if s * 10 ** e * most >= n)
+    return [(i, str(i)) for i in sorted({1, *range(step, n + 1, step)})]
 
 
 class WeightsView(QWidget):
@@ -78,9 +78,9 @@ class WeightsView(QWidget):
             w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
         b_plot = self.graphics.addPlot(row=0, col=col + 1, title=f"b{superscript(l + 1)}")
         b_plot.setMaximumWidth(52)
-        b_plot.hideAxis("bottom")
         b_plot.hideAxis("left")
-        b_plot.setYLink(w_plot)
+        b_plot.setLabel("bottom", "bias")   # a bottom axis like W's keeps both rows of cells aligned
+        b_plot.getAxis("bottom").setTicks([[(1, " ")]])
         items = []
         for plot, width in ((w_plot, n_in), (b_plot, 1)):
             plot.setMenuEnabled(False)

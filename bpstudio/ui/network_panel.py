@@ -96,11 +96,19 @@ class NetworkPanel(QGroupBox):
     def set_hidden(self, hidden):
         """Fill the table (without applying) — used when the session's network changes."""
         self.table.setRowCount(0)
+        self._fit_height()
         for neurons, activation in hidden:
             self._insert_row(self.table.rowCount(), neurons, activation)
 
+    def _fit_height(self):
+        """Show up to 5 layers without scrolling, and no empty space below fewer."""
+        rows = min(max(self.table.rowCount(), 2), 5)
+        header = self.table.horizontalHeader().sizeHint().height()
+        self.table.setFixedHeight(header + rows * self.table.verticalHeader().defaultSectionSize() + 4)
+
     def _insert_row(self, row, neurons, activation):
         self.table.insertRow(row)
+        self._fit_height()
         spin = QSpinBox()
         spin.setRange(1, 4096)
         spin.setValue(neurons)
@@ -124,6 +132,7 @@ class NetworkPanel(QGroupBox):
         row = self.table.currentRow() if self.table.currentRow() >= 0 else self.table.rowCount() - 1
         if row >= 0:
             self.table.removeRow(row)
+            self._fit_height()
             self._apply()
 
     def move_layer(self, offset):
@@ -197,8 +206,6 @@ def _layer_table():
     table.verticalHeader().setDefaultSectionSize(30)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setMinimumHeight(120)
-    table.setMaximumHeight(170)
     table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     table.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return table

@@ -69,7 +69,7 @@ def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
         item.setStyle(maxTickLevel=0)
         item.enableAutoSIPrefix(False)   # "cost (×0.001)" confuses more than it helps
         plot.setLabel(axis, label, color=TEXT_COLOR)
-    plot.addLegend(offset=legend_offset)
+    plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210))
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.setMenuEnabled(False)

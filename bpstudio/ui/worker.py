@@ -13,12 +13,17 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+from threadpoolctl import threadpool_limits
 
 from .snapshot import SNAPSHOT_INTERVAL, make_snapshot
 
 # The training thread holds the GIL most of the time; the GUI thread's Python code (pyqtgraph
 # painting) must wait up to this long for it at every Python call. Python's default is 5 ms.
-GIL_SWITCH_INTERVAL = float(os.environ.get("BPSTUDIO_SWITCH", "0.0005"))
+GIL_SWITCH_INTERVAL = 0.0005
+# BLAS threads while the app trains: OpenBLAS helpers spin while they wait for work and would
+# take the core the GUI thread needs (on 2 cores a spinning pool cut throughput with the window
+# open to a fifth). One core is left for the GUI.
+BLAS_THREADS = max(1, (os.cpu_count() or 2) - 1)
 
 
 @dataclass
@@ -46,19 +51,23 @@ class TrainWorker(QObject):
     @Slot(object)
     def run(self, job):
         emitter = _ThrottledEmitter(self, job)
-        data = job.prepared
         try:
-            if job.mode == "step":
-                job.trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
-            else:
-                job.trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
-                                on_progress=emitter.on_progress, stop=self.stop)
+            with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+                self._train(job, emitter)
             reason = job.trainer.history.stop_reason
             emitter.emit(finished=reason)
         except Exception as exc:  # noqa: BLE001 — any failure becomes a message, the app lives on
             self.jobFailed.emit(job.run_id, f"{type(exc).__name__}: {exc}")
             return
         self.jobFinished.emit(job.run_id, reason)
+
+    def _train(self, job, emitter):
+        data = job.prepared
+        if job.mode == "step":
+            job.trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
+        else:
+            job.trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
+                            on_progress=emitter.on_progress, stop=self.stop)
 
 
 class _ThrottledEmitter:

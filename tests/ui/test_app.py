@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QComboBox, QDialog
 
 from uihelpers import click, control
 
@@ -220,5 +220,11 @@ def test_help_shows_the_math_and_shortcuts(window):
 
     assert "δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)" in math_html()
     assert "Space" in shortcuts_html()
-    menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Train", "&View", "&Help"]
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert list(menus) == ["&File", "&Train", "&View", "&Help"]
+    help_actions = {a.text(): a for a in menus["&Help"].actions()}
+    help_actions["The math"].trigger()
+    dialogs = [w for w in window.findChildren(QDialog) if w.accessibleName() == "The math"]
+    assert dialogs and dialogs[0].isVisible()
+    file_actions = [a.text() for a in menus["&File"].actions() if a.text()]
+    assert file_actions == ["Open data…", "Recent", "Export weights…", "Import weights…", "Quit"]
