@@ -3,7 +3,7 @@
 The window wires the session's signals to the views and panels. Snapshots
 arrive at most 20 times a second; curves take every one (they carry the new
 epochs). Redrawing is spread out: every ``FRAME_MS`` one stale view is redrawn
-from the latest snapshot (the curves every other frame), hidden views wait
+from the latest snapshot (the curves every third frame), hidden views wait
 until they are shown. Painting runs Python (pyqtgraph) and so competes with the
 training thread for the GIL; short frames keep both training fast and the
 window responsive.
@@ -29,7 +29,8 @@ from .status import RunStatusBar
 from .theme import apply_plot_theme
 from .training_panel import TrainingPanel
 
-FRAME_MS = 40                 # one view redrawn per frame; painting competes with training for the GIL
+FRAME_MS = 50                 # one view redrawn per frame; painting competes with training for the GIL
+CURVES_EVERY = 3              # the curves (the costliest view) get every third frame
 DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
                              optimizer="adam", cost="cross_entropy")
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
             "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
         }
-        self._latest, self._dirty, self._last_view, self._curves_turn = None, set(), None, False
+        self._latest, self._dirty, self._last_view, self._frame_count = None, set(), None, 0
         self._frame = QTimer(self, interval=FRAME_MS, timeout=self._draw_next)
         self._connect()
         self._show_everything()
@@ -245,15 +246,16 @@ class MainWindow(QMainWindow):
                 draw(self._latest)
 
     def _draw_next(self):
-        """Redraw one stale view per frame (the curves every other frame), so no frame blocks for long."""
+        """Redraw one stale view per frame (the curves every CURVES_EVERY-th), so no frame blocks for long."""
         self.status.show_progress(self._latest.progress)
         stale = [n for n in self._painters if n in self._dirty and self._painters[n][0].isVisible()]
         if not stale:
             self._frame.stop()
             return
-        self._curves_turn = not self._curves_turn
+        self._frame_count += 1
         others = [n for n in stale if n != "curves"]
-        name = "curves" if "curves" in stale and (self._curves_turn or not others) else self._next_view(others)
+        curves_turn = self._frame_count % CURVES_EVERY == 0
+        name = "curves" if "curves" in stale and (curves_turn or not others) else self._next_view(others)
         self._dirty.discard(name)
         self._painters[name][1](self._latest)
 
