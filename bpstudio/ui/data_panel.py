@@ -5,6 +5,8 @@ The panel only asks for data (``requested(source, options)``); the window's
 loader reads it off the UI thread and hands it to the session.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
@@ -22,7 +24,8 @@ PREVIEW_POINTS = 600
 
 
 class DataPanel(QGroupBox):
-    requested = Signal(str, dict)      # built-in name or file path, load_dataset options
+    requested = Signal(str, dict)      # built-in name, load_dataset options
+    fileRequested = Signal(str)        # a file path to open again
     openFileRequested = Signal()
 
     def __init__(self, session, parent=None):
@@ -62,12 +65,14 @@ class DataPanel(QGroupBox):
         self.show_dataset()
 
     def request_builtin(self):
+        """Ask for the dataset selected in the list, with the generator options shown."""
         name = self.dataset.currentData()
+        if name not in self.infos:      # the file item: reopen the file (a CSV asks again how)
+            if name != self.session.dataset.source:
+                self.fileRequested.emit(name)
+            return
         options = {"seed": self.data_seed.value()}
-        generated = self.infos[name].kind == "generated"
-        self.samples.setEnabled(generated)
-        self.noise.setEnabled(generated)
-        if generated:
+        if self.infos[name].kind == "generated":
             if self.samples.value() > 0:
                 options["n_samples"] = self.samples.value()
             if self.noise.value() >= 0:
@@ -96,9 +101,15 @@ class DataPanel(QGroupBox):
 
     def show_dataset(self):
         ds, prepared = self.session.dataset, self.session.prepared
-        if ds.source in self.infos:
-            select_data(self.dataset, ds.source)
-        name = ds.source if ds.source in self.infos else ds.source.rsplit("/", 1)[-1]
+        name = ds.source if ds.source in self.infos else Path(ds.source).name
+        if ds.source not in self.infos:   # one item for the last file opened
+            if self.dataset.count() > len(self.infos):
+                self.dataset.removeItem(self.dataset.count() - 1)
+            self.dataset.addItem(f"{name}  (file)", ds.source)
+        select_data(self.dataset, ds.source)
+        generated = ds.source in self.infos and self.infos[ds.source].kind == "generated"
+        for box in (self.samples, self.noise):
+            box.setEnabled(generated)
         counts = f"{len(prepared.X_train)} training / {len(prepared.X_val)} validation"
         self.summary.setText(f"<b>{name}</b>: {ds.summary()}<br>{counts}"
                              + (f"<br><i>{ds.description}</i>" if ds.description else ""))

@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.network_panel.validityChanged.connect(self._on_validity_changed)
         self.data_panel.requested.connect(lambda source, options: self.files.load(source, **options))
         self.data_panel.openFileRequested.connect(self.files.open_data)
+        self.data_panel.fileRequested.connect(self.files.open_path)
 
     def _show_everything(self):
         """Bring every view up to date with the session (its first signals fired before we connected)."""

@@ -73,6 +73,7 @@ def test_csv_import_dialog_loads_the_file(window, qtbot, tmp_path, monkeypatch):
     assert s.dataset.n_features == 3 and s.dataset.class_names == ["no", "yes"]
     assert s.net.sizes[0] == 3 and len(s.prepared.X_val) == 30
     assert window.settings().value("recent", [], list) == [str(path)]
+    assert control(window, "Dataset").currentText() == "points.csv  (file)"
 
 
 def test_a_bad_csv_names_the_line(window, qtbot, tmp_path, monkeypatch):
