@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QProgressDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
 
 import bpstudio
 from bpstudio.core.data import inspect_csv, load_dataset
@@ -42,10 +42,10 @@ class FileActions(QObject):
         self.loader.cancelled.connect(lambda: self._finish_progress("Loading cancelled"))
         self.saver = TaskRunner(self)
         self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
-        self.saver.failed.connect(lambda text: self._say(f"Export failed: {text}", True))
+        self.saver.failed.connect(lambda text: self._fail("Export failed", text))
         self.importer = TaskRunner(self)
         self.importer.done.connect(self._on_model_read)
-        self.importer.failed.connect(lambda text: self._say(f"Import failed: {text}", True))
+        self.importer.failed.connect(lambda text: self._fail("Import failed", text))
 
     def _action(self, text, slot, shortcut):
         action = QAction(text, self.window)
@@ -55,6 +55,14 @@ class FileActions(QObject):
 
     def _say(self, text, is_error=False):
         self.window.status.show_message(text, is_error)
+
+    def _fail(self, what, detail):
+        """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
+        self._say(f"{what}: {detail}", True)
+        box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, self.window)
+        box.setInformativeText(detail)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def set_idle(self, idle):
         """Data and weights can be replaced only when no run is in progress."""
@@ -81,7 +89,7 @@ class FileActions(QObject):
             try:
                 preview = inspect_csv(path)
             except (ValueError, OSError) as exc:
-                return self._say(f"Could not read {path}: {exc}", True)
+                return self._fail("Could not read the file", f"{path}: {exc}")
             dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
@@ -120,7 +128,7 @@ class FileActions(QObject):
 
     def _on_load_failed(self, text):
         self._finish_progress()
-        self._say(f"Could not load data: {text}", True)
+        self._fail("Could not load data", text)
 
     # --- recent and folders ----------------------------------------------------------------
 
@@ -187,7 +195,7 @@ class FileActions(QObject):
         try:
             self.session.set_weights(net.weights, net.biases)
         except (ValueError, RuntimeError) as exc:
-            return self._say(f"Import failed: the file's network {tuple(net.sizes)} does not fit this one "
-                             f"{tuple(self.session.net.sizes)}: {exc}", True)
+            return self._fail("Import failed", f"the file's network {tuple(net.sizes)} does not fit this one "
+                                               f"{tuple(self.session.net.sizes)}: {exc}")
         self._say(f"Imported weights {' → '.join(map(str, net.sizes))}")
         return None

@@ -70,13 +70,18 @@ class WeightsView(QWidget):
         self.graphics.addItem(self.colorbar, row=0, col=2 * len(pairs))
 
     def _add_layer(self, l, n_in, n_out, col):
-        w_plot = self.graphics.addPlot(row=0, col=col, title=f"W{superscript(l + 1)}  ({n_out}×{n_in})")
+        # Small titles, and the "to neuron j" label on the first layer only, so that several
+        # layers fit side by side in a narrow dock.
+        w_plot = self.graphics.addPlot(row=0, col=col)
+        w_plot.setTitle(f"W{superscript(l + 1)} ({n_out}×{n_in})", size="9pt")
         w_plot.setLabel("bottom", "from neuron k")
-        w_plot.setLabel("left", "to neuron j")
+        if l == 0:
+            w_plot.setLabel("left", "to neuron j")
         for axis, n in (("bottom", n_in), ("left", n_out)):
             w_plot.getAxis(axis).setTicks([integer_ticks(n)])
             w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
-        b_plot = self.graphics.addPlot(row=0, col=col + 1, title=f"b{superscript(l + 1)}")
+        b_plot = self.graphics.addPlot(row=0, col=col + 1)
+        b_plot.setTitle(f"b{superscript(l + 1)}", size="9pt")
         b_plot.setMaximumWidth(52)
         b_plot.hideAxis("left")
         b_plot.setLabel("bottom", "bias")   # a bottom axis like W's keeps both rows of cells aligned

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog
+from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
 from uihelpers import click, control
 
@@ -194,6 +194,8 @@ def test_a_bad_file_gives_a_message_and_the_app_lives_on(window, qtbot, tmp_path
     before = window.session.dataset
     window.files.load(str(bad))
     qtbot.waitUntil(lambda: "broken.npz" in control(window, "Message").text(), timeout=5000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "broken.npz" in boxes[0].informativeText()
     assert window.session.dataset is before
     window.files.load("moons")
     qtbot.waitUntil(lambda: window.session.dataset.source.startswith("moons"), timeout=5000)
