@@ -85,7 +85,7 @@ class BoundaryView(QWidget):
                 item.plot(X[mine, 0], X[mine, 1], pen=None, symbol="o", symbolSize=6, name=str(name),
                           symbolBrush=color, symbolPen=pg.mkPen("w", width=1))
         else:
-            y = _scaled_targets(prepared, rows)
+            y = _scaled_targets(prepared, rows)[:, 0]
             self.levels = (float(y.min()), float(y.max()))
             brushes = [pg.mkBrush(c) for c in self.cmap.map((y - y.min()) / max(np.ptp(y), 1e-12), mode="qcolor")]
             item.addItem(pg.ScatterPlotItem(X[:, 0], X[:, 1], size=6, brush=brushes, pen=pg.mkPen("k", width=1)))

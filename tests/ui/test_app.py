@@ -230,3 +230,21 @@ def test_help_shows_the_math_and_shortcuts(window):
     assert dialogs and dialogs[0].isVisible()
     file_actions = [a.text() for a in menus["&File"].actions() if a.text()]
     assert file_actions == ["Open data…", "Recent", "Export weights…", "Import weights…", "Quit"]
+
+
+@pytest.mark.parametrize("name", ["plane", "sine", "iris"])
+def test_every_kind_of_data_gets_its_views(window, qtbot, name):
+    """2-D regression: a value plane; 1-D: a fitted curve; wider data: a note instead."""
+    window.files.load(name)
+    qtbot.waitUntil(lambda: window.session.dataset.source.startswith(name), timeout=5000)
+    s, boundary = window.session, window.boundary
+    control(window, "Epochs").setValue(3)
+    window.session.start()
+    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window._dirty, timeout=3000)
+    if s.dataset.n_features == 2:
+        assert boundary.image.image is not None and boundary.image.image.shape[:2] == (120, 120)
+    elif s.dataset.n_features == 1:
+        assert len(boundary.curve.yData) == len(s.probe.grid)
+    else:
+        assert "4" in boundary.note.text() and boundary.stack.currentWidget() is boundary.note
