@@ -39,7 +39,7 @@ class BoundaryView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setAccessibleName("Decision boundary plot")
         self.plot.getPlotItem().setMenuEnabled(False)
-        self.plot.getPlotItem().addLegend(offset=(-10, 10))
+        self.plot.getPlotItem().addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210))
         self.note = QLabel()
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
@@ -98,11 +98,15 @@ class BoundaryView(QWidget):
         item.addItem(self.curve)
 
     def set_extent(self, extent):
+        """Fit the view to the probe grid: the plane for 2-D data, the x range (y automatic) for 1-D."""
         self.extent = extent
         if extent is not None and len(extent) == 4:
             x0, x1, y0, y1 = extent
             self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        elif extent is not None:
+            self.plot.setXRange(*extent, padding=0)
+            self.plot.getPlotItem().enableAutoRange(y=True)
 
     def set_outputs(self, plane):
         """Show the network's outputs over the probe grid (see snapshot.Probe)."""

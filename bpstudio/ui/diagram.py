@@ -66,7 +66,7 @@ class DiagramView(QWidget):
         for l, n in enumerate(sizes):
             title = "input" if l == 0 else "output" if l == len(sizes) - 1 else f"hidden {l}"
             more = f"\n({len(shown[l])} shown)" if len(shown[l]) < n else ""
-            label = pg.TextItem(f"{title}\n{n} neurons{more}", color="#333333", anchor=(0.5, 0))
+            label = pg.TextItem(f"{title}\n{n} neuron{'s' if n > 1 else ''}{more}", color="#333333", anchor=(0.5, 0))
             label.setPos(l, -1.02)
             item.addItem(label)
         for names, l, anchor in ((input_names, 0, (1.1, 0.5)), (output_names, len(sizes) - 1, (-0.35, 0.5))):
