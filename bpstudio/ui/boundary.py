@@ -88,7 +88,9 @@ class BoundaryView(QWidget):
             y = _scaled_targets(prepared, rows)[:, 0]
             self.levels = (float(y.min()), float(y.max()))
             brushes = [pg.mkBrush(c) for c in self.cmap.map((y - y.min()) / max(np.ptp(y), 1e-12), mode="qcolor")]
-            item.addItem(pg.ScatterPlotItem(X[:, 0], X[:, 1], size=6, brush=brushes, pen=pg.mkPen("k", width=1)))
+            # Points coloured by their target on the same scale as the plane: a good fit hides them.
+            item.addItem(pg.ScatterPlotItem(X[:, 0], X[:, 1], size=6, brush=brushes, pen=pg.mkPen("k", width=1),
+                                            name="data (colour: target)"))
 
     def _set_line(self, item, prepared, X, rows):
         item.setLabel("left", "target (standardized)" if not prepared.dataset.is_classification else "output")
