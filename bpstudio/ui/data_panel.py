@@ -102,10 +102,12 @@ class DataPanel(QGroupBox):
     def show_dataset(self):
         ds, prepared = self.session.dataset, self.session.prepared
         name = ds.source if ds.source in self.infos else Path(ds.source).name
-        if ds.source not in self.infos:   # one item for the last file opened
-            if self.dataset.count() > len(self.infos):
-                self.dataset.removeItem(self.dataset.count() - 1)
+        blocked = self.dataset.blockSignals(True)   # editing the list must not request another dataset
+        if self.dataset.count() > len(self.infos):
+            self.dataset.removeItem(self.dataset.count() - 1)
+        if ds.source not in self.infos:   # one item for the file (or array data) in use
             self.dataset.addItem(f"{name}  (file)", ds.source)
+        self.dataset.blockSignals(blocked)
         select_data(self.dataset, ds.source)
         generated = ds.source in self.infos and self.infos[ds.source].kind == "generated"
         for box in (self.samples, self.noise):

@@ -248,3 +248,22 @@ def test_every_kind_of_data_gets_its_views(window, qtbot, name):
         assert len(boundary.curve.yData) == len(s.probe.grid)
     else:
         assert "4" in boundary.note.text() and boundary.stack.currentWidget() is boundary.note
+
+
+def test_data_given_as_arrays_stays_in_use(qtbot):
+    """A dataset handed to MainWindow (not a built-in) survives rebuilding the network."""
+    from bpstudio.core.dataset import Dataset
+    from bpstudio.ui import MainWindow
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    ds = Dataset(X, np.eye(3)[rng.integers(0, 3, 60)], "classification", ["a", "b", "c"], ["x", "y", "z"],
+                 source="my arrays")
+    win = MainWindow(ds)
+    qtbot.addWidget(win)
+    win.show()
+    dtype = control(win, "Precision", QComboBox)
+    dtype.setCurrentIndex(dtype.findData("float32"))
+    assert win.session.dataset is ds and win.session.net.dtype == np.float32
+    assert control(win, "Dataset", QComboBox).currentText() == "my arrays  (file)"
+    win.close()
