@@ -264,6 +264,7 @@ def test_data_given_as_arrays_stays_in_use(qtbot):
     win.show()
     dtype = control(win, "Precision", QComboBox)
     dtype.setCurrentIndex(dtype.findData("float32"))
+    assert not win.files.loader.busy                        # no other dataset was requested
     assert win.session.dataset is ds and win.session.net.dtype == np.float32
     assert control(win, "Dataset", QComboBox).currentText() == "my arrays  (file)"
     win.close()
