@@ -70,6 +70,7 @@ def open_window(dataset):
     window.session.set_network_spec(NetworkSpec(hidden=HIDDEN, output="softmax", cost="cross_entropy",
                                                 dtype="float32"))
     window.session.set_config(CONFIG)
+    assert window.session.dataset is dataset and window.session.net.sizes == (64, 32, 10)
     return window
 
 

@@ -2,12 +2,14 @@
 
 The window wires the session's signals to the views and panels. Snapshots
 arrive at most 20 times a second; curves take every one (they carry the new
-epochs). Redrawing is spread out: every ``FRAME_MS`` one stale view is redrawn
-from the latest snapshot (the curves every third frame), hidden views wait
-until they are shown. Painting runs Python (pyqtgraph) and so competes with the
-training thread for the GIL; short frames keep both training fast and the
-window responsive.
+epochs). Redrawing is spread out: every frame one stale view is redrawn from
+the latest snapshot (the curves every third frame), hidden views wait until
+they are shown, and frames are paced to a CPU budget (``_pace_frames``).
+Painting runs Python (pyqtgraph) and so competes with the training thread for
+the GIL; short, paced frames keep both training fast and the window responsive.
 """
+
+import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,7 +31,9 @@ from .status import RunStatusBar
 from .theme import apply_plot_theme
 from .training_panel import TrainingPanel
 
-FRAME_MS = 50                 # one view redrawn per frame; painting competes with training for the GIL
+FRAME_MS = 50                 # one view redrawn per frame at most this often …
+MAX_FRAME_MS = 250            # … and at least this often
+GUI_CPU_BUDGET = 0.08         # share of a core the GUI thread may use for redrawing while training
 CURVES_EVERY = 3              # the curves (the costliest view) get every third frame
 DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
@@ -63,6 +67,7 @@ class MainWindow(QMainWindow):
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
         }
         self._latest, self._dirty, self._last_view, self._frame_count = None, set(), None, 0
+        self._cpu_mark = time.thread_time()
         self._frame = QTimer(self, interval=FRAME_MS, timeout=self._draw_next)
         self._connect()
         self._show_everything()
@@ -248,6 +253,7 @@ class MainWindow(QMainWindow):
 
     def _draw_next(self):
         """Redraw one stale view per frame (the curves every CURVES_EVERY-th), so no frame blocks for long."""
+        self._pace_frames()
         self.status.show_progress(self._latest.progress)
         stale = [n for n in self._painters if n in self._dirty and self._painters[n][0].isVisible()]
         if not stale:
@@ -259,6 +265,16 @@ class MainWindow(QMainWindow):
         name = "curves" if "curves" in stale and (curves_turn or not others) else self._next_view(others)
         self._dirty.discard(name)
         self._painters[name][1](self._latest)
+
+    def _pace_frames(self):
+        """Stretch the frame interval so the GUI thread uses at most GUI_CPU_BUDGET of a core.
+
+        Its CPU time since the last frame (drawing, painting, snapshots, events) is the price
+        of one frame; bigger networks and windows draw less often instead of slowing training.
+        """
+        now = time.thread_time()
+        used, self._cpu_mark = now - self._cpu_mark, now
+        self._frame.setInterval(max(FRAME_MS, min(MAX_FRAME_MS, round(1000 * used / GUI_CPU_BUDGET))))
 
     def _next_view(self, names):
         """Round robin over the views other than the curves, so none of them starves."""
