@@ -1,15 +1,9 @@
 """The main window: setup panels on the left, live views in docks, run controls in the toolbar.
 
 The window wires the session's signals to the views and panels. Snapshots
-arrive at most 20 times a second; curves take every one (they carry the new
-epochs). Redrawing is spread out: every frame one stale view is redrawn from
-the latest snapshot (the curves every third frame), hidden views wait until
-they are shown, and frames are paced to a CPU budget (``_pace_frames``).
-Painting runs Python (pyqtgraph) and so competes with the training thread for
-the GIL; short, paced frames keep both training fast and the window responsive.
+arrive at most 20 times a second; the curves keep every one (they carry the
+new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
 """
-
-import time
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -22,6 +16,7 @@ from .boundary import BoundaryView
 from .data_panel import DataPanel
 from .diagram import DiagramView
 from .files import FileActions
+from .frames import FrameScheduler
 from .heatmaps import WeightsView
 from .help import math_html, shortcuts_html, show_about, show_text
 from .network_panel import NetworkPanel
@@ -31,10 +26,6 @@ from .status import RunStatusBar
 from .theme import apply_plot_theme
 from .training_panel import TrainingPanel
 
-FRAME_MS = 50                 # one view redrawn per frame at most this often …
-MAX_FRAME_MS = 250            # … and at least this often
-GUI_CPU_BUDGET = 0.08         # share of a core the GUI thread may use for redrawing while training
-CURVES_EVERY = 3              # the curves (the costliest view) get every third frame
 DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
                              optimizer="adam", cost="cross_entropy")
@@ -58,17 +49,14 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self._build_actions()
         self._build_menus()
-        # name -> (widget, draw(snapshot)); views are redrawn one per frame from the latest snapshot
-        self._painters = {
+        painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
             "curves": (self.curves, lambda snap: self.curves.refresh()),
             "weights": (self.weights, self._paint_parameters(self.weights)),
             "diagram": (self.diagram, self._paint_parameters(self.diagram)),
             "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
         }
-        self._latest, self._dirty, self._last_view, self._frame_count = None, set(), None, 0
-        self._cpu_mark = time.thread_time()
-        self._frame = QTimer(self, interval=FRAME_MS, timeout=self._draw_next)
+        self.frames = FrameScheduler(painters, lambda snap: self.status.show_progress(snap.progress), self)
         self._connect()
         self._show_everything()
         self.resize(1440, 900)
@@ -236,52 +224,7 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        self._latest = snap
-        self._dirty = set(self._painters)
-        if self.session.state == "training":
-            if not self._frame.isActive():
-                self._frame.start()
-        else:   # a one-off change (reset, step, new network): draw it all now
-            self._draw_visible()
-
-    def _draw_visible(self):
-        self.status.show_progress(self._latest.progress)
-        for name, (view, draw) in self._painters.items():
-            if name in self._dirty and view.isVisible():
-                self._dirty.discard(name)
-                draw(self._latest)
-
-    def _draw_next(self):
-        """Redraw one stale view per frame (the curves every CURVES_EVERY-th), so no frame blocks for long."""
-        self._pace_frames()
-        self.status.show_progress(self._latest.progress)
-        stale = [n for n in self._painters if n in self._dirty and self._painters[n][0].isVisible()]
-        if not stale:
-            self._frame.stop()
-            return
-        self._frame_count += 1
-        others = [n for n in stale if n != "curves"]
-        curves_turn = self._frame_count % CURVES_EVERY == 0
-        name = "curves" if "curves" in stale and (curves_turn or not others) else self._next_view(others)
-        self._dirty.discard(name)
-        self._painters[name][1](self._latest)
-
-    def _pace_frames(self):
-        """Stretch the frame interval so the GUI thread uses at most GUI_CPU_BUDGET of a core.
-
-        Its CPU time since the last frame (drawing, painting, snapshots, events) is the price
-        of one frame; bigger networks and windows draw less often instead of slowing training.
-        """
-        now = time.thread_time()
-        used, self._cpu_mark = now - self._cpu_mark, now
-        self._frame.setInterval(max(FRAME_MS, min(MAX_FRAME_MS, round(1000 * used / GUI_CPU_BUDGET))))
-
-    def _next_view(self, names):
-        """Round robin over the views other than the curves, so none of them starves."""
-        order = list(self._painters)
-        start = order.index(self._last_view) + 1 if self._last_view else 0
-        self._last_view = next(n for n in order[start:] + order[:start] if n in names)
-        return self._last_view
+        self.frames.submit(snap, training=self.session.state == "training")
 
     def _paint_parameters(self, view):
         def paint(snap):
@@ -289,12 +232,12 @@ class MainWindow(QMainWindow):
         return paint
 
     def _on_dock_shown(self, visible):
-        if visible and self._dirty and not self._frame.isActive():
-            self._frame.start()
+        if visible:
+            self.frames.view_shown()
 
     def showEvent(self, event):
         super().showEvent(event)
-        QTimer.singleShot(0, self._draw_visible)
+        QTimer.singleShot(0, self.frames.draw_visible)
 
     def _on_state_changed(self, state):
         self.status.show_state(state)

@@ -9,8 +9,6 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
 
-from bpstudio.core import TrainConfig
-
 from .widgets import LearningRateBox, add_row, combo, select_data
 
 BATCH_MODES = (("Stochastic (1 sample)", "stochastic"), ("Mini-batch", "mini-batch"), ("Full batch", "full"))

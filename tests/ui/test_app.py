@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
 from uihelpers import click, control
@@ -241,7 +241,7 @@ def test_every_kind_of_data_gets_its_views(window, qtbot, name):
     control(window, "Epochs").setValue(3)
     window.session.start()
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
-    qtbot.waitUntil(lambda: not window._dirty, timeout=3000)
+    qtbot.waitUntil(lambda: not window.frames.stale, timeout=3000)
     if s.dataset.n_features == 2:
         assert boundary.image.image is not None and boundary.image.image.shape[:2] == (120, 120)
     elif s.dataset.n_features == 1:
@@ -268,3 +268,34 @@ def test_data_given_as_arrays_stays_in_use(qtbot):
     assert win.session.dataset is ds and win.session.net.dtype == np.float32
     assert control(win, "Dataset", QComboBox).currentText() == "my arrays  (file)"
     win.close()
+
+
+def test_hovering_a_heatmap_cell_reads_its_weight(xor_window, qtbot):
+    win = xor_window
+    w_plot = win.weights.layers[1][0]                       # W² (n_out × n_in)
+    center = w_plot.getViewBox().mapViewToScene(QPointF(2, 3))   # column k = 2, row j = 3
+    win.weights.graphics.scene().sigMouseMoved.emit(center)
+    W = win.session.net.weights[1]
+    assert win.weights.hover.text().startswith(f"w²₃,₂ = {W[2, 1]:+.4f}")
+
+
+def test_frames_take_turns_so_every_view_redraws(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from bpstudio.ui.frames import FrameScheduler
+
+    drawn = []
+    views = {name: QWidget() for name in ("curves", "a", "b", "c")}
+    for view in views.values():
+        qtbot.addWidget(view)
+        view.show()
+    painters = {name: (view, lambda snap, name=name: drawn.append(name)) for name, view in views.items()}
+    frames = FrameScheduler(painters, lambda snap: None)
+    for i in range(12):
+        frames.submit(object(), training=True)
+        frames._draw_next()
+    assert set(drawn) == set(views) and drawn.count("curves") == 4   # every third frame
+    views["b"].hide()
+    drawn.clear()
+    frames.submit(object(), training=False)                 # not training: visible views at once
+    assert sorted(drawn) == ["a", "c", "curves"] and frames.stale == {"b"}
