@@ -86,7 +86,7 @@ class Session(QObject):
         worker.jobFinished.connect(self._on_job_finished)
         worker.jobFailed.connect(self._on_job_failed)
         self._jobSubmitted.connect(worker.run)   # queued: the worker lives on its own thread
-        self._adopt_dataset(dataset)
+        self._adopt_dataset(dataset, self.options)
         self._build_network(self.spec)
 
     # --- properties -------------------------------------------------------------
@@ -106,8 +106,7 @@ class Session(QObject):
         """Use a new dataset (split by ``options``); the output layer and cost follow its task, hidden layers stay."""
         if not self._check_idle("change the data"):
             return False
-        self.options = options or self.options
-        self._adopt_dataset(dataset)
+        self._adopt_dataset(dataset, options or self.options)
         output, cost = default_head(dataset)
         self._build_network(replace(self.spec, output=output, cost=cost))
         self.message.emit(f"Loaded {dataset.source or 'data'}: {dataset.summary()}")
@@ -116,8 +115,7 @@ class Session(QObject):
     def set_data_options(self, options):
         if not self._check_idle("change the data split"):
             return False
-        self.options = options
-        self._adopt_dataset(self.dataset)
+        self._adopt_dataset(self.dataset, options)
         self._build_network(self.spec)
         return True
 
@@ -129,18 +127,18 @@ class Session(QObject):
         self._build_network(spec)
         return True
 
-    def _adopt_dataset(self, dataset):
-        o = self.options
-        self.prepared = prepare(dataset, scaling=o.scaling, val_fraction=o.val_fraction,
-                                seed=o.seed, dtype=self.spec.dtype)
-        self.dataset = dataset
-        self.probe = make_probe(self.prepared, seed=o.seed)
+    def _adopt_dataset(self, dataset, options):
+        """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
+        prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
+                           seed=options.seed, dtype=self.spec.dtype)
+        self.dataset, self.options, self.prepared = dataset, options, prepared
+        self.probe = make_probe(prepared, seed=options.seed)
         self.datasetChanged.emit()
 
     def _build_network(self, spec):
         if spec.dtype != self.prepared.X_train.dtype.name:
             self.spec = spec
-            self._adopt_dataset(self.dataset)  # the splits follow the network's precision
+            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
         ds = self.dataset
         sizes = [ds.n_features, *(n for n, _ in spec.hidden), ds.n_outputs]
         activations = [act for _, act in spec.hidden] + [spec.output]

@@ -107,3 +107,12 @@ def test_a_load_can_be_cancelled(qtbot):
         assert started.wait(5)
         runner.cancel()
     runner.shutdown()
+
+
+def test_a_split_that_leaves_no_training_samples_changes_nothing(session):
+    from bpstudio.ui.session import DataOptions
+
+    before = (session.options, session.prepared, session.net)
+    with pytest.raises(ValueError, match="val_fraction"):
+        session.set_data_options(DataOptions(val_fraction=1.0))
+    assert (session.options, session.prepared, session.net) == before
