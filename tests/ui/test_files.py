@@ -3,7 +3,7 @@
 import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton
 
 import bpstudio
 from bpstudio.ui import app as launcher
@@ -130,3 +130,24 @@ def test_bad_app_arguments_are_explained(capsys):
     with pytest.raises(SystemExit):
         launcher.parse_args(["--size", "big"])
     assert "1280x800" in capsys.readouterr().err
+
+
+def test_a_slow_load_shows_progress_and_can_be_cancelled(window, qtbot, monkeypatch):
+    from bpstudio.core.data import LoadCancelled
+    from bpstudio.ui import files
+
+    def slow_load(source, progress=None, cancel=None, **options):
+        progress(0.25)
+        while not cancel.wait(0.01):
+            pass
+        raise LoadCancelled()
+
+    monkeypatch.setattr(files, "load_dataset", slow_load)
+    window.files.load("/data/huge.csv")
+    dialog = window.files.progress
+    assert dialog is not None and "huge.csv" in dialog.labelText()
+    qtbot.waitUntil(lambda: dialog.value() == 250, timeout=5000)
+    cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel")
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in message(window), timeout=5000)
+    assert window.files.progress is None and window.session.dataset.source == "circles"
