@@ -8,8 +8,8 @@ diverging (blue negative, white zero, red positive) with fixed symmetric levels
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .widgets import subscript, superscript
 
@@ -30,9 +30,10 @@ def symmetric_level(values, current=0.0):
 
 
 def integer_ticks(n, most=6):
-    """Axis ticks at neuron 1 and at multiples of a round step (1, 2, 5, 10, 20, 50 …), at most ~``most``."""
+    """Axis ticks at multiples of a round step (1, 2, 5, 10, 20 …) and at neuron 1, at most ~``most``."""
     step = next(s * 10 ** e for e in range(12) for s in (1, 2, 5) if s * 10 ** e * most >= n)
-    return [(i, str(i)) for i in sorted({1, *range(step, n + 1, step)})]
+    first = [1] if step == 1 or step >= 5 else []   # "1" right beside "2" would crowd the axis
+    return [(i, str(i)) for i in sorted({*first, *range(step, n + 1, step)})]
 
 
 class WeightsView(QWidget):
@@ -46,9 +47,15 @@ class WeightsView(QWidget):
         self.graphics.setAccessibleName("Weight heatmaps")
         self.hover = QLabel("Hover a cell to read its weight.")
         self.hover.setAccessibleName("Weight under the pointer")
+        # Many layers need more width than the dock may have: then the heatmaps scroll sideways.
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.graphics)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.hover)
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 1.0
@@ -60,6 +67,7 @@ class WeightsView(QWidget):
     def set_network(self, sizes):
         """Create the items for a network with these layer sizes (once per architecture)."""
         self.graphics.clear()
+        self.graphics.ci.layout.setHorizontalSpacing(10)
         self.layers, self.level = [], 0.0
         pairs = list(zip(sizes[:-1], sizes[1:]))
         for l, (n_in, n_out) in enumerate(pairs):
@@ -68,6 +76,8 @@ class WeightsView(QWidget):
                                         width=14, label="weight")
         self.colorbar.setImageItem([item for layer in self.layers for item in (layer[1], layer[3])])
         self.graphics.addItem(self.colorbar, row=0, col=2 * len(pairs))
+        minimum = self.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        self.graphics.setMinimumWidth(int(minimum) + 8)
 
     def _add_layer(self, l, n_in, n_out, col):
         # Small titles, and the "to neuron j" label on the first layer only, so that several
@@ -82,7 +92,7 @@ class WeightsView(QWidget):
             w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
         b_plot = self.graphics.addPlot(row=0, col=col + 1)
         b_plot.setTitle(f"b{superscript(l + 1)}", size="9pt")
-        b_plot.setMaximumWidth(52)
+        b_plot.setMaximumWidth(44)
         b_plot.hideAxis("left")
         b_plot.setLabel("bottom", "bias")   # a bottom axis like W's keeps both rows of cells aligned
         b_plot.getAxis("bottom").setTicks([[(1, " ")]])
