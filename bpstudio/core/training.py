@@ -86,6 +86,7 @@ class Trainer:
         self._rng = np.random.default_rng(config.seed)
         self._data = None
         self._pos = 0                 # next sample index inside the current epoch
+        self._epoch_started = False   # this epoch's order has been drawn
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
@@ -114,7 +115,7 @@ class Trainer:
         self.history.stop_reason = ""
         with np.errstate(all="ignore"):
             started = time.perf_counter()
-            if self._pos == 0:
+            if not self._epoch_started:
                 self._start_epoch()
             self._train_batch()
             self._epoch_elapsed += time.perf_counter() - started
@@ -132,7 +133,8 @@ class Trainer:
         return {
             "epoch": self.epoch, "updates": self.updates, "samples_seen": self.samples_seen,
             "elapsed": self.elapsed, "epoch_elapsed": self._epoch_elapsed,
-            "pos": pos, "order": self._order.copy() if self._data else None,
+            "pos": pos, "epoch_started": self._epoch_started,
+            "order": self._order.copy() if self._data else None,
             "z_epoch": self._Z_epoch[:pos].copy() if self._data else None,
             "rng": self._rng.bit_generator.state,
             "optimizer": self.optimizer.state_dict(),
@@ -153,7 +155,8 @@ class Trainer:
 
     def _apply_resume(self):
         state, self._resume = self._resume, None
-        if state["order"] is None or state["pos"] == 0:
+        # Older states have no "epoch_started": an order was drawn if samples were consumed.
+        if state["order"] is None or not state.get("epoch_started", state["pos"] > 0):
             return
         if len(state["order"]) != len(self._order):
             raise ValueError(f"saved run had {len(state['order'])} training samples, the data has {len(self._order)}")
@@ -162,6 +165,7 @@ class Trainer:
         self._Z_epoch[:self._pos] = state["z_epoch"]
         self._epoch_elapsed = float(state["epoch_elapsed"])
         self._snapshot = self.net.params.copy()
+        self._epoch_started = True
 
     @property
     def last_gradient(self):
@@ -222,6 +226,7 @@ class Trainer:
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._pos = 0
+        self._epoch_started = False
         self._epoch_elapsed = 0.0
         if self._resume:
             self._apply_resume()
@@ -229,7 +234,7 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------
 
     def _run_epoch(self, on_progress, stop):
-        if self._pos == 0:
+        if not self._epoch_started:
             self._start_epoch()
         mark = time.perf_counter()
         next_report = mark + REPORT_INTERVAL
@@ -260,6 +265,7 @@ class Trainer:
         self._order = self._rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples)
         self._snapshot = self.net.params.copy()  # the last weights known to be finite
         self._epoch_elapsed = 0.0
+        self._epoch_started = True
 
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
@@ -290,6 +296,7 @@ class Trainer:
         self.elapsed += self._epoch_elapsed
         epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0
         self._pos = 0
+        self._epoch_started = False
         h = self.history
         h.epoch.append(self.epoch)
         h.train_cost.append(train_cost)
@@ -320,6 +327,7 @@ class Trainer:
     def _diverged(self, what):
         self.net.params[...] = self._snapshot
         self._pos = 0
+        self._epoch_started = False
         self._epoch_elapsed = 0.0
         self.history.stop_reason = (
             f"diverged at epoch {self.epoch + 1}: {what} — the learning rate is probably too high; "
