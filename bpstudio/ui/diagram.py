@@ -7,6 +7,7 @@ wider than MAX_SHOWN neurons show an evenly spaced subset (the label says so).
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .heatmaps import COLORMAP, symmetric_level
@@ -18,6 +19,8 @@ WIDTHS = (1, 1, 2)
 
 class DiagramView(QWidget):
     """Neurons and connections (coloured by sign, paler when |w| is small, thicker when it is large)."""
+
+    connectionClicked = Signal(int, int, int)   # weight layer, j, k (0-based) of the clicked connection
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -33,6 +36,7 @@ class DiagramView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plot)
+        self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 0.0   # the colour scale only grows, so colours keep their meaning
         self.bins = {}          # (sign, strength) -> PlotCurveItem
@@ -94,6 +98,30 @@ class DiagramView(QWidget):
         for (sign, strength), curve in self.bins.items():
             chosen = np.repeat(keys == sign * 10 + strength, 2)
             curve.setData(xs[chosen], ys[chosen], connect="pairs")
+
+    def _on_clicked(self, event):
+        """Select the connection nearest the click (within a few pixels' worth of the layout)."""
+        point = self.plot.getPlotItem().getViewBox().mapSceneToView(event.scenePos())
+        l = int(np.floor(point.x()))
+        if not 0 <= l < len(self.segments):
+            return
+        k, j, x, y = self.segments[l]
+        t = point.x() - l                        # 0 at layer l, 1 at layer l + 1
+        y_at = y[0::2] + t * (y[1::2] - y[0::2])  # each connection's height at the click
+        nearest = int(np.argmin(np.abs(y_at - point.y())))
+        if abs(y_at[nearest] - point.y()) < 0.04:
+            self.connectionClicked.emit(l, int(j[nearest // len(k)]), int(k[nearest % len(k)]))
+
+    def mark_units(self, flags):
+        """Outline saturated or dead units (``flags``: per weight layer, a bool (n_out,) array) in orange."""
+        if self.nodes is None:
+            return
+        normal, marked = pg.mkPen("#555555", width=1), pg.mkPen("#ff7f0e", width=2)
+        pens = [normal] * len(self.segments[0][0])   # input neurons are never flagged
+        for (_, j, _, _), flag in zip(self.segments, flags):
+            pens += [marked if f else normal for f in np.asarray(flag)[j]]
+        if len(pens) == len(self.nodes.data):
+            self.nodes.setPen(pens)
 
 
 def _shown(n):

@@ -8,7 +8,7 @@ diverging (blue negative, white zero, red positive) with fixed symmetric levels
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from .widgets import subscript, superscript
@@ -39,6 +39,8 @@ def integer_ticks(n, most=6):
 class WeightsView(QWidget):
     """Heatmaps of every Wˡ and bˡ; hovering a cell shows wⱼₖ in the line below."""
 
+    weightClicked = Signal(int, int, int)   # weight layer, j, k (0-based array indices)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Weights")
@@ -63,6 +65,7 @@ class WeightsView(QWidget):
         self.weights, self.biases = [], []
         self.colorbar = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def set_network(self, sizes):
         """Create the items for a network with these layer sizes (once per architecture)."""
@@ -133,6 +136,17 @@ class WeightsView(QWidget):
                     point = plot.getViewBox().mapSceneToView(pos)
                     self.hover.setText(self.describe(l, round(point.y()), round(point.x()), is_bias))
                     return
+
+    def _on_mouse_clicked(self, event):
+        """A click on a weight cell selects that weight (the inspector shows its chain rule)."""
+        pos = event.scenePos()
+        for l, (w_plot, _, _, _) in enumerate(self.layers):
+            if w_plot.sceneBoundingRect().contains(pos) and l < len(self.weights):
+                point = w_plot.getViewBox().mapSceneToView(pos)
+                j, k = round(point.y()), round(point.x())   # neuron numbers, from 1
+                if 1 <= j <= self.weights[l].shape[0] and 1 <= k <= self.weights[l].shape[1]:
+                    self.weightClicked.emit(l, j - 1, k - 1)
+                return
 
     def describe(self, l, j, k, is_bias=False):
         """The text for cell (j, k) of layer l (1-based neuron numbers), or "" outside the matrix."""

@@ -370,7 +370,9 @@ class InspectorPanel(QWidget):
             self.select_weight(*self.selected, show=False)
 
     def select_weight(self, layer, j, k, show=True):
-        """Show the chain rule of w[layer]ⱼₖ (layer 1-based) for the first inspected sample."""
+        """Show the chain rule of w[layer]ⱼₖ (layer 1-based; j, k 0-based) for the first inspected sample."""
+        if not self.steps or not 1 <= layer <= len(self.rows):
+            return
         self.selected = (layer, j, k)
         x, y = self.inspected()
         x, y = x[:1], y[:1]

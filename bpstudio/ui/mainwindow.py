@@ -19,6 +19,7 @@ from .files import FileActions
 from .frames import FrameScheduler
 from .heatmaps import WeightsView
 from .help import math_html, shortcuts_html, show_about, show_text
+from .inspection_docks import InspectionDocks
 from .network_panel import NetworkPanel
 from .plots import CurvesView, GradientNormsView
 from .session import Session
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[title] = dock
         self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
+        self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
         self.docks["Network diagram"].raise_()
 
     def size_docks(self):
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.files.shutdown()
+        self.inspection.shutdown()
         self.session.shutdown()
         super().closeEvent(event)
 

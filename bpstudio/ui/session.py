@@ -218,6 +218,12 @@ class Session(QObject):
         self.net.set_parameters(weights, biases)
         self._new_run()
 
+    def weights_edited(self):
+        """The weights were changed in place while the worker was idle (inspector, rewind): show them everywhere."""
+        if self.busy:
+            raise RuntimeError("the weights can only be edited while the training worker is idle")
+        self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, len(self.history)))
+
     def shutdown(self):
         """Stop training and join the worker thread (call when the window closes)."""
         return self._thread.shutdown()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpstudio.core import health
+
 SNAPSHOT_INTERVAL = 0.05     # seconds: at most 20 snapshots a second
 HISTORY_KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy")
 GRID_SIZE = 120              # the decision plane is sampled on GRID_SIZE × GRID_SIZE points
@@ -42,6 +44,8 @@ class Snapshot:
     grad_norms: np.ndarray         # ‖∇Wˡ‖ per layer on the probe sample
     plane: np.ndarray | None       # network outputs on probe.grid, (n_grid, n_out)
     finished: str = ""             # the stop reason once fit/step returned
+    update_ratios: np.ndarray | None = None   # ‖ΔWˡ‖/‖Wˡ‖ of the last update (None before the first)
+    saturation: list | None = None            # per layer, share of probe samples with σ′ ≈ 0, per unit
     made_at: float = field(default_factory=time.perf_counter)
 
 
@@ -78,8 +82,16 @@ def make_snapshot(run_id, trainer, probe, history_start, finished=""):
         run_id=run_id, params=net.params.copy(), progress=trainer.progress(),
         history_start=history_start, history=history,
         grad_norms=gradient_norms(net, probe, trainer.config.cost),
-        plane=plane, finished=finished,
+        plane=plane, finished=finished, **_health(trainer, probe),
     )
+
+
+def _health(trainer, probe):
+    """Update ratios of the last step and per-unit saturation on the probe sample (for the Health view)."""
+    net = trainer.net
+    with np.errstate(all="ignore"):   # a diverging run is reported by the trainer, not as a warning here
+        ratios = None if trainer.last_update is None else health.update_ratios(net, trainer.last_update)
+        return {"update_ratios": ratios, "saturation": health.saturation(net, probe.X_grad)}
 
 
 def gradient_norms(net, probe, cost):
