@@ -74,6 +74,7 @@ def health_and_evaluation(out):
         if progress.epoch_ended:
             health.add_snapshot(trainer.epoch, net.params)
     health.set_saturation(saturation(net, data.X_train), net.activations)
+    health.refresh()
     save(health, out / "health.png")
     evaluation = EvaluationPanel()
     evaluation.set_classification(net, data.X_val, data.Y_val, data.dataset.class_names)

@@ -63,6 +63,9 @@ class DiagramView(QWidget):
         x = np.concatenate([np.full(len(y), l, float) for l, y in enumerate(ys)])
         self.nodes = pg.ScatterPlotItem(x, np.concatenate(ys), size=11, pen=pg.mkPen("#555555", width=1), brush="w")
         item.addItem(self.nodes)
+        # Orange rings over saturated or dead units (see mark_units); moving them is cheaper than restyling nodes.
+        self.marks = pg.ScatterPlotItem(size=17, pen=pg.mkPen("#ff7f0e", width=2), brush=None)
+        item.addItem(self.marks)
         self._add_labels(item, sizes, shown, ys, input_names, output_names)
         item.setRange(xRange=(-0.55, len(sizes) - 0.45), yRange=(-1.5, 1.0), padding=0)
 
@@ -116,12 +119,11 @@ class DiagramView(QWidget):
         """Outline saturated or dead units (``flags``: per weight layer, a bool (n_out,) array) in orange."""
         if self.nodes is None:
             return
-        normal, marked = pg.mkPen("#555555", width=1), pg.mkPen("#ff7f0e", width=2)
-        pens = [normal] * len(self.segments[0][0])   # input neurons are never flagged
-        for (_, j, _, _), flag in zip(self.segments, flags):
-            pens += [marked if f else normal for f in np.asarray(flag)[j]]
-        if len(pens) == len(self.nodes.data):
-            self.nodes.setPen(pens)
+        marked = [np.zeros(len(self.segments[0][0]), bool)]   # input neurons are never flagged
+        marked += [np.asarray(flag, bool)[j] for (_, j, _, _), flag in zip(self.segments, flags)]
+        marked = np.concatenate(marked)
+        if len(marked) == len(self.nodes.data):
+            self.marks.setData(self.nodes.data["x"][marked], self.nodes.data["y"][marked])
 
 
 def _shown(n):

@@ -27,7 +27,9 @@ MAX_SNAPSHOTS = 200
 
 
 class GrowingCurves:
-    """One curve per layer on a plot, fed point by point from buffers that double when full."""
+    """One curve per layer on a plot, fed point by point from buffers that double when full.
+
+    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
 
     def __init__(self, plot):
         self.plot = plot
@@ -49,8 +51,10 @@ class GrowingCurves:
         self.x[self.n] = x
         self.y[self.n] = values
         self.n += 1
+
+    def show(self):
         for l, curve in enumerate(self.curves):
-            curve.setData(self.x[:self.n], np.maximum(self.y[:self.n, l], 1e-30))
+            curve.setData(self.x[:self.n], np.maximum(self.y[:self.n, l], 1e-30))   # log axis: no zeros
 
     def data(self, layer):
         return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
@@ -63,7 +67,9 @@ def _log_plot(title, left):
 
 
 class HealthPanel(QWidget):
-    """Feed it with ``reset``, ``add_point``, ``set_saturation`` and ``add_snapshot``.
+    """Feed it with ``reset``, ``add_point``, ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+
+    Feeding only stores, so it is cheap at snapshot rate; call ``refresh`` (throttled, when visible) to draw.
 
     ``rewindRequested(epoch, params)`` asks the owner to load an earlier snapshot into
     the network (the owner knows whether training is running).
@@ -133,6 +139,7 @@ class HealthPanel(QWidget):
         self.snapshots.clear()
         self.snapshot_choice.clear()
         self.saturation.setRowCount(0)
+        self._listed = []   # the epochs the snapshot list shows
 
     def add_point(self, updates, grad_norms, update_ratios=None):
         """One measurement after ``updates`` weight updates: per-layer ‖∇W‖ and (optionally) ‖ΔW‖/‖W‖."""
@@ -157,16 +164,24 @@ class HealthPanel(QWidget):
         if len(self.snapshots) > MAX_SNAPSHOTS:
             for old in sorted(self.snapshots)[1:-1:2]:   # keep the first and the latest
                 del self.snapshots[old]
-        self.snapshot_choice.clear()
-        self.snapshot_choice.addItems([f"epoch {e}" for e in sorted(self.snapshots, reverse=True)])
+
+    def refresh(self):
+        """Draw what was fed since the last refresh: the curves and the list of snapshots."""
+        self.norms.show()
+        self.ratios.show()
+        epochs = sorted(self.snapshots, reverse=True)
+        if epochs != self._listed:
+            self._listed = epochs
+            self.snapshot_choice.clear()
+            self.snapshot_choice.addItems([f"epoch {e}" for e in epochs])
 
     def set_rewind_enabled(self, enabled):
         self.rewind_button.setEnabled(enabled)
 
     def _rewind(self):
-        if not self.snapshots:
+        if self.snapshot_choice.currentIndex() < 0:
             return
-        epoch = sorted(self.snapshots, reverse=True)[self.snapshot_choice.currentIndex()]
+        epoch = self._listed[self.snapshot_choice.currentIndex()]
         self.rewindRequested.emit(epoch, self.snapshots[epoch].copy())
 
 

@@ -47,7 +47,9 @@ def test_runs_and_health_record_training(window, qtbot):
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
     assert len(runs.runs) == 1 and runs.runs[0].name == f"Run {s.run_id}"
     assert len(runs.runs[0].history) == 2
-    assert "epoch 2" in [health.snapshot_choice.itemText(i) for i in range(health.snapshot_choice.count())]
+    assert 2 in health.snapshots
+    window.inspection.docks["Health"].raise_()
+    qtbot.waitUntil(lambda: health.snapshot_choice.findText("epoch 2") >= 0, timeout=3000)
 
 
 def test_inspector_step_writes_into_the_session_network_and_redraws(window, qtbot):
@@ -66,14 +68,18 @@ def test_inspector_step_writes_into_the_session_network_and_redraws(window, qtbo
 
 def test_rewind_loads_an_earlier_snapshot(window, qtbot):
     s = window.session
-    s.set_config(replace(s.config, epochs=3))
-    s.start()
-    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
+    batches = -(-len(s.prepared.X_train) // s.config.batch_size)
+    _step(window, qtbot, 2 * batches + 1)               # into the third epoch, one snapshot per step
     health = window.inspection.health
-    first = min(health.snapshots)
-    health.snapshot_choice.setCurrentIndex(health.snapshot_choice.count() - 1)
-    health.rewind_button.click()
-    np.testing.assert_array_equal(s.net.params, health.snapshots[first])
+    assert {0, 1, 2} <= set(health.snapshots)
+    window.inspection.docks["Health"].raise_()
+    qtbot.waitUntil(lambda: health.snapshot_choice.count() == len(health.snapshots), timeout=3000)
+    health.snapshot_choice.setCurrentText("epoch 1")
+    assert not np.array_equal(s.net.params, health.snapshots[1])
+    with qtbot.waitSignal(s.snapshot):
+        health.rewind_button.click()
+    np.testing.assert_array_equal(s.net.params, health.snapshots[1])
+    np.testing.assert_array_equal(s.latest.params, health.snapshots[1])   # the other views redraw it
 
 
 def test_evaluation_and_the_sweep_rate(window, qtbot):
@@ -127,3 +133,14 @@ def test_no_edits_while_training(window, qtbot):
     s.pause()
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     assert inspection.inspector.step_button.isEnabled()
+
+
+def test_stuck_units_are_ringed_in_the_diagram(window):
+    diagram = window.diagram
+    flags = [np.zeros(n, bool) for n in window.session.net.sizes[1:]]
+    flags[0][2] = True                                   # hidden layer 1, neuron 3
+    diagram.mark_units(flags)
+    x, y = diagram.marks.getData()
+    assert len(x) == 1 and x[0] == 1.0                   # in the first hidden column
+    diagram.mark_units([np.zeros(n, bool) for n in window.session.net.sizes[1:]])
+    assert len(diagram.marks.getData()[0]) == 0

@@ -28,6 +28,9 @@ def test_health_draws_one_curve_per_layer_and_flags_dead_units(qtbot):
         panel.add_point(trainer.updates, gradient_norms(net, trainer.last_gradient),
                         update_ratios(net, trainer.last_update))
     assert len(panel.norms.curves) == 3 and len(panel.ratios.curves) == 3
+    panel.refresh()
+    xs, _ = panel.ratios.curves[2].getData()
+    assert len(xs) == 5
     x, y = panel.norms.data(1)
     np.testing.assert_array_equal(x, [1, 2, 3, 4, 5])
     assert y[-1] == pytest.approx(gradient_norms(net, trainer.last_gradient)[1])
@@ -45,6 +48,7 @@ def test_snapshots_rewind_to_the_chosen_epoch(qtbot):
     panel.reset(2)
     for epoch in range(1, 4):
         panel.add_snapshot(epoch, np.full(5, float(epoch)))
+    panel.refresh()
     panel.snapshot_choice.setCurrentText("epoch 2")
     with qtbot.waitSignal(panel.rewindRequested) as signal:
         qtbot.mouseClick(panel.rewind_button, Qt.LeftButton)
