@@ -208,8 +208,8 @@ def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
     """The chain rule of one weight as lines of text, from a core ``ChainRule``; neurons and samples count from 1."""
     l, j, k = c.layer + 1, c.j + 1, c.k + 1
     w = f"w{sup(l)}{sub(j)},{sub(k)}"
-    lines = [f"{w}: layer {l}, from neuron {k} to neuron {j}", f"sample #{sample}", "",
-             f"∂C/∂{w} = ∂C/∂a{sub(j)} · ∂a{sub(j)}/∂z{sub(j)} · ∂z{sub(j)}/∂{w}", ""]
+    lines = [f"{w}: layer {l}, sample #{sample}", f"  from neuron {k} to neuron {j}", "",
+             f"∂C/∂w = ∂C/∂a{sub(j)} · ∂a{sub(j)}/∂z{sub(j)} · ∂z{sub(j)}/∂w", ""]
     if np.isnan(c.dC_da):   # softmax + cross-entropy: only the fused δ exists
         lines += [f"δ{sub(j)} = ∂C/∂z{sub(j)} = a{sub(j)} − y{sub(j)} = {c.delta:.6g}",
                   "  (softmax + cross-entropy: ∂C/∂a and σ′",
@@ -225,9 +225,9 @@ def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
             lines += [f"∂C/∂a{sub(j)} = {c.dC_da:.6g}   (from the cost)"]
         lines += [f"∂a{sub(j)}/∂z{sub(j)} = σ′(z{sub(j)}) = {c.da_dz:.6g}", f"  [{derivative_formula}]",
                   f"δ{sub(j)} = ∂C/∂a{sub(j)} · σ′(z{sub(j)}) = {c.delta:.6g}"]
-    lines += [f"∂z{sub(j)}/∂{w} = a{sup(l - 1)}{sub(k)} = {c.a_k:.6g}", "",
+    lines += [f"∂z{sub(j)}/∂w = a{sup(l - 1)}{sub(k)} = {c.a_k:.6g}", "",
               f"product δ{sub(j)} · a{sub(k)} = {c.product:.6g}",
-              f"backprop's ∇W{sup(l)} entry ({j}, {k}), this sample", f"  = {grad_entry:.6g}   "
+              f"backprop's ∇W{sup(l)} entry ({j}, {k})", f"  = {grad_entry:.6g}   "
               + ("✓ equal" if np.isclose(c.product, grad_entry, rtol=1e-6, atol=1e-12) else "✗ DIFFERENT")]
     return "\n".join(lines)
 
@@ -309,7 +309,7 @@ class InspectorPanel(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([940, 340])
+        split.setSizes([975, 305])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
