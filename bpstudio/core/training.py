@@ -108,6 +108,7 @@ class Trainer:
         self._rng = np.random.default_rng(config.seed)
         self._data = None
         self._pos = 0                 # next sample index inside the current epoch
+        self._epoch_started = False   # this epoch's order has been drawn
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
@@ -136,7 +137,7 @@ class Trainer:
         self.history.stop_reason = ""
         with np.errstate(all="ignore"):
             started = time.perf_counter()
-            if self._pos == 0:
+            if not self._epoch_started:
                 self._start_epoch()
             self._train_batch()
             self._epoch_elapsed += time.perf_counter() - started
@@ -154,7 +155,8 @@ class Trainer:
         return {
             "epoch": self.epoch, "updates": self.updates, "samples_seen": self.samples_seen,
             "elapsed": self.elapsed, "epoch_elapsed": self._epoch_elapsed,
-            "pos": pos, "order": self._order.copy() if self._data else None,
+            "pos": pos, "epoch_started": self._epoch_started,
+            "order": self._order.copy() if self._data else None,
             "z_epoch": self._Z_epoch[:pos].copy() if self._data else None,
             "rng": self._rng.bit_generator.state,
             "optimizer": self.optimizer.state_dict(),
@@ -193,6 +195,7 @@ class Trainer:
         self._Z_epoch[:self._pos] = state["z_epoch"]
         self._epoch_elapsed = state["epoch_elapsed"]
         self._snapshot = self.net.params.copy()
+        self._epoch_started = True
 
     @property
     def last_gradient(self):
@@ -253,6 +256,7 @@ class Trainer:
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._pos = 0
+        self._epoch_started = False
         self._epoch_elapsed = 0.0
         if self._resume:
             self._apply_resume()
@@ -260,7 +264,7 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------
 
     def _run_epoch(self, on_progress, stop):
-        if self._pos == 0:
+        if not self._epoch_started:
             self._start_epoch()
         mark = time.perf_counter()
         next_report = mark + REPORT_INTERVAL
@@ -291,6 +295,7 @@ class Trainer:
         self._order = self._rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples)
         self._snapshot = self.net.params.copy()  # the last weights known to be finite
         self._epoch_elapsed = 0.0
+        self._epoch_started = True
 
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
@@ -321,6 +326,7 @@ class Trainer:
         self.elapsed += self._epoch_elapsed
         epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0
         self._pos = 0
+        self._epoch_started = False
         h = self.history
         h.epoch.append(self.epoch)
         h.train_cost.append(train_cost)
@@ -351,6 +357,7 @@ class Trainer:
     def _diverged(self, what):
         self.net.params[...] = self._snapshot
         self._pos = 0
+        self._epoch_started = False
         self._epoch_elapsed = 0.0
         self.history.stop_reason = (
             f"diverged at epoch {self.epoch + 1}: {what} — the learning rate is probably too high; "
@@ -375,11 +382,12 @@ class Trainer:
 def _resume_point(state, n_out):
     """The saved position inside an epoch, checked (None at an epoch boundary): the sample order
     (a permutation, checked against the data when it is bound), samples done, their outputs."""
-    if state["order"] is None or state["pos"] == 0:
+    # Older states have no "epoch_started": an order was drawn if samples were consumed.
+    if state["order"] is None or not state.get("epoch_started", state["pos"] > 0):
         return None
     order, pos = np.asarray(state["order"]), int(state["pos"])
     z_epoch = np.asarray(state["z_epoch"], dtype=np.float64)
-    if order.ndim != 1 or order.dtype.kind not in "iu" or not 0 < pos <= len(order) or z_epoch.shape != (pos, n_out):
+    if order.ndim != 1 or order.dtype.kind not in "iu" or not 0 <= pos <= len(order) or z_epoch.shape != (pos, n_out):
         raise ValueError(f"saved position inside the epoch is inconsistent: order {order.dtype} {order.shape}, "
                          f"{pos} samples done, outputs {z_epoch.shape}")
     return {"order": order, "pos": pos, "z_epoch": z_epoch, "epoch_elapsed": float(state["epoch_elapsed"])}

@@ -133,6 +133,31 @@ def test_stopping_and_resuming_equals_an_uninterrupted_run(optimizer):
     np.testing.assert_array_equal(h1.val_cost, h2.val_cost)
 
 
+@pytest.mark.parametrize("pause_after", [4, 8])  # exactly at the end of epoch 1 and of epoch 2
+def test_a_pause_at_an_epoch_boundary_does_not_reshuffle(pause_after):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 2)), rng.random((8, 1))
+    config = TrainConfig(learning_rate=0.05, batch_mode="mini-batch", batch_size=2, epochs=4)
+    straight = Network([2, 4, 1], seed=3)
+    Trainer(straight, config).fit(X, Y)
+    paused = Network([2, 4, 1], seed=3)
+    trainer = Trainer(paused, config)
+    trainer.fit(X, Y, stop=_stop_after(pause_after))
+    assert trainer.updates == pause_after and trainer._pos == 0
+    state = trainer.state_dict()
+    trainer.fit(X, Y)
+    np.testing.assert_array_equal(paused.params, straight.params)
+    # The same from a saved state taken at the boundary.
+    resumed_net = Network([2, 4, 1], seed=3)
+    resumed_net.params[...] = Network([2, 4, 1], seed=3).params
+    replay = Trainer(resumed_net, config)
+    replay.fit(X, Y, stop=_stop_after(pause_after))
+    again = Trainer(resumed_net, config)
+    again.load_state_dict(state)
+    again.fit(X.copy(), Y.copy())
+    np.testing.assert_array_equal(resumed_net.params, straight.params)
+
+
 def test_state_dict_round_trip_resumes_identically():
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(9, 2)), rng.random((9, 1))

@@ -1,0 +1,120 @@
+"""Launching the app: ``python -m bpstudio.ui [--dataset NAME] [--screenshot PATH --size WxH --train-seconds S]``.
+
+Before Qt starts, the launcher checks that the libraries Qt's X11 display
+plugin needs are installed; if not, it prints the Debian/Ubuntu packages to
+install instead of Qt's abort message.
+"""
+
+import argparse
+import ctypes
+import os
+import sys
+
+# Libraries Qt's xcb platform plugin loads, and the Debian/Ubuntu packages that ship them.
+QT_DISPLAY_LIBRARIES = (
+    ("libEGL.so.1", "libegl1"), ("libGL.so.1", "libgl1"), ("libfontconfig.so.1", "libfontconfig1"),
+    ("libxkbcommon.so.0", "libxkbcommon0"), ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"),
+    ("libdbus-1.so.3", "libdbus-1-3"), ("libxcb-cursor.so.0", "libxcb-cursor0"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4"), ("libxcb-keysyms.so.1", "libxcb-keysyms1"),
+    ("libxcb-shape.so.0", "libxcb-shape0"), ("libxcb-xinerama.so.0", "libxcb-xinerama0"),
+    ("libxcb-image.so.0", "libxcb-image0"), ("libxcb-render-util.so.0", "libxcb-render-util0"),
+    ("libxcb-randr.so.0", "libxcb-randr0"),
+)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="bpstudio", description="The bpstudio desktop app.")
+    parser.add_argument("--dataset", metavar="NAME", help="built-in dataset or .csv/.npz file to open")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
+    parser.add_argument("--size", metavar="WxH", type=_size, help="window size, e.g. 1280x800")
+    parser.add_argument("--train-seconds", metavar="S", type=float, default=0.0,
+                        help="train this long before the screenshot")
+    return parser.parse_args(argv)
+
+
+def _size(text):
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x800, got {text!r}") from None
+    if width < 200 or height < 200:
+        raise argparse.ArgumentTypeError(f"size must be at least 200x200, got {text!r}")
+    return width, height
+
+
+def missing_display_packages():
+    """Debian/Ubuntu packages missing for Qt's X11 plugin ([] when it will load, or when X11 is not used)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
+        return []
+    missing = []
+    for library, package in QT_DISPLAY_LIBRARIES:
+        try:
+            ctypes.CDLL(library)
+        except OSError:
+            missing.append(package)
+    return missing
+
+
+def display_help(missing):
+    return ("bpstudio cannot open a window: Qt's display plugin needs system libraries that are not "
+            f"installed.\nInstall them with:\n\n    sudo apt-get install -y {' '.join(missing)}\n\n"
+            "(On other systems install the same libraries: xcb-cursor, xkbcommon-x11, EGL …)\n"
+            "Without a display, bpstudio train|predict|export work headless.")
+
+
+def main(argv=None):
+    """Open the main window; returns the process exit code."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    missing = missing_display_packages()
+    if missing:
+        print(display_help(missing), file=sys.stderr)
+        return 1
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("bpstudio")
+    app.setOrganizationName("bpstudio")
+    app.setStyle("Fusion")
+    from .mainwindow import MainWindow
+    from .theme import apply_theme, app_icon
+
+    apply_theme(app)
+    app.setWindowIcon(app_icon())
+    window = MainWindow()
+    if args.size:
+        window.resize(*args.size)
+    if args.screenshot:
+        window.reset_layout()   # a screenshot shows the default layout, not the one saved last time
+    window.show()
+    if args.dataset:
+        window.files.load(args.dataset)
+    if args.screenshot:
+        _schedule_screenshot(window, args)
+    code = app.exec()
+    # Delete the window while Qt is still up: left to interpreter teardown, pyqtgraph's
+    # items are sometimes destroyed after the QApplication and the process segfaults.
+    window.deleteLater()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return code
+
+
+def _schedule_screenshot(window, args):
+    """Optionally train for ``--train-seconds`` once the data is in, then save the window and quit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def shoot():
+        window.grab().save(args.screenshot)
+        print(f"saved {args.screenshot}")
+        window.close()
+        QApplication.instance().quit()
+
+    def train():
+        if window.files.loader.busy:
+            return QTimer.singleShot(100, train)
+        window.session.start()
+        return QTimer.singleShot(int(1000 * args.train_seconds) + 200, shoot)
+
+    QTimer.singleShot(500, train if args.train_seconds > 0 else shoot)

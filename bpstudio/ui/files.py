@@ -1,0 +1,201 @@
+"""File ▸ Open data…, Recent, Export weights…, Import weights…, and dropped files.
+
+Reading and writing happen off the UI thread (``TaskRunner``); a file being
+read shows a progress dialog with Cancel. Failures become a message in the
+window naming the file and the problem.
+"""
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
+
+import bpstudio
+from bpstudio.core.data import inspect_csv, load_dataset
+from bpstudio.core.model import Model
+from bpstudio.core.modelfiles import EXPORT_FORMATS, LOAD_FORMATS
+
+from .import_dialog import ImportDialog
+from .tasks import TaskRunner
+
+DATA_SUFFIXES = (".csv", ".npz")
+MAX_RECENT = 8
+
+
+class FileActions(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.act_open = self._action("Open data…", self.open_data, QKeySequence.StandardKey.Open)
+        self.act_export = self._action("Export weights…", self.export_weights, "Ctrl+E")
+        self.act_import = self._action("Import weights…", self.import_weights, "Ctrl+I")
+        self.recent_menu = QMenu("Recent", window)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.progress = None
+        self.loader = TaskRunner(self)
+        self.loader.progressed.connect(self._on_progress)
+        self.loader.done.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(lambda: self._finish_progress("Loading cancelled"))
+        self.saver = TaskRunner(self)
+        self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
+        self.saver.failed.connect(lambda text: self._fail("Export failed", text))
+        self.importer = TaskRunner(self)
+        self.importer.done.connect(self._on_model_read)
+        self.importer.failed.connect(lambda text: self._fail("Import failed", text))
+
+    def _action(self, text, slot, shortcut):
+        action = QAction(text, self.window)
+        action.triggered.connect(slot)
+        action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _say(self, text, is_error=False):
+        self.window.status.show_message(text, is_error)
+
+    def _fail(self, what, detail):
+        """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
+        self._say(f"{what}: {detail}", True)
+        box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, self.window)
+        box.setInformativeText(detail)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def set_idle(self, idle):
+        """Data and weights can be replaced only when no run is in progress."""
+        for action in (self.act_open, self.act_import):
+            action.setEnabled(idle)
+        self.recent_menu.setEnabled(idle)
+
+    def shutdown(self):
+        for runner in (self.loader, self.saver, self.importer):
+            runner.shutdown()
+
+    # --- data ---------------------------------------------------------------------------
+
+    def open_data(self):
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open data", self._folder(),
+                                              "Data files (*.csv *.npz);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path):
+        """Open a CSV through the import dialog; other files load directly."""
+        self._remember_folder(path)
+        if Path(path).suffix.lower() == ".csv":
+            try:
+                preview = inspect_csv(path)
+            except (ValueError, OSError) as exc:
+                return self._fail("Could not read the file", f"{path}: {exc}")
+            dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            self.window.data_panel.set_options(dialog.data_options())
+            return self.load(path, **dialog.load_options())
+        return self.load(path)
+
+    def load(self, source, **options):
+        """Read ``source`` (built-in name or file) off the UI thread; files show progress with Cancel."""
+        if Path(str(source)).suffix.lower() in DATA_SUFFIXES:
+            self._show_progress(f"Reading {Path(source).name}…")
+        self.loader.run(partial(load_dataset, source, **options), str(source))
+
+    def _show_progress(self, text):
+        self.progress = QProgressDialog(text, "Cancel", 0, 1000, self.window)
+        self.progress.setWindowTitle("Loading data")
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(300)   # quick loads never flash a dialog
+        self.progress.canceled.connect(self.loader.cancel)
+
+    def _on_progress(self, fraction):
+        if self.progress is not None:
+            self.progress.setValue(round(1000 * fraction))
+
+    def _finish_progress(self, text=""):
+        if self.progress is not None:
+            self.progress.canceled.disconnect(self.loader.cancel)
+            self.progress.close()
+            self.progress = None
+        if text:
+            self._say(text)
+
+    def _on_loaded(self, dataset):
+        self._finish_progress()
+        self.window.use_dataset(dataset)
+
+    def _on_load_failed(self, text):
+        self._finish_progress()
+        self._fail("Could not load data", text)
+
+    # --- recent and folders ----------------------------------------------------------------
+
+    def remember(self, source):
+        """Put a file at the top of File ▸ Recent (built-in names are not files)."""
+        if Path(source).suffix.lower() not in DATA_SUFFIXES:
+            return
+        settings = self.window.settings()
+        recent = [p for p in settings.value("recent", [], list) if p != source]
+        settings.setValue("recent", [source, *recent][:MAX_RECENT])
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        recent = self.window.settings().value("recent", [], list)
+        for path in recent:
+            self.recent_menu.addAction(path, partial(self.open_path, path))
+        if not recent:
+            self.recent_menu.addAction("(no recent files)").setEnabled(False)
+
+    def _folder(self):
+        return self.window.settings().value("lastFolder", str(Path.home()))
+
+    def _remember_folder(self, path):
+        self.window.settings().setValue("lastFolder", str(Path(path).parent))
+
+    def droppable(self, mime):
+        """The path of a dropped data file, or None."""
+        for url in mime.urls() if mime.hasUrls() else ():
+            path = url.toLocalFile()
+            if Path(path).suffix.lower() in DATA_SUFFIXES:
+                return path
+        return None
+
+    # --- weights ------------------------------------------------------------------------------
+
+    def export_weights(self):
+        filters = ";;".join(f"{desc} (*{ext})" for ext, desc in EXPORT_FORMATS.items())
+        path, chosen = QFileDialog.getSaveFileName(self.window, "Export weights",
+                                                   str(Path(self._folder()) / "model.npz"), filters)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += next(ext for ext, desc in EXPORT_FORMATS.items() if chosen.startswith(desc))
+        self._remember_folder(path)
+        model = self._model_for_export()
+        self.saver.run(lambda progress, cancel: (bpstudio.save_model(model, path), path)[1], path)
+
+    def _model_for_export(self):
+        """A Model of the weights on screen: the latest snapshot is a consistent copy even mid-run."""
+        s = self.session
+        net = s.net.copy()
+        net.params[...] = s.latest.params
+        return Model.from_prepared(net, s.prepared, s.config, s.history)
+
+    def import_weights(self):
+        filters = "Model files (" + " ".join(f"*{ext}" for ext in LOAD_FORMATS) + ");;All files (*)"
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import weights", self._folder(), filters)
+        if path:
+            self._remember_folder(path)
+            self.importer.run(lambda progress, cancel: bpstudio.load_model(path), path)
+
+    def _on_model_read(self, model):
+        net = model.network
+        try:
+            self.session.set_weights(net.weights, net.biases)
+        except (ValueError, RuntimeError) as exc:
+            return self._fail("Import failed", f"the file's network {tuple(net.sizes)} does not fit this one "
+                                               f"{tuple(self.session.net.sizes)}: {exc}")
+        self._say(f"Imported weights {' → '.join(map(str, net.sizes))}")
+        return None

@@ -1,0 +1,87 @@
+"""Redrawing the live views from snapshots, one view per frame, paced to a CPU budget.
+
+Painting runs Python (pyqtgraph), so while the worker trains it competes with
+training for the GIL. Each frame therefore redraws a single stale view (the
+curves every ``CURVES_EVERY``-th frame), hidden views wait until they are
+shown, and the frame interval stretches so that the GUI thread uses at most
+``GUI_CPU_BUDGET`` of a core: a big network or a big window redraws less
+often instead of slowing training down. A snapshot that arrives while no run
+is going (Reset, Step, a new network) is drawn at once.
+"""
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+FRAME_MS = 50                 # a frame at most this often …
+MAX_FRAME_MS = 250            # … and at least this often while views are stale
+GUI_CPU_BUDGET = 0.08         # share of a core the GUI thread may use while training
+CURVES_EVERY = 3              # the curves (the costliest view) get every third frame
+
+
+class FrameScheduler(QObject):
+    """``painters``: name -> (widget, draw(snapshot)), in round-robin order; "curves" is special."""
+
+    def __init__(self, painters, on_frame, parent=None):
+        super().__init__(parent)
+        self.painters = painters
+        self.on_frame = on_frame          # called with the latest snapshot every frame (the status bar)
+        self.latest = None
+        self.stale = set()
+        self._last_view = None
+        self._frames = 0
+        self._cpu_mark = time.thread_time()
+        self._timer = QTimer(self, interval=FRAME_MS, timeout=self._draw_next)
+
+    def submit(self, snap, training):
+        """A new snapshot: every view is stale. While training, frames draw it; otherwise draw now."""
+        self.latest = snap
+        self.stale = set(self.painters)
+        if not training:
+            self.draw_visible()
+        elif not self._timer.isActive():
+            self._timer.start()
+
+    def draw_visible(self):
+        """Draw every visible stale view now (a one-off change, or the window was just shown)."""
+        if self.latest is None:
+            return
+        self.on_frame(self.latest)
+        for name, (view, draw) in self.painters.items():
+            if name in self.stale and view.isVisible():
+                self.stale.discard(name)
+                draw(self.latest)
+
+    def view_shown(self):
+        if self.stale and not self._timer.isActive():
+            self._timer.start()
+
+    def _draw_next(self):
+        self._pace()
+        self.on_frame(self.latest)
+        stale = [n for n in self.painters if n in self.stale and self.painters[n][0].isVisible()]
+        if not stale:
+            self._timer.stop()
+            return
+        self._frames += 1
+        others = [n for n in stale if n != "curves"]
+        curves_turn = self._frames % CURVES_EVERY == 0
+        name = "curves" if "curves" in stale and (curves_turn or not others) else self._next_view(others)
+        self.stale.discard(name)
+        self.painters[name][1](self.latest)
+
+    def _pace(self):
+        """Stretch the interval so the GUI thread's CPU time per frame stays within the budget.
+
+        Its CPU time since the last frame (drawing, painting, snapshots, events) is the price of a frame.
+        """
+        now = time.thread_time()
+        used, self._cpu_mark = now - self._cpu_mark, now
+        self._timer.setInterval(max(FRAME_MS, min(MAX_FRAME_MS, round(1000 * used / GUI_CPU_BUDGET))))
+
+    def _next_view(self, names):
+        """Round robin over the views other than the curves, so none of them starves."""
+        order = list(self.painters)
+        start = order.index(self._last_view) + 1 if self._last_view else 0
+        self._last_view = next(n for n in order[start:] + order[:start] if n in names)
+        return self._last_view

@@ -1,0 +1,316 @@
+"""The main window: setup panels on the left, live views in docks, run controls in the toolbar.
+
+The window wires the session's signals to the views and panels. Snapshots
+arrive at most 20 times a second; the curves keep every one (they carry the
+new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
+"""
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QToolBar, QVBoxLayout, QWidget
+
+from bpstudio.core import TrainConfig
+from bpstudio.core.data import load_dataset
+
+from .boundary import BoundaryView
+from .data_panel import DataPanel
+from .diagram import DiagramView
+from .files import FileActions
+from .frames import FrameScheduler
+from .heatmaps import WeightsView
+from .help import math_html, shortcuts_html, show_about, show_text
+from .inspection_docks import InspectionDocks
+from .network_panel import NetworkPanel
+from .plots import CurvesView, GradientNormsView
+from .session import Session
+from .status import RunStatusBar
+from .theme import apply_plot_theme
+from .training_panel import TrainingPanel
+
+DEFAULT_DATASET = "circles"
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
+                             optimizer="adam", cost="cross_entropy")
+
+
+def app_settings():
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "bpstudio", "bpstudio")
+
+
+class MainWindow(QMainWindow):
+    """``MainWindow()`` opens the default: a generated 2-D dataset and a small network, ready to train."""
+
+    def __init__(self, dataset=None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("bpstudio")
+        self.setAcceptDrops(True)
+        apply_plot_theme()
+        self.session = Session(dataset or load_dataset(DEFAULT_DATASET), config=DEFAULT_CONFIG, parent=self)
+        self._build_views()
+        self._build_docks()
+        self.files = FileActions(self)
+        self._build_actions()
+        self._build_menus()
+        painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
+            "curves": (self.curves, lambda snap: self.curves.refresh()),
+            "weights": (self.weights, self._paint_parameters(self.weights)),
+            "diagram": (self.diagram, self._paint_parameters(self.diagram)),
+            "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
+            "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
+        }
+        self.frames = FrameScheduler(painters, lambda snap: self.status.show_progress(snap.progress), self)
+        self._connect()
+        self._show_everything()
+        self.resize(1440, 900)
+        self.size_docks()
+        self._default_state = self.saveState()
+        self._restore_settings()
+
+    # --- construction ------------------------------------------------------------------
+
+    def _build_views(self):
+        self.curves = CurvesView()
+        self.boundary = BoundaryView()
+        self.weights = WeightsView()
+        self.diagram = DiagramView()
+        self.grad_norms = GradientNormsView()
+        self.data_panel = DataPanel(self.session)
+        self.network_panel = NetworkPanel(self.session)
+        self.training_panel = TrainingPanel(self.session)
+        self.status = RunStatusBar()
+        self.setStatusBar(self.status)
+        self.setCentralWidget(self.curves)
+
+    def _build_docks(self):
+        setup = QWidget()
+        column = QVBoxLayout(setup)
+        for panel in (self.data_panel, self.network_panel, self.training_panel):
+            column.addWidget(panel)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(setup)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.docks = {}
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
+                                    ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
+                                    ("Weights", self.weights, bottom)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock {title}")   # saveState() needs object names
+            dock.setWidget(widget)
+            dock.visibilityChanged.connect(self._on_dock_shown)
+            self.addDockWidget(area, dock)
+            self.docks[title] = dock
+        self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
+        self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
+        self.docks["Network diagram"].raise_()
+
+    def size_docks(self):
+        """Default proportions: setup column ~330 px, views share the rest."""
+        width, height = self.width(), self.height()
+        d = self.docks
+        self.resizeDocks([d["Setup"], d["Decision boundary"]], [330, int(0.3 * width)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["Weights"], d["Decision boundary"]], [int(0.34 * height), int(0.45 * height)],
+                         Qt.Orientation.Vertical)
+
+    def _action(self, text, slot, shortcut=None, tip="", icon=None):
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip or text} ({shortcut})" if shortcut else tip or text)
+        return action
+
+    def _build_actions(self):
+        s = self.session
+        icons = QStyle.StandardPixmap
+        self.act_start = self._action("Start", s.start, "F5", "Start or resume training", icons.SP_MediaPlay)
+        self.act_pause = self._action("Pause", s.pause, "F6", "Pause training", icons.SP_MediaPause)
+        self.act_step = self._action("Step", s.step, "F10", "Train one batch, then pause", icons.SP_MediaSeekForward)
+        self.act_stop = self._action("Stop", s.stop, "Shift+F5", "Stop the run; the network and data unlock",
+                                     icons.SP_MediaStop)
+        self.act_reset = self._action("Reset", s.reset, "Ctrl+R", "Redraw the initial weights from the seed",
+                                      icons.SP_BrowserReload)
+        self.files.act_open.setIcon(self.style().standardIcon(icons.SP_DialogOpenButton))
+        self.act_toggle = self._action("Start / Pause", self.toggle_training, "Space")
+        self.act_toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.act_log = self._action("Log-scale cost", self.curves.log_y.toggle, "Ctrl+L")
+        toolbar = QToolBar("Run")
+        toolbar.setObjectName("toolbar Run")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.files.act_open)
+        toolbar.addSeparator()
+        for action in (self.act_start, self.act_pause, self.act_step, self.act_stop, self.act_reset):
+            toolbar.addAction(action)
+            button = toolbar.widgetForAction(action)
+            button.setAccessibleName(action.text())
+            button.setObjectName(action.text())
+        self.addToolBar(toolbar)
+        self.addAction(self.act_toggle)
+
+    def _build_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.files.act_open)
+        file_menu.addMenu(self.files.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.files.act_export)
+        file_menu.addAction(self.files.act_import)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", self.close, "Ctrl+Q"))
+        train = bar.addMenu("&Train")
+        for action in (self.act_toggle, self.act_start, self.act_pause, self.act_step, self.act_stop, self.act_reset):
+            train.addAction(action)
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.act_log)
+        view.addAction(self._action("Reset layout", self.reset_layout))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", lambda: show_text(
+            self, "Keyboard shortcuts", shortcuts_html(), "Keyboard shortcuts"), "F1"))
+        help_menu.addAction(self._action("The math", lambda: show_text(self, "The math", math_html(), "The math")))
+        help_menu.addAction(self._action("About bpstudio", lambda: show_about(self)))
+
+    def _connect(self):
+        s = self.session
+        s.datasetChanged.connect(self._on_dataset_changed)
+        s.networkChanged.connect(self._on_network_changed)
+        s.runReset.connect(self._on_run_reset)
+        s.snapshot.connect(self._on_snapshot)
+        s.stateChanged.connect(self._on_state_changed)
+        s.message.connect(self.status.show_message)
+        s.error.connect(lambda text: self.status.show_message(text, is_error=True))
+        self.network_panel.validityChanged.connect(self._on_validity_changed)
+        self.data_panel.requested.connect(lambda source, options: self.files.load(source, **options))
+        self.data_panel.openFileRequested.connect(self.files.open_data)
+        self.data_panel.fileRequested.connect(self.files.open_path)
+
+    def _show_everything(self):
+        """Bring every view up to date with the session (its first signals fired before we connected)."""
+        self._on_dataset_changed()
+        self._on_network_changed()
+        self._on_run_reset()
+        self._on_state_changed(self.session.state)
+        self._on_snapshot(self.session.latest)
+
+    # --- session → views ----------------------------------------------------------------
+
+    def _on_dataset_changed(self):
+        s = self.session
+        self.boundary.set_data(s.prepared)
+        self.boundary.set_extent(s.probe.extent)
+        self.curves.set_classification(s.dataset.is_classification)
+
+    def _on_network_changed(self):
+        s = self.session
+        sizes = s.net.sizes
+        self.weights.set_network(sizes)
+        ds = s.dataset
+        self.diagram.set_network(sizes, ds.feature_names, ds.class_names or ds.target_names)
+        self.grad_norms.set_layers(sizes)
+
+    def _on_run_reset(self):
+        self.curves.clear()
+        self.grad_norms.clear()
+        self.weights.reset_levels()
+        self.diagram.reset_levels()
+
+    def _on_snapshot(self, snap):
+        self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
+        self.grad_norms.add_snapshot(snap)
+        self.frames.submit(snap, training=self.session.state == "training")
+
+    def _paint_parameters(self, view):
+        def paint(snap):
+            view.set_parameters(*self.session.net.layer_views(snap.params))
+        return paint
+
+    def _on_dock_shown(self, visible):
+        if visible:
+            self.frames.view_shown()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        QTimer.singleShot(0, self.frames.draw_visible)
+
+    def _on_state_changed(self, state):
+        self.status.show_state(state)
+        training = state == "training"
+        self.act_start.setEnabled(not training and self.network_panel.problem.text() == "")
+        self.act_pause.setEnabled(training)
+        self.act_step.setEnabled(not training)
+        self.act_stop.setEnabled(state != "idle")
+        self.files.set_idle(state == "idle")
+
+    def _on_validity_changed(self, valid):
+        training = self.session.state == "training"
+        self.act_start.setEnabled(valid and not training)
+        self.act_step.setEnabled(valid and not training)
+
+    def use_dataset(self, dataset):
+        """Train on ``dataset`` from now on (split with the data panel's options)."""
+        try:
+            if self.session.set_dataset(dataset, self.data_panel.options()):
+                self.files.remember(dataset.source)
+        except ValueError as exc:
+            self.status.show_message(f"Could not use {dataset.source}: {exc}", is_error=True)
+
+    # --- commands ------------------------------------------------------------------------
+
+    def toggle_training(self):
+        if self.session.state == "training":
+            self.session.pause()
+        elif self.act_start.isEnabled():
+            self.session.start()
+
+    def show_all_views(self):
+        """Every view visible at once (no tabs), e.g. to measure the cost of all live views."""
+        self.reset_layout()
+        self.splitDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
+
+    def reset_layout(self):
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+        self.size_docks()
+
+    def settings(self):
+        return app_settings()
+
+    def _restore_settings(self):
+        settings = app_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event):
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.files.shutdown()
+        self.inspection.shutdown()
+        self.session.shutdown()
+        super().closeEvent(event)
+
+    # --- drag and drop -------------------------------------------------------------------
+
+    def dragEnterEvent(self, event):
+        if self.files.droppable(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        path = self.files.droppable(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.files.open_path(path)
