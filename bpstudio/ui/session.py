@@ -13,6 +13,7 @@ Rules that keep the network consistent with what is on screen:
   worker has returned.
 """
 
+import threading
 from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -80,6 +81,7 @@ class Session(QObject):
         self.latest = None            # the last Snapshot of the current run
         self._in_flight = 0           # jobs handed to the worker and not yet returned
         self._deferred = []           # actions waiting for the worker to return
+        self._stop = threading.Event()  # the stop flag of the newest job
         self._thread = WorkerThread()
         worker = self._thread.worker
         worker.snapshotReady.connect(self._on_snapshot)
@@ -185,7 +187,7 @@ class Session(QObject):
 
     def pause(self):
         if self.state == "training":
-            self._thread.worker.stop.set()
+            self._stop.set()
             self._set_state("paused")
 
     def step(self):
@@ -197,7 +199,7 @@ class Session(QObject):
 
     def stop(self):
         """End the run: training stops and the network and data can be edited again."""
-        self._thread.worker.stop.set()
+        self._stop.set()
         self._set_state("idle")
 
     def reset(self):
@@ -226,6 +228,7 @@ class Session(QObject):
 
     def shutdown(self):
         """Stop training and join the worker thread (call when the window closes)."""
+        self._stop.set()
         return self._thread.shutdown()
 
     # --- internals ---------------------------------------------------------------------------
@@ -237,9 +240,9 @@ class Session(QObject):
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
     def _submit(self, mode):
-        self._thread.worker.stop.clear()
+        self._stop = threading.Event()   # the new job's own: pause and stop set it
         self._in_flight += 1
-        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe))
+        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe, self._stop))
 
     def _set_state(self, state):
         if state != self.state:

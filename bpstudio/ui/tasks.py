@@ -78,11 +78,13 @@ class TaskRunner(QObject):
         for _, worker in self._jobs:
             worker.cancel.set()
 
-    def shutdown(self, timeout_ms=3000):
+    def shutdown(self):
+        """Cancel what can be cancelled and wait for every task: an export in progress completes
+        (its file is written whole), and a QThread destroyed while it runs would abort the process."""
         self.cancel()
         for thread, _ in list(self._jobs):
             thread.quit()
-            thread.wait(timeout_ms)
+            thread.wait()
 
     def _is_latest(self):
         """Only the newest task reports; one that was superseded is dropped silently."""

@@ -1,16 +1,18 @@
 """The training worker: runs ``Trainer.fit`` / ``Trainer.step`` on its own QThread.
 
 Qt's worker pattern: a QObject with no parent, moved to a QThread; jobs arrive
-as queued signals. The worker never touches a widget. It is paused or stopped
-through ``stop`` (a ``threading.Event`` the trainer checks once per batch)
-because a queued "stop" slot could not run while the loop is busy.
+as queued signals. The worker never touches a widget. A job is paused or stopped
+through its ``stop`` (a ``threading.Event`` the trainer checks once per batch)
+because a queued "stop" slot could not run while the loop is busy. Each job has
+its own event: clearing a shared one for the next job could let a stopped job,
+still inside a long batch, carry on.
 """
 
 import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
@@ -35,6 +37,7 @@ class Job:
     trainer: object     # bpstudio.core.Trainer; only the worker uses it while the job runs
     prepared: object    # bpstudio.core.dataset.Prepared
     probe: object       # snapshot.Probe
+    stop: threading.Event = field(default_factory=threading.Event)   # set to end this job
 
 
 class TrainWorker(QObject):
@@ -46,7 +49,6 @@ class TrainWorker(QObject):
 
     def __init__(self):
         super().__init__()   # no parent, or moveToThread silently does nothing
-        self.stop = threading.Event()
 
     @Slot(object)
     def run(self, job):
@@ -67,7 +69,7 @@ class TrainWorker(QObject):
             job.trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
         else:
             job.trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
-                            on_progress=emitter.on_progress, stop=self.stop)
+                            on_progress=emitter.on_progress, stop=job.stop)
 
 
 class _ThrottledEmitter:
@@ -102,8 +104,10 @@ class WorkerThread:
         self.thread.finished.connect(self.worker.deleteLater)
         self.thread.start()
 
-    def shutdown(self, timeout_ms=3000):
-        """Ask the running job to stop, end the thread's event loop and wait for it."""
-        self.worker.stop.set()
+    def shutdown(self):
+        """End the thread's event loop and wait for it (stop the running job first).
+
+        No timeout: the job returns after its current batch, however long that takes, and a
+        QThread destroyed while it still runs aborts the whole process."""
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        return self.thread.wait()
