@@ -1,8 +1,8 @@
 """Launching the app: ``python -m bpstudio.ui [--dataset NAME] [--screenshot PATH --size WxH --train-seconds S]``.
 
-Before Qt starts, the launcher checks that the libraries Qt's X11 display
-plugin needs are installed; if not, it prints the Debian/Ubuntu packages to
-install instead of Qt's abort message.
+Before Qt starts, the launcher checks that there is a display and that the
+libraries Qt's X11 display plugin needs are installed; if not, it says what to
+do (the Debian/Ubuntu packages to install) instead of Qt's abort message.
 """
 
 import argparse
@@ -56,6 +56,20 @@ def missing_display_packages():
     return missing
 
 
+def no_display_help():
+    """What to do when there is no display to open a window on (None when there is one, or when
+    Qt is told to use another platform, e.g. QT_QPA_PLATFORM=offscreen)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
+        return None
+    if os.environ.get("DISPLAY") or (platform == "" and os.environ.get("WAYLAND_DISPLAY")):
+        return None
+    return ("bpstudio cannot open a window: there is no display (the DISPLAY and WAYLAND_DISPLAY environment "
+            "variables are not set).\nStart it from a desktop session, over SSH with `ssh -X`, or on a virtual "
+            "display:\n\n    xvfb-run bpstudio\n\n"
+            "Without a display, bpstudio train|predict|export work headless (see: bpstudio --help).")
+
+
 def display_help(missing):
     return ("bpstudio cannot open a window: Qt's display plugin needs system libraries that are not "
             f"installed.\nInstall them with:\n\n    sudo apt-get install -y {' '.join(missing)}\n\n"
@@ -66,6 +80,11 @@ def display_help(missing):
 def main(argv=None):
     """Open the main window; returns the process exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Checked before Qt starts: without a display (or its libraries) Qt aborts with a misleading message.
+    no_display = no_display_help()
+    if no_display:
+        print(no_display, file=sys.stderr)
+        return 1
     missing = missing_display_packages()
     if missing:
         print(display_help(missing), file=sys.stderr)

@@ -117,6 +117,7 @@ def test_missing_display_libraries_are_named_with_their_packages(monkeypatch, ca
             raise OSError(f"{name}: cannot open shared object file")
 
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")   # a display, but not the libraries to use it
     monkeypatch.setattr(launcher.sys, "platform", "linux")
     monkeypatch.setattr(launcher.ctypes, "CDLL", cdll)
     assert launcher.missing_display_packages() == ["libxcb-cursor0"]
