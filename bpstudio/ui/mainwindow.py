@@ -239,7 +239,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event):
         super().showEvent(event)
-        QTimer.singleShot(0, self.frames.draw_visible)
+        # With the window as context: a window closed and deleted before the timer fires cancels it.
+        QTimer.singleShot(0, self, self.frames.draw_visible)
 
     def _on_state_changed(self, state):
         self.status.show_state(state)
