@@ -1,8 +1,9 @@
 """Curves over time: cost and accuracy per epoch, and the gradient norm of every layer.
 
-Items are created once; a growing curve lives in a buffer that doubles, and
-pyqtgraph downsamples and clips to the visible range, so a run of 100 000
-epochs redraws as fast as one of 100.
+Items are created once; a growing curve lives in a buffer that doubles (and is
+thinned past ``MAX_POINTS``, so memory stays bounded), and pyqtgraph downsamples
+and clips to the visible range, so a run of 100 000 epochs redraws as fast as
+one of 100.
 """
 
 import numpy as np
@@ -15,25 +16,41 @@ TRAIN_COLOR = "#1f77b4"
 GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
 VAL_COLOR = "#e8710a"
+MAX_POINTS = 1 << 14   # stored per curve; a longer run is thinned for drawing (History keeps every epoch)
 LAYER_COLORS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
 class GrowingCurve:
-    """x/y buffers that double when full; the plot item is given views of the filled part."""
+    """x/y buffers that double when full; the plot item is given views of the filled part.
 
-    def __init__(self, item):
+    Memory stays bounded on a run of any length: past ``max_points`` the stored points are thinned
+    to every other one (and from then on only every ``stride``-th new point is stored). This is for
+    drawing only: the run's History keeps every epoch. float32 by default: what pyqtgraph draws
+    fastest, and half the memory."""
+
+    def __init__(self, item, dtype=np.float32, max_points=MAX_POINTS):
         self.item = item
-        self.x = np.empty(256)
-        self.y = np.empty(256)
-        self.n = 0
+        self.max_points = max_points
+        self.x = np.empty(256, dtype)
+        self.y = np.empty(256, dtype)
+        self.clear()
 
     def clear(self):
         self.n = 0
+        self.stride = 1      # points added per point stored
+        self.added = 0       # points added since the last clear
+        self.last = None     # the newest point added, drawn even when thinning skipped it
         self.item.setData([], [])
 
     def extend(self, xs, ys):
         """Append points (no redraw; call ``show`` once after the batch of appends)."""
-        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        xs, ys = np.asarray(xs, self.x.dtype), np.asarray(ys, self.y.dtype)
+        if not len(xs):
+            return
+        self.last = (xs[-1], ys[-1])
+        keep = (self.added + np.arange(len(xs))) % self.stride == 0
+        self.added += len(xs)
+        xs, ys = xs[keep], ys[keep]
         end = self.n + len(xs)
         if end > len(self.x):
             capacity = max(2 * len(self.x), end)
@@ -42,9 +59,17 @@ class GrowingCurve:
         self.x[self.n:end] = xs
         self.y[self.n:end] = ys
         self.n = end
+        while self.n > self.max_points:   # keep points 0, 2·stride, 4·stride, … of all added
+            self.n = (self.n + 1) // 2
+            self.x[:self.n] = self.x[:2 * self.n:2]
+            self.y[:self.n] = self.y[:2 * self.n:2]
+            self.stride *= 2
 
     def show(self):
-        self.item.setData(self.x[:self.n], self.y[:self.n])
+        x, y = self.x[:self.n], self.y[:self.n]
+        if self.last is not None and (self.n == 0 or self.last[0] != x[-1]):
+            x, y = np.append(x, self.last[0]), np.append(y, self.last[1])
+        self.item.setData(x, y)
 
 
 def settle(widget):
@@ -76,11 +101,11 @@ def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
     return widget
 
 
-def add_curve(widget, name, color, style=None):
+def add_curve(widget, name, color, style=None, dtype=np.float32):
     pen = pg.mkPen(color, width=1)
     if style is not None:
         pen.setStyle(style)
-    return GrowingCurve(widget.getPlotItem().plot([], [], pen=pen, name=name))
+    return GrowingCurve(widget.getPlotItem().plot([], [], pen=pen, name=name), dtype)
 
 
 class CurvesView(QWidget):
@@ -177,7 +202,8 @@ class GradientNormsView(QWidget):
         self.curves = []
         for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             color = LAYER_COLORS[l % len(LAYER_COLORS)]
-            self.curves.append(add_curve(self.plot, f"W{superscript(l + 1)}", color))
+            # float64: x counts weight updates, which outgrow float32's exact integers (2²⁴) in a long run
+            self.curves.append(add_curve(self.plot, f"W{superscript(l + 1)}", color, dtype=np.float64))
 
     def clear(self):
         for curve in self.curves:
@@ -186,7 +212,7 @@ class GradientNormsView(QWidget):
     def add_snapshot(self, snap):
         x = snap.progress.updates
         for curve, norm in zip(self.curves, snap.grad_norms):
-            if curve.n and curve.x[curve.n - 1] == x:
+            if curve.last is not None and curve.last[0] == x:
                 continue   # no update since the last point
             curve.extend([x], [norm])
 

@@ -1,0 +1,28 @@
+"""The live curves: bounded memory on a run of any length, drawn up to the newest point."""
+
+import numpy as np
+import pyqtgraph as pg
+
+from bpstudio.ui.plots import GrowingCurve
+
+
+def test_a_long_curve_is_thinned_for_drawing_and_keeps_bounded_memory(qapp):
+    curve = GrowingCurve(pg.PlotDataItem(), max_points=1000)
+    for start in range(1, 100_001, 7):   # snapshots of 7 epochs each, as the worker sends them
+        xs = np.arange(start, min(start + 7, 100_001))
+        curve.extend(xs, 1.0 / xs)
+    assert 500 <= curve.n <= 1000 and len(curve.x) <= 2048
+    x, y = curve.x[:curve.n], curve.y[:curve.n]
+    assert x[0] == 1 and np.all(np.diff(x) == curve.stride)   # evenly thinned from the first epoch
+    assert np.allclose(y, 1.0 / x)                             # each stored point is a real one
+    curve.show()
+    assert curve.item.xData[-1] == 100_000                      # the newest epoch is drawn
+
+
+def test_a_short_curve_keeps_every_point(qapp):
+    curve = GrowingCurve(pg.PlotDataItem(), max_points=1000)
+    curve.extend(np.arange(1, 301), np.ones(300))
+    curve.show()
+    assert curve.stride == 1 and list(curve.item.xData) == list(range(1, 301))
+    curve.clear()
+    assert curve.n == 0 and curve.stride == 1 and curve.last is None
