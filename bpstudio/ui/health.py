@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplit
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.health import SATURATION_THRESHOLD
+from .plots import MAX_POINTS
 from .plotstyle import make_plot, pen
 
 HEALTHY_RATIO = 1e-3
@@ -29,11 +30,14 @@ MAX_SNAPSHOTS = 200
 class GrowingCurves:
     """One curve per layer on a plot, fed point by point from buffers that double when full.
 
-    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
+    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing).
+    Past ``MAX_POINTS`` points every other one is dropped and from then on only every ``stride``-th
+    is stored, so a run of any length keeps bounded memory (a point comes with every snapshot)."""
 
     def __init__(self, plot):
         self.plot = plot
         self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
+        self.stride, self.added = 1, 0
 
     def reset(self, n_layers):
         for curve in self.curves:
@@ -43,14 +47,23 @@ class GrowingCurves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
         self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
+        self.stride, self.added = 1, 0
 
     def append(self, x, values):
+        self.added += 1
+        if (self.added - 1) % self.stride:
+            return
         if self.n == len(self.x):
             self.x = np.concatenate([self.x, np.zeros_like(self.x)])
             self.y = np.concatenate([self.y, np.zeros_like(self.y)])
         self.x[self.n] = x
         self.y[self.n] = values
         self.n += 1
+        if self.n > MAX_POINTS:   # keep points 0, 2·stride, 4·stride, … of all appended
+            self.n = (self.n + 1) // 2
+            self.x[:self.n] = self.x[:2 * self.n:2]
+            self.y[:self.n] = self.y[:2 * self.n:2]
+            self.stride *= 2
 
     def show(self):
         for l, curve in enumerate(self.curves):

@@ -1,8 +1,9 @@
-"""The live curves: bounded memory on a run of any length, drawn up to the newest point."""
+"""The live curves (cost, accuracy, gradient norms, health): bounded memory on a run of any length."""
 
 import numpy as np
 import pyqtgraph as pg
 
+from bpstudio.ui import health
 from bpstudio.ui.plots import GrowingCurve
 
 
@@ -26,3 +27,15 @@ def test_a_short_curve_keeps_every_point(qapp):
     assert curve.stride == 1 and list(curve.item.xData) == list(range(1, 301))
     curve.clear()
     assert curve.n == 0 and curve.stride == 1 and curve.last is None
+
+
+def test_the_health_curves_are_thinned_past_max_points(qapp, monkeypatch):
+    monkeypatch.setattr(health, "MAX_POINTS", 1000)
+    widget = pg.PlotWidget()
+    curves = health.GrowingCurves(widget.getPlotItem())
+    curves.reset(3)
+    for update in range(1, 50_001):   # one point per snapshot
+        curves.append(update, [1.0, 2.0, 3.0])
+    assert 500 <= curves.n <= 1000 and len(curves.x) <= 2048
+    x, y = curves.data(2)
+    assert x[0] == 1 and np.all(np.diff(x) == curves.stride) and np.all(y == 3.0)
