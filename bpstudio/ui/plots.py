@@ -16,7 +16,7 @@ TRAIN_COLOR = "#1f77b4"
 GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
 VAL_COLOR = "#e8710a"
-MAX_POINTS = 1 << 14   # stored per curve; a longer run is thinned for drawing (History keeps every epoch)
+MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
 LAYER_COLORS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
