@@ -103,6 +103,6 @@ def _check_fits_float32(model):
     if model.y_scaler:
         arrays += [model.y_scaler.offset, model.y_scaler.scale]
     largest = max(float(np.abs(a).max()) for a in arrays)
-    if largest > np.finfo(np.float32).max:
+    if largest > float(np.finfo(np.float32).max):
         raise ValueError(f"values up to {largest:.3g} do not fit the float32 tensors of an .onnx file "
                          "(the run probably diverged); save as .npz, .json or .safetensors instead")
