@@ -93,6 +93,7 @@ def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
         item.setTextPen(TEXT_COLOR)
         item.setStyle(maxTickLevel=0)
         item.enableAutoSIPrefix(False)   # "cost (×0.001)" confuses more than it helps
+        item.setZValue(-1)   # the axis draws the grid: keep it under the curves, or a cost at 0 hides
         plot.setLabel(axis, label, color=TEXT_COLOR)
     plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210))
     plot.setDownsampling(auto=True, mode="peak")

@@ -39,3 +39,26 @@ def test_the_health_curves_are_thinned_past_max_points(qapp, monkeypatch):
     assert 500 <= curves.n <= 1000 and len(curves.x) <= 2048
     x, y = curves.data(2)
     assert x[0] == 1 and np.all(np.diff(x) == curves.stride) and np.all(y == 3.0)
+
+
+def test_a_cost_that_settles_at_zero_is_drawn_above_the_grid(qtbot):
+    """The grid is opaque; drawn over the curves it hid a converged cost lying on the y = 0 line."""
+    from PySide6.QtGui import QColor
+
+    from bpstudio.ui.plots import TRAIN_COLOR, CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.cost_plot.setYRange(-0.02, 0.3, padding=0)
+    view.cost_plot.getPlotItem().enableAutoRange(False)
+    view.cost["train"].extend(np.arange(1, 501), np.zeros(500))
+    view.cost["train"].show()
+    view.resize(800, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    image = view.cost_plot.grab().toImage()
+    box = view.cost_plot.getPlotItem().getViewBox()
+    zero = box.mapViewToScene(pg.Point(250, 0.0))
+    x, y = int(view.cost_plot.mapFromScene(zero).x()), int(view.cost_plot.mapFromScene(zero).y())
+    colors = {image.pixelColor(x, row).name() for row in range(y - 1, y + 2)}
+    assert QColor(TRAIN_COLOR).name() in colors
