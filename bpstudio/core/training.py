@@ -59,6 +59,10 @@ class History:
     def diverged(self):
         return self.stop_reason.startswith("diverged")
 
+    def copy(self):
+        """An independent copy: the series are copied, not shared with a run that goes on."""
+        return History(**{name: getattr(self, name) for name in ("epoch", *_SERIES)}, stop_reason=self.stop_reason)
+
     def to_dict(self):
         """Plain lists (JSON-ready)."""
         series = {name: getattr(self, name).tolist() for name in ("epoch", *_SERIES)}

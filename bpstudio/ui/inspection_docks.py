@@ -7,13 +7,12 @@ network only while the worker is idle, and then shown everywhere through a fresh
 snapshot. Redraws are throttled and skipped for hidden docks.
 """
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from bpstudio.core.compare import Run
-from bpstudio.core.training import History
 
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
@@ -153,10 +152,7 @@ class InspectionDocks(QObject):
         s = self.session
         if not len(s.history):
             return
-        # A shallow copy of each list: to_dict() deep-copies and takes ~0.1 s for 20 000 epochs.
-        history = replace(s.history, **{f.name: list(getattr(s.history, f.name))
-                                        for f in fields(History) if isinstance(getattr(s.history, f.name), list)})
-        self.runs.add_run(Run(f"Run {snap.run_id}", s.config, history, snap.params.copy()), key=snap.run_id)
+        self.runs.add_run(Run(f"Run {snap.run_id}", s.config, s.history.copy(), snap.params.copy()), key=snap.run_id)
 
     def _select_weight(self, layer, j, k):
         """A weight clicked in the Weights heatmaps or the diagram: show its chain rule in the inspector."""

@@ -265,3 +265,14 @@ def test_bad_training_data_is_refused_clearly():
         trainer.fit(XOR_X, np.ones((3, 1)))
     with pytest.raises(ValueError, match="patience.*validation"):
         Trainer(Network([2, 3, 1]), TrainConfig(patience=3)).fit(XOR_X, XOR_Y)
+
+
+def test_a_history_copy_does_not_follow_the_run():
+    net = Network([2, 3, 1], seed=0)
+    trainer = Trainer(net, TrainConfig(epochs=6))
+    trainer.fit(XOR_X, XOR_Y, stop=_stop_after(3))
+    kept = trainer.history.copy()
+    assert list(kept.epoch) == [1, 2, 3] and kept.stop_reason == "stopped"
+    trainer.fit(XOR_X, XOR_Y)
+    assert len(trainer.history) == 6 and len(kept) == 3
+    assert list(kept.train_cost) == list(trainer.history.train_cost[:3])
