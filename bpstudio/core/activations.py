@@ -1,9 +1,10 @@
 """Activation functions σ and their derivatives σ′, each beside the other.
 
-Every function writes into a caller-supplied ``out`` array so the training
-loop allocates nothing per step. Derivatives are written from the layer's
-output ``a`` where the math allows it (``a(1 − a)`` for the sigmoid), which
-saves recomputing σ(z).
+Every function writes into a caller-supplied ``out`` array (which may be z
+itself) so the training loop allocates nothing per step (leaky ReLU: one
+temporary). Derivatives are written from the layer's output ``a`` (``a(1 − a)``
+for the sigmoid, ``a > 0`` for ReLU), which saves recomputing σ(z) and lets
+training overwrite the hidden z with a.
 """
 
 import numpy as np
@@ -67,7 +68,7 @@ class ReLU(Activation):
         return np.maximum(z, 0, out=out)
 
     def derivative(self, z, a, out):
-        return np.greater(z, 0, out=out, casting="unsafe")
+        return np.greater(a, 0, out=out, casting="unsafe")  # a > 0 exactly when z > 0
 
 
 class LeakyReLU(Activation):
@@ -76,11 +77,10 @@ class LeakyReLU(Activation):
     derivative_formula = f"σ′(z) = 1 if z > 0 else {LEAKY_SLOPE}"
 
     def forward(self, z, out):
-        np.multiply(z, LEAKY_SLOPE, out=out)
-        return np.maximum(z, out, out=out)
+        return np.maximum(z, LEAKY_SLOPE * z, out=out)  # out may be z itself
 
     def derivative(self, z, a, out):
-        np.greater(z, 0, out=out, casting="unsafe")
+        np.greater(a, 0, out=out, casting="unsafe")  # a > 0 exactly when z > 0
         out *= 1 - LEAKY_SLOPE
         out += LEAKY_SLOPE
         return out
@@ -110,10 +110,12 @@ class Softmax(Activation):
 
     def forward(self, z, out):
         # Subtracting the row max keeps exp from overflowing (log-sum-exp trick).
-        np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        row = z.max(axis=1, keepdims=True)
+        np.subtract(z, row, out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
-        return out
+        # Row sums as a matrix-vector product: faster than sum(axis=1) over short rows.
+        np.matmul(out, np.ones((out.shape[1], 1), out.dtype), out=row)
+        return np.divide(out, row, out=out)
 
     def derivative(self, z, a, out):
         raise ValueError("softmax has no elementwise derivative; it is only used with cross_entropy")

@@ -59,25 +59,26 @@ def gradcheck(net, X, Y, cost="mse", eps=1e-6, tolerance=TOLERANCE, max_per_laye
     for l in range(net64.n_layers):
         W, b = net64._weights[l], net64._biases[l]
         w_idx = _sample(W.size, max_per_layer, rng)
-        err_w = _layer_error(net64, X, Y, cost, W.reshape(-1), grad_w[l].reshape(-1), w_idx, eps)
-        err_b = _layer_error(net64, X, Y, cost, b, grad_b[l], np.arange(b.size), eps)
+        err_w = _layer_error(net64, X, Y, cost, W, grad_w[l], np.unravel_index(w_idx, W.shape), eps)
+        err_b = _layer_error(net64, X, Y, cost, b, grad_b[l], (np.arange(b.size),), eps)
         layers.append(LayerCheck(l + 1, err_w, err_b, len(w_idx) + b.size))
     return GradCheckResult(layers, tolerance)
 
 
-def numerical_gradient(net, X, Y, cost, flat_param, index, eps=1e-6):
-    """Central difference of the cost for one entry of a parameter array (a view into net.params)."""
-    original = flat_param[index]
-    flat_param[index] = original + eps
+def numerical_gradient(net, X, Y, cost, param, index, eps=1e-6):
+    """Central difference of the cost for ``param[index]``, param being a view into net.params."""
+    original = param[index]
+    param[index] = original + eps
     plus = net.cost(X, Y, cost)
-    flat_param[index] = original - eps
+    param[index] = original - eps
     minus = net.cost(X, Y, cost)
-    flat_param[index] = original
+    param[index] = original
     return (plus - minus) / (2 * eps)
 
 
-def _layer_error(net, X, Y, cost, flat_param, analytic, indices, eps):
-    numeric = np.array([numerical_gradient(net, X, Y, cost, flat_param, i, eps) for i in indices])
+def _layer_error(net, X, Y, cost, param, analytic, indices, eps):
+    """Max relative error over the entries ``indices`` (a tuple of index arrays, one per axis)."""
+    numeric = np.array([numerical_gradient(net, X, Y, cost, param, index, eps) for index in zip(*indices)])
     exact = analytic[indices]
     scale = max(np.abs(exact).max(initial=0), np.abs(numeric).max(initial=0), 1e-12)
     return float(np.abs(exact - numeric).max(initial=0) / scale)

@@ -29,6 +29,15 @@ class Optimizer:
         self.t += 1
         self._update(params, grad, self._scratch)
 
+    @property
+    def gradient_scale(self):
+        """The factor a caller may fold into the gradient it computes, then calling ``step_scaled``."""
+        return 1.0
+
+    def step_scaled(self, params, scaled_grad):
+        """``step`` from ``gradient_scale`` × g (``scaled_grad`` may be overwritten)."""
+        self.step(params, scaled_grad)
+
     def _update(self, params, grad, s):
         """Compute the step into ``s`` and apply θ ← θ − s."""
         raise NotImplementedError
@@ -57,13 +66,35 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """θ ← θ − η g"""
+    """θ ← θ − η g
+
+    The trainer folds η into the small output delta δᴸ, so ``step_scaled`` gets η g
+    and the whole update is one subtraction over θ.
+    """
 
     name = "sgd"
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr)
+        self._last_update = self._scratch
 
     def _update(self, params, grad, s):
         np.multiply(grad, self.lr, out=s)
         params -= s
+        self._last_update = s
+
+    @property
+    def gradient_scale(self):
+        return self.lr
+
+    def step_scaled(self, params, lr_grad):
+        self.t += 1
+        params -= lr_grad
+        self._last_update = lr_grad
+
+    @property
+    def last_update(self):
+        return self._last_update
 
 
 class Momentum(Optimizer):

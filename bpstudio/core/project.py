@@ -32,7 +32,7 @@ from .preprocessing import SCALINGS
 from .training import Trainer
 
 FORMAT = "bpstudio-project"
-VERSION = 1
+VERSION = 2  # version 1 stored each Wˡ row by row; version 2 stores params as the network holds them
 EXTENSION = ".bpproject"
 
 
@@ -131,8 +131,11 @@ def open_project(path):
 
 
 def _build_project(description, arrays):
-    if description.get("format") != FORMAT or description.get("version") != VERSION:
-        raise ValueError(f"not a bpstudio project file (version {VERSION})")
+    version = description.get("version")
+    if description.get("format") != FORMAT:
+        raise ValueError("not a bpstudio project file")
+    if version not in (1, VERSION):
+        raise ValueError(f"project file version {version!r}: this bpstudio reads versions 1 to {VERSION}")
     spec = description["network"]
     # Checked before a Network of the declared sizes is allocated: damaged sizes could ask for gigabytes.
     sizes = [int(n) for n in spec["sizes"]]
@@ -140,6 +143,8 @@ def _build_project(description, arrays):
     if arrays["params"].shape != (n_parameters,):
         raise ValueError(f"expected {n_parameters} parameters, found {arrays['params'].size}")
     network = Network(sizes, spec["activations"], spec["init"], spec["seed"], spec["dtype"])
+    if version == 1:
+        _convert_version_1(network, arrays)
     if not np.isfinite(arrays["params"]).all():
         raise ValueError("weights or biases contain NaN or infinite values")
     network.params[...] = arrays["params"]
@@ -148,6 +153,24 @@ def _build_project(description, arrays):
     if description["trainer"] is not None:
         trainer.load_state_dict(_join_arrays(description["trainer"], arrays))
     return Project(network, config, _read_data(description["data"], arrays), trainer)
+
+
+def _convert_version_1(network, arrays):
+    """Re-lay every flat, params-shaped array of a version-1 file (each Wˡ stored row by row)."""
+    for name in list(arrays):
+        if name == "params" or name == "trainer.best_params" or name.startswith("trainer.optimizer."):
+            flat = arrays[name]
+            if flat.shape == network.params.shape:
+                arrays[name] = _from_row_major(network, flat)
+
+
+def _from_row_major(network, flat):
+    out = flat.copy()
+    offset = 0
+    for W in network.layer_views(out)[0]:
+        W[...] = flat[offset:offset + W.size].reshape(W.shape)
+        offset += W.size
+    return out
 
 
 def _describe_data(data, arrays):

@@ -116,6 +116,7 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
+        self._grad_scale = 1.0          # the factor folded into the last batch's gradient
 
     # --- public API -------------------------------------------------------------
 
@@ -203,8 +204,11 @@ class Trainer:
 
     @property
     def last_gradient(self):
-        """Flat gradient of the last batch (laid out like ``net.params``; a live buffer: copy it)."""
-        return self._ws.grad if self._data else None
+        """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
+        if not (self._data and self.updates):
+            return None
+        grad = self._ws.grad
+        return grad if self._grad_scale == 1.0 else grad / self._grad_scale
 
     @property
     def last_update(self):
@@ -311,11 +315,13 @@ class Trainer:
         ws, net = self._ws, self.net
         ws.forward(x)
         self._Z_epoch[start:stop] = ws.z[-1][:n]
-        ws.backward(x, y, self.cost_fn, scale=1.0 / n)
+        # The optimizer's scale (η for plain SGD) costs nothing here: backward applies it to δᴸ only.
+        self._grad_scale = scale = self.optimizer.gradient_scale
+        ws.backward(x, y, self.cost_fn, scale=scale / n)
         if self.config.l2:
             # ∇W += λW (weights only), the gradient of (λ/2)‖W‖².
-            ws.grad[:net.n_weights] += self.config.l2 * net.params[:net.n_weights]
-        self.optimizer.step(net.params, ws.grad)
+            ws.grad[:net.n_weights] += (scale * self.config.l2) * net.params[:net.n_weights]
+        self.optimizer.step_scaled(net.params, ws.grad)
         self._pos = stop
         self.updates += 1
         self.samples_seen += n

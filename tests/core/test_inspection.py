@@ -40,8 +40,12 @@ def test_chain_rule_product_equals_the_gradient_entry(activations, cost, Y):
 def test_health_numbers():
     net = Network([3, 6, 2], ["relu", "linear"], seed=0)
     trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="full", epochs=1))
-    before = net.params.copy()
+    before = net.copy()
     trainer.fit(X, Y_REG)
+    grad_w, grad_b = before.gradients(X, Y_REG, "mse")  # one full batch: the gradient at the start
+    for got, want in zip(sum(net.layer_views(trainer.last_gradient), []), grad_w + grad_b):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    before = before.params
     norms = gradient_norms(net, trainer.last_gradient)
     grad_w, _ = net.layer_views(trainer.last_gradient)
     np.testing.assert_allclose(norms, [np.sqrt((g ** 2).sum()) for g in grad_w])

@@ -28,6 +28,14 @@ def test_weights_are_views_into_params():
         net.weights[0] = np.zeros((3, 2))
 
 
+def test_weights_are_stored_column_by_column():
+    """Wᵀ contiguous makes a @ Wᵀ and δᵀ a untransposed GEMMs (the medium benchmark depends on it)."""
+    net = Network([2, 3, 1])
+    assert all(W.T.flags.c_contiguous for W in net.weights)
+    net.weights[0][...] = np.arange(6).reshape(3, 2)
+    np.testing.assert_array_equal(net.params[:6], [0, 2, 4, 1, 3, 5])
+
+
 def test_repr_is_readable():
     assert repr(Network([2, 8, 1], ["tanh", "sigmoid"])) == "Network(2 → 8 tanh → 1 sigmoid, 33 parameters)"
 

@@ -130,7 +130,9 @@ def _check_against_bpstudio(model, out, Y):
     net, cost, Xs = model.network, model.config.cost, model.x_scaler.transform(X_NEW)
     assert out["loss"] == pytest.approx(net.cost(Xs, Y, cost), rel=1e-10)
     grad_w, grad_b = net.gradients(Xs, Y, cost)
-    grad = np.concatenate([g.ravel() for g in grad_w + grad_b])
+    grad = np.zeros_like(net.params)
+    for view, g in zip(sum(net.layer_views(grad), []), grad_w + grad_b):
+        view[...] = g
     grad[:net.n_weights] += model.config.l2 * net.params[:net.n_weights]
     make_optimizer(model.config, net.params).step(net.params, grad)
     np.testing.assert_allclose(out["after"], model.predict(X_NEW), rtol=1e-8, atol=1e-10)

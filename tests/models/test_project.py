@@ -1,5 +1,7 @@
 """Project files: save mid-run, open, continue — exactly as if never interrupted."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -54,6 +56,37 @@ def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
     project = open_project(tmp_path / "p.bpproject")
     assert project.trainer.epoch == 0 and project.data.dataset.class_names == ["p", "q", "r"]
     np.testing.assert_array_equal(project.network.params, net.params)
+
+
+def test_version_1_files_with_row_major_weights_open_as_saved(tmp_path):
+    """Version 1 stored each Wˡ row by row (and so every params-shaped optimizer buffer)."""
+    net = Network([3, 4, 3], ["relu", "softmax"], seed=1)
+    config = TrainConfig(cost="cross_entropy", epochs=2, optimizer="adam")
+    prepared = _source().prepare()
+    trainer = Trainer(net, config)
+    trainer.step(prepared.X_train, prepared.Y_train)
+    save_project(tmp_path / "v2.bpproject", net, config, _source(), trainer)
+
+    def row_major(flat):
+        weights, biases = net.layer_views(flat)
+        return np.concatenate([W.ravel(order="C") for W in weights] + list(biases))
+
+    with np.load(tmp_path / "v2.bpproject", allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    description = json.loads(str(arrays["project"][()]))
+    description["version"] = 1
+    arrays["project"] = np.array(json.dumps(description))
+    for name in ("params", "trainer.optimizer.exp_avg", "trainer.optimizer.exp_avg_sq"):
+        arrays[name] = row_major(arrays[name])
+    with open(tmp_path / "v1.bpproject", "wb") as f:
+        np.savez(f, **arrays)
+
+    project = open_project(tmp_path / "v1.bpproject")
+    for W, W_saved in zip(project.network.weights, net.weights):
+        np.testing.assert_array_equal(W, W_saved)
+    state = project.trainer.optimizer.state_dict()
+    for name in ("exp_avg", "exp_avg_sq"):
+        np.testing.assert_array_equal(state[name], trainer.optimizer.state_dict()[name])
 
 
 def test_named_data_source_is_stored_by_name_and_options(tmp_path):

@@ -90,7 +90,7 @@ PROJECTS = {  # file → what the ProjectFileError must say
     "model_file.bpproject": "not a readable project file (KeyError: 'project')",
     "object_array.bpproject": "Object arrays cannot be loaded when allow_pickle=False",
     "bad_json.bpproject": "not a readable project file (JSONDecodeError",
-    "future_version.bpproject": "not a bpstudio project file (version 1)",
+    "future_version.bpproject": "project file version 99: this bpstudio reads versions 1 to 2",
     "missing_network.bpproject": "missing field 'network'",
     "missing_params.bpproject": "missing field 'params'",
     "wrong_param_count.bpproject": "expected 17 parameters, found 5",
