@@ -24,6 +24,11 @@ from .network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
+# A run whose cost rises above this many times its cost before training has diverged, even while
+# every number stays finite (a saturated tanh or Adam's bounded steps never overflow). Runs that
+# spike less than this and recover are left alone.
+EXPLOSION_FACTOR = 1000.0
+COST_FLOOR = 1e-3  # a network that starts at cost 0 may still rise to EXPLOSION_FACTOR × this
 
 
 @dataclass
@@ -263,6 +268,7 @@ class Trainer:
         self._yb = np.empty((self._batch_size, Y.shape[1]), net.dtype)
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
+        self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for a cost explosion
         self._pos = 0
         self._epoch_started = False
         self._epoch_elapsed = 0.0
@@ -332,6 +338,9 @@ class Trainer:
         if not np.isfinite(train_cost) or not np.isfinite(self.net.params).all():
             what = f"cost became {train_cost}" if not np.isfinite(train_cost) else "weights became non-finite"
             return self._diverged(what)
+        if train_cost > EXPLOSION_FACTOR * max(self._cost_before, COST_FLOOR):
+            return self._diverged(f"cost rose to {train_cost:.3g}, over {EXPLOSION_FACTOR:g}× "
+                                  f"its {self._cost_before:.3g} before training")
         self.epoch += 1
         self.elapsed += self._epoch_elapsed
         epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0
