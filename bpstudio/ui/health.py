@@ -53,9 +53,10 @@ class GrowingCurves:
         self.added += 1
         if (self.added - 1) % self.stride:
             return
-        if self.n == len(self.x):
-            self.x = np.concatenate([self.x, np.zeros_like(self.x)])
-            self.y = np.concatenate([self.y, np.zeros_like(self.y)])
+        if self.n == len(self.x):   # double, up to the MAX_POINTS + 1 that thinning needs
+            extra = min(len(self.x), MAX_POINTS + 1 - len(self.x))
+            self.x = np.concatenate([self.x, np.zeros(extra)])
+            self.y = np.concatenate([self.y, np.zeros((extra, self.y.shape[1]))])
         self.x[self.n] = x
         self.y[self.n] = values
         self.n += 1

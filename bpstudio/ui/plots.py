@@ -53,7 +53,8 @@ class GrowingCurve:
         xs, ys = xs[keep], ys[keep]
         end = self.n + len(xs)
         if end > len(self.x):
-            capacity = max(2 * len(self.x), end)
+            # Thinning starts past max_points: a buffer never needs more than max_points + the new points.
+            capacity = max(min(2 * len(self.x), self.max_points + 1), end)
             self.x = np.resize(self.x, capacity)
             self.y = np.resize(self.y, capacity)
         self.x[self.n:end] = xs
