@@ -47,6 +47,28 @@ def test_open_and_continue_equals_an_uninterrupted_run(optimizer, source, tmp_pa
     assert history.stop_reason == "completed"
 
 
+def test_a_project_saved_again_before_training_keeps_its_place_in_the_epoch(tmp_path):
+    """Open, save (e.g. Save As) without training in between, open: the run still continues exactly."""
+    data = _source()
+    config = TrainConfig(learning_rate=0.05, batch_size=8, epochs=3, cost="cross_entropy", optimizer="adam", seed=3)
+    start = Network([3, 6, 3], ["tanh", "softmax"], seed=5)
+    prepared = data.prepare()
+    arrays = prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val
+    reference = start.copy()
+    Trainer(reference, config).fit(*arrays)
+
+    trainer = Trainer(start, config)
+    for _ in range(8):   # 41 training samples, 6 batches per epoch: stop inside epoch 2
+        trainer.step(*arrays)
+    save_project(tmp_path / "first.bpproject", start, config, data, trainer)
+    first = open_project(tmp_path / "first.bpproject")
+    save_project(tmp_path / "again.bpproject", first.network, first.config, first.data, first.trainer)
+    again = open_project(tmp_path / "again.bpproject")
+    assert again.trainer.state_dict()["pos"] == 16 and again.trainer.epoch == 1
+    again.trainer.fit(*again.arrays())
+    np.testing.assert_array_equal(again.network.params, reference.params)
+
+
 def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
     net = Network([3, 4, 3], ["relu", "softmax"], seed=1)
     config = TrainConfig(cost="cross_entropy", epochs=2)
