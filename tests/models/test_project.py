@@ -1,5 +1,7 @@
 """Project files: save mid-run, open, continue — exactly as if never interrupted."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,6 +78,35 @@ def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
     project = open_project(tmp_path / "p.bpproject")
     assert project.trainer.epoch == 0 and project.data.dataset.class_names == ["p", "q", "r"]
     np.testing.assert_array_equal(project.network.params, net.params)
+
+
+def test_runs_kept_for_comparison_round_trip_and_are_optional(tmp_path):
+    from bpstudio.core.compare import Run
+
+    net = Network([3, 4, 3], ["tanh", "softmax"], seed=1)
+    config = TrainConfig(cost="cross_entropy", epochs=2)
+    prepared = _source().prepare()
+    trainer = Trainer(net.copy(), config)
+    trainer.fit(prepared.X_train, prepared.Y_train)          # no validation data: val_cost is NaN
+    other = Network([3, 2, 3], ["relu", "softmax"], seed=2)   # a run of another architecture
+    runs = [Run("baseline", config, trainer.history.copy(), trainer.net.params.copy()),
+            Run("narrow", TrainConfig(cost="mse"), trainer.history.copy(), other.params)]
+    save_project(tmp_path / "p.bpproject", net, config, _source(), trainer, runs, current_run=0)
+    project = open_project(tmp_path / "p.bpproject")
+    assert [r.name for r in project.runs] == ["baseline", "narrow"] and project.current_run == 0
+    assert project.runs[1].config == TrainConfig(cost="mse")
+    np.testing.assert_array_equal(project.runs[1].params, other.params)
+    assert list(project.runs[0].history.train_cost) == list(trainer.history.train_cost)
+    assert np.isnan(project.runs[0].history.val_cost).all()
+
+    with np.load(tmp_path / "p.bpproject") as saved:   # a file written before runs were kept
+        arrays = {name: saved[name] for name in saved.files if not name.startswith("runs.")}
+    description = json.loads(str(arrays["project"][()]))
+    del description["runs"]
+    arrays["project"] = np.array(json.dumps(description))
+    np.savez(tmp_path / "older.bpproject.npz", **arrays)
+    older = open_project(tmp_path / "older.bpproject.npz")
+    assert older.runs == [] and older.current_run is None and older.trainer.epoch == 2
 
 
 def test_named_data_source_is_stored_by_name_and_options(tmp_path):
