@@ -1,4 +1,4 @@
-"""File ▸ Open data…, Recent, Export weights…, Import weights…, and dropped files.
+"""File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
 Reading and writing happen off the UI thread (``TaskRunner``); a file being
 read shows a progress dialog with Cancel. Failures become a message in the
@@ -24,6 +24,15 @@ DATA_SUFFIXES = (".csv", ".npz")
 MAX_RECENT = 8
 
 
+def report_problem(window, what, detail):
+    """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
+    window.status.show_message(f"{what}: {detail}", True)
+    box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, window)
+    box.setInformativeText(detail)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
 class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -32,9 +41,10 @@ class FileActions(QObject):
         self.act_open = self._action("Open data…", self.open_data, QKeySequence.StandardKey.Open)
         self.act_export = self._action("Export weights…", self.export_weights, "Ctrl+E")
         self.act_import = self._action("Import weights…", self.import_weights, "Ctrl+I")
-        self.recent_menu = QMenu("Recent", window)
+        self.recent_menu = QMenu("Recent data", window)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.progress = None
+        self.request = None   # (source, load options) of the newest load
         self.loader = TaskRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
@@ -57,12 +67,7 @@ class FileActions(QObject):
         self.window.status.show_message(text, is_error)
 
     def _fail(self, what, detail):
-        """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
-        self._say(f"{what}: {detail}", True)
-        box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, self.window)
-        box.setInformativeText(detail)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        report_problem(self.window, what, detail)
 
     def set_idle(self, idle):
         """Data and weights can be replaced only when no run is in progress."""
@@ -101,6 +106,7 @@ class FileActions(QObject):
         """Read ``source`` (built-in name or file) off the UI thread; files show progress with Cancel."""
         if Path(str(source)).suffix.lower() in DATA_SUFFIXES:
             self._show_progress(f"Reading {Path(source).name}…")
+        self.request = (str(source), dict(options))   # only the newest load reports, so this is its origin
         self.loader.run(partial(load_dataset, source, **options), str(source))
 
     def _show_progress(self, text):
@@ -124,7 +130,7 @@ class FileActions(QObject):
 
     def _on_loaded(self, dataset):
         self._finish_progress()
-        self.window.use_dataset(dataset)
+        self.window.use_dataset(dataset, origin=self.request)
 
     def _on_load_failed(self, text):
         self._finish_progress()
@@ -133,7 +139,7 @@ class FileActions(QObject):
     # --- recent and folders ----------------------------------------------------------------
 
     def remember(self, source):
-        """Put a file at the top of File ▸ Recent (built-in names are not files)."""
+        """Put a file at the top of File ▸ Recent data (built-in names are not files)."""
         if Path(source).suffix.lower() not in DATA_SUFFIXES:
             return
         settings = self.window.settings()
