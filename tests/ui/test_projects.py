@@ -84,7 +84,8 @@ def test_save_new_open_restores_the_whole_session_and_training_continues(window,
 
     win.projects.act_new.trigger()
     assert s.dataset.source == "circles" and s.trainer.epoch == 0 and win.projects.path is None
-    assert cost_points(win) == 0
+    assert cost_points(win) == 0 and control(win, "Validation split").value() == 20
+    assert control(win, "Optimizer").currentData() == "adam" and len(win.network_panel.hidden()) == 2
 
     open_through_menu(win, qtbot, monkeypatch, path)
     np.testing.assert_array_equal(s.net.params, saved["params"])
