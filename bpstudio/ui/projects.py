@@ -225,7 +225,8 @@ class ProjectActions(QObject):
         except (ValueError, RuntimeError) as exc:
             return self._fail("Could not open the project", f"{opened.path}: {exc}")
         self._remember(opened.path)
-        self.window.status.show_message(f"Opened {opened.path} (epoch {p.trainer.epoch:,}, {len(p.runs)} runs kept)")
+        runs = f"{len(p.runs)} run{'' if len(p.runs) == 1 else 's'} kept"
+        self.window.status.show_message(f"Opened {opened.path} (epoch {p.trainer.epoch:,}, {runs})")
         return None
 
     def _take_over(self, prepared, options, net, trainer, origin, runs, current_run, path):

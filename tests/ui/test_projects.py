@@ -5,6 +5,8 @@ import copy
 import errno
 import os
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -14,6 +16,7 @@ from bpstudio.core.project import open_project
 from bpstudio.ui import projects
 from uihelpers import click, control
 
+ROOT = Path(__file__).parents[2]   # the checkout: ``python -m bpstudio`` runs this copy
 SAVE, DISCARD, CANCEL = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
                          QMessageBox.StandardButton.Cancel)
 
@@ -263,3 +266,20 @@ def test_a_failed_save_says_so_and_leaves_the_previous_file(window, qtbot, monke
     assert boxes and "kept.bpproject: cannot write the file: Permission denied" in boxes[0].informativeText()
     assert path.read_bytes() == old and win.isWindowModified()
     assert open_project(path).trainer.updates == 0
+
+
+def test_the_launcher_opens_a_project_and_a_screenshot_run_never_asks_to_save(window, qtbot, monkeypatch, tmp_path):
+    """``bpstudio --project P --screenshot S --train-seconds T``: trains on the opened project, saves the
+    PNG and quits — with unsaved training, and no question blocking the exit."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "launch.bpproject"
+    save_as(window, qtbot, monkeypatch, path)
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-m", "bpstudio", "--project", str(path), "--screenshot", str(shot),
+                           "--size", "800x600", "--train-seconds", "0.5"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and f"saved {shot}" in done.stdout, done.stderr
+    assert shot.stat().st_size > 10_000
