@@ -33,6 +33,28 @@ def report_problem(window, what, detail):
     box.open()
 
 
+class RecentFiles:
+    """A File ▸ Recent … menu of the files kept under ``key`` in the settings (newest first)."""
+
+    def __init__(self, window, title, key, open_path, empty_text):
+        self.window, self.key, self.open_path, self.empty_text = window, key, open_path, empty_text
+        self.menu = QMenu(title, window)
+        self.menu.aboutToShow.connect(self._fill)
+
+    def remember(self, path):
+        settings = self.window.settings()
+        recent = [p for p in settings.value(self.key, [], list) if p != path]
+        settings.setValue(self.key, [path, *recent][:MAX_RECENT])
+
+    def _fill(self):
+        self.menu.clear()
+        recent = self.window.settings().value(self.key, [], list)
+        for path in recent:
+            self.menu.addAction(path, partial(self.open_path, path))
+        if not recent:
+            self.menu.addAction(self.empty_text).setEnabled(False)
+
+
 class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -41,8 +63,8 @@ class FileActions(QObject):
         self.act_open = self._action("Open data…", self.open_data, QKeySequence.StandardKey.Open)
         self.act_export = self._action("Export weights…", self.export_weights, "Ctrl+E")
         self.act_import = self._action("Import weights…", self.import_weights, "Ctrl+I")
-        self.recent_menu = QMenu("Recent data", window)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent = RecentFiles(window, "Recent data", "recent", self.open_path, "(no recent files)")
+        self.recent_menu = self.recent.menu
         self.progress = None
         self.request = None   # (source, load options) of the newest load
         self.loader = TaskRunner(self)
@@ -140,19 +162,8 @@ class FileActions(QObject):
 
     def remember(self, source):
         """Put a file at the top of File ▸ Recent data (built-in names are not files)."""
-        if Path(source).suffix.lower() not in DATA_SUFFIXES:
-            return
-        settings = self.window.settings()
-        recent = [p for p in settings.value("recent", [], list) if p != source]
-        settings.setValue("recent", [source, *recent][:MAX_RECENT])
-
-    def _fill_recent(self):
-        self.recent_menu.clear()
-        recent = self.window.settings().value("recent", [], list)
-        for path in recent:
-            self.recent_menu.addAction(path, partial(self.open_path, path))
-        if not recent:
-            self.recent_menu.addAction("(no recent files)").setEnabled(False)
+        if Path(source).suffix.lower() in DATA_SUFFIXES:
+            self.recent.remember(source)
 
     def _folder(self):
         return self.window.settings().value("lastFolder", str(Path.home()))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from bpstudio.core import Trainer
 from bpstudio.core.compare import Run
@@ -28,11 +28,10 @@ from bpstudio.core.data import LoadCancelled, list_datasets, load_dataset
 from bpstudio.core.dataset import Prepared, prepare
 from bpstudio.core.project import EXTENSION, DataSource, ProjectFileError, open_project, save_project
 
-from .files import report_problem
+from .files import RecentFiles, report_problem
 from .session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
 from .tasks import TaskRunner
 
-MAX_RECENT = 8
 FILTER = f"bpstudio projects (*{EXTENSION});;All files (*)"
 
 
@@ -99,8 +98,10 @@ class ProjectActions(QObject):
         self.act_open = self._action("Open Project…", self.open_project, "Ctrl+Shift+O")
         self.act_save = self._action("Save Project", self.save, QKeySequence.StandardKey.Save)
         self.act_save_as = self._action("Save Project As…", self.save_as, "Ctrl+Shift+S")
-        self.recent_menu = QMenu("Recent projects", window)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent = RecentFiles(window, "Recent projects", "recentProjects",
+                                  lambda path: self.when_saved_or_discarded(partial(self.open_path, path)),
+                                  "(no recent projects)")
+        self.recent_menu = self.recent.menu
         self.reader = TaskRunner(self)
         self.reader.done.connect(self._on_read)
         self.reader.failed.connect(lambda text: self._fail("Could not open the project", text))
@@ -224,7 +225,7 @@ class ProjectActions(QObject):
                             p.current_run, path=opened.path)
         except (ValueError, RuntimeError) as exc:
             return self._fail("Could not open the project", f"{opened.path}: {exc}")
-        self._remember(opened.path)
+        self.recent.remember(opened.path)
         runs = f"{len(p.runs)} run{'' if len(p.runs) == 1 else 's'} kept"
         self.window.status.show_message(f"Opened {opened.path} (epoch {p.trainer.epoch:,}, {runs})")
         return None
@@ -294,7 +295,7 @@ class ProjectActions(QObject):
         path, changes, then = result
         self.path, self.saved_changes = path, changes
         self._show_title()
-        self._remember(path)
+        self.recent.remember(path)
         self.window.status.show_message(f"Saved the project to {path}")
         if then is not None:
             then()
@@ -303,20 +304,7 @@ class ProjectActions(QObject):
         self._finish_progress()
         report_problem(self.window, what, detail)
 
-    # --- recent and folders -----------------------------------------------------------------------
-
-    def _remember(self, path):
-        settings = self.window.settings()
-        recent = [p for p in settings.value("recentProjects", [], list) if p != path]
-        settings.setValue("recentProjects", [path, *recent][:MAX_RECENT])
-
-    def _fill_recent(self):
-        self.recent_menu.clear()
-        recent = self.window.settings().value("recentProjects", [], list)
-        for path in recent:
-            self.recent_menu.addAction(path, partial(self.when_saved_or_discarded, partial(self.open_path, path)))
-        if not recent:
-            self.recent_menu.addAction("(no recent projects)").setEnabled(False)
+    # --- folders -----------------------------------------------------------------------------------
 
     def _folder(self):
         settings = self.window.settings()
