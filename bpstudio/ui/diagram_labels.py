@@ -112,7 +112,8 @@ class DiagramLabels:
                       for side, floor in enumerate(floors)]
             room = width - (n - 1) * spacing
             margins = _shrink(wanted, floors, room)
-            names_fit = all(m >= min(w, NODE_RADIUS + EDGE + NAME_GAP + MIN_NAME_WIDTH) for m, w in zip(margins, wanted))
+            least = NODE_RADIUS + EDGE + NAME_GAP + MIN_NAME_WIDTH
+            names_fit = all(m >= min(w, least) for m, w in zip(margins, wanted))
             if names_fit and sum(floors) <= room:
                 break
         spacing = (width - sum(margins)) / (n - 1)
