@@ -7,7 +7,9 @@
 A project holds the data source (a built-in name or file path with its
 loading options, or the data itself embedded), how it was split and scaled,
 the network, the ``TrainConfig``, the weights and ``Trainer.state_dict()``
-(optimizer buffers, shuffling RNG, position inside the epoch, history).
+(optimizer buffers, shuffling RNG, position inside the epoch, history), and
+optionally the finished runs kept for comparison (``core.compare.Run``; files
+without them open with an empty list).
 
 The file is an .npz archive: a JSON description plus plain arrays, read with
 ``allow_pickle=False``. Arrays inside the trainer state are stored as arrays
@@ -23,13 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import write_bytes
+from .compare import Run
 from .config import TrainConfig
 from .dataset import Dataset, prepare
 from .model import output_targets
 from .network import Network
 from .npzfile import load_arrays
 from .preprocessing import SCALINGS
-from .training import Trainer
+from .training import History, Trainer
 
 FORMAT = "bpstudio-project"
 VERSION = 2  # version 1 stored each Wˡ row by row; version 2 stores params as the network holds them
@@ -83,6 +86,8 @@ class Project:
     config: TrainConfig
     data: DataSource
     trainer: Trainer    # with the saved run's state restored (a fresh one if none was saved)
+    runs: list = field(default_factory=list)   # finished runs kept for comparison (core.compare.Run)
+    current_run: int | None = None             # index in ``runs`` of the run ``trainer`` continues
 
     def arrays(self):
         """(X_train, Y_train, X_val, Y_val) for ``trainer.fit``, rebuilt from the data source."""
@@ -92,8 +97,9 @@ class Project:
                 prepared.X_val, output_targets(prepared.Y_val, n_out))
 
 
-def save_project(path, network, config, data, trainer=None):
-    """Write the project atomically; ``trainer`` (optional) is the run to continue later."""
+def save_project(path, network, config, data, trainer=None, runs=(), current_run=None):
+    """Write the project atomically; ``trainer`` (optional) is the run to continue later, ``runs``
+    (``core.compare.Run``) the runs kept for comparison, ``runs[current_run]`` the one ``trainer`` continues."""
     arrays = {"params": network.params}
     description = {
         "format": FORMAT, "version": VERSION,
@@ -102,6 +108,7 @@ def save_project(path, network, config, data, trainer=None):
         "config": config.to_dict(),
         "data": _describe_data(data, arrays),
         "trainer": _split_arrays(trainer.state_dict(), "trainer", arrays) if trainer else None,
+        "runs": [_describe_run(run, i, i == current_run, arrays) for i, run in enumerate(runs)],
     }
     arrays["project"] = np.array(json.dumps(description))
     buffer = io.BytesIO()
@@ -152,7 +159,10 @@ def _build_project(description, arrays):
     trainer = Trainer(network, config)
     if description["trainer"] is not None:
         trainer.load_state_dict(_join_arrays(description["trainer"], arrays))
-    return Project(network, config, _read_data(description["data"], arrays), trainer)
+    runs = [_read_run(run, arrays) for run in description.get("runs", [])]   # optional: older files have none
+    current = [i for i, run in enumerate(description.get("runs", [])) if run.get("current") is True]
+    return Project(network, config, _read_data(description["data"], arrays), trainer, runs,
+                   current[0] if current else None)
 
 
 def _convert_version_1(network, arrays):
@@ -190,6 +200,20 @@ def _read_data(described, arrays):
     embedded = described.pop("embedded")
     dataset = Dataset(arrays["data.X"], arrays["data.Y"], **embedded) if embedded else None
     return DataSource(dataset=dataset, **described)
+
+
+def _describe_run(run, i, current, arrays):
+    arrays[f"runs.{i}.params"] = run.params
+    return {"name": run.name, "config": run.config.to_dict(), "history": run.history.to_dict(),
+            "params": {"__array__": f"runs.{i}.params"}, "current": current}
+
+
+def _read_run(described, arrays):
+    params = np.asarray(_join_arrays(described["params"], arrays))
+    if not isinstance(described["name"], str) or params.ndim != 1 or params.dtype.kind != "f":
+        raise ValueError(f"run {described['name']!r}: a name and a flat array of weights are needed")
+    return Run(described["name"], TrainConfig.from_dict(described["config"]),
+               History.from_dict(described["history"]), params)
 
 
 def _is_number(x):

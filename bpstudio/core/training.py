@@ -161,18 +161,25 @@ class Trainer:
         """Everything needed to continue this run exactly: counters, the current epoch's
         order and position, the shuffling RNG, optimizer state and history (the network's
         parameters are saved separately)."""
-        pos = self._pos
         return {
             "epoch": self.epoch, "updates": self.updates, "samples_seen": self.samples_seen,
-            "elapsed": self.elapsed, "epoch_elapsed": self._epoch_elapsed,
-            "pos": pos, "epoch_started": self._epoch_started,
-            "order": self._order.copy() if self._data else None,
-            "z_epoch": self._Z_epoch[:pos].copy() if self._data else None,
+            "elapsed": self.elapsed, **self._position(),
             "rng": self._rng.bit_generator.state,
             "optimizer": self.optimizer.state_dict(),
             "history": self.history.to_dict(),
             "best_cost": float(self._best[0]), "best_epoch": self._best[1], "best_params": self._best[2],
         }
+
+    def _position(self):
+        """Where the run is inside the current epoch (state_dict's part of it)."""
+        if self._resume is not None:   # loaded, and not trained since: the loaded position still holds
+            r = self._resume
+            return {"epoch_elapsed": r["epoch_elapsed"], "pos": r["pos"], "epoch_started": True,
+                    "order": r["order"].copy(), "z_epoch": r["z_epoch"].copy()}
+        pos = self._pos
+        return {"epoch_elapsed": self._epoch_elapsed, "pos": pos, "epoch_started": self._epoch_started,
+                "order": self._order.copy() if self._data else None,
+                "z_epoch": self._Z_epoch[:pos].copy() if self._data else None}
 
     def load_state_dict(self, state):
         """Restore ``state_dict()`` output; the epoch in progress resumes at the next ``fit``/``step``."""

@@ -1,4 +1,5 @@
-"""Launching the app: ``python -m bpstudio.ui [--dataset NAME] [--screenshot PATH --size WxH --train-seconds S]``.
+"""Launching the app: ``python -m bpstudio.ui [--dataset NAME | --project PATH] [--screenshot PATH --size WxH
+--train-seconds S]``.
 
 Before Qt starts, the launcher checks that there is a display and that the
 libraries Qt's X11 display plugin needs are installed; if not, it says what to
@@ -25,6 +26,7 @@ QT_DISPLAY_LIBRARIES = (
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="bpstudio", description="The bpstudio desktop app.")
     parser.add_argument("--dataset", metavar="NAME", help="built-in dataset or .csv/.npz file to open")
+    parser.add_argument("--project", metavar="PATH", help="project file (.bpproject) to open")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
     parser.add_argument("--size", metavar="WxH", type=_size, help="window size, e.g. 1280x800")
     parser.add_argument("--train-seconds", metavar="S", type=float, default=0.0,
@@ -109,6 +111,8 @@ def main(argv=None):
     window.show()
     if args.dataset:
         window.files.load(args.dataset)
+    if args.project:
+        window.projects.open_path(args.project)
     if args.screenshot:
         _schedule_screenshot(window, args)
     code = app.exec()
@@ -127,11 +131,12 @@ def _schedule_screenshot(window, args):
     def shoot():
         window.grab().save(args.screenshot)
         print(f"saved {args.screenshot}")
+        window.projects.discard_changes()   # a screenshot run never asks to save
         window.close()
         QApplication.instance().quit()
 
     def train():
-        if window.files.loader.busy:
+        if window.files.loader.busy or window.projects.reader.busy:
             return QTimer.singleShot(100, train)
         window.session.start()
         return QTimer.singleShot(int(1000 * args.train_seconds) + 200, shoot)

@@ -109,6 +109,7 @@ class DataPanel(QGroupBox):
             self.dataset.addItem(f"{name}  (file)", ds.source)
         self.dataset.blockSignals(blocked)
         select_data(self.dataset, ds.source)
+        self._show_options()
         generated = ds.source in self.infos and self.infos[ds.source].kind == "generated"
         for box in (self.samples, self.noise):
             box.setEnabled(generated)
@@ -116,6 +117,20 @@ class DataPanel(QGroupBox):
         self.summary.setText(f"<b>{name}</b>: {ds.summary()}<br>{counts}"
                              + (f"<br><i>{ds.description}</i>" if ds.description else ""))
         self._show_preview(ds)
+
+    def _show_options(self):
+        """Show the session's split options and the generator options its data was made with
+        (the data may come from elsewhere than this panel: an opened project, File ▸ New)."""
+        s = self.session
+        load_options = s.origin[1] if s.origin else {}
+        values = ((self.val_split, round(100 * s.options.val_fraction)), (self.data_seed, s.options.seed),
+                  (self.samples, load_options.get("n_samples") or 0),
+                  (self.noise, load_options.get("noise", self.noise.minimum())))   # the minimum reads "default"
+        for box, value in values:
+            blocked = box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(blocked)
+        select_data(self.scaling, s.options.scaling)
 
     def _show_preview(self, ds):
         plot = self.preview.getPlotItem()

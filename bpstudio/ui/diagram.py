@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from .diagram_labels import DiagramLabels
 from .heatmaps import COLORMAP, symmetric_level
 
 MAX_SHOWN = 24                    # neurons drawn per layer
@@ -37,6 +38,8 @@ class DiagramView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plot)
         self.plot.scene().sigMouseClicked.connect(self._on_clicked)
+        item.getViewBox().sigResized.connect(self._fit_labels)
+        self.labels = None
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 0.0   # the colour scale only grows, so colours keep their meaning
         self.bins = {}          # (sign, strength) -> PlotCurveItem
@@ -61,27 +64,23 @@ class DiagramView(QWidget):
                 item.addItem(curve)
                 self.bins[sign, strength] = curve
         x = np.concatenate([np.full(len(y), l, float) for l, y in enumerate(ys)])
-        self.nodes = pg.ScatterPlotItem(x, np.concatenate(ys), size=11, pen=pg.mkPen("#555555", width=1), brush="w")
+        self.nodes = pg.ScatterPlotItem(x, np.concatenate(ys), size=11, pen=pg.mkPen("#555555", width=1), brush="w",
+                                        data=_node_names(sizes, shown, input_names, output_names),
+                                        hoverable=True, tip=lambda x, y, data: data)
         item.addItem(self.nodes)
         # Orange rings over saturated or dead units (see mark_units); moving them is cheaper than restyling nodes.
         self.marks = pg.ScatterPlotItem(size=17, pen=pg.mkPen("#ff7f0e", width=2), brush=None)
         item.addItem(self.marks)
-        self._add_labels(item, sizes, shown, ys, input_names, output_names)
-        item.setRange(xRange=(-0.55, len(sizes) - 0.45), yRange=(-1.5, 1.0), padding=0)
+        self.labels = DiagramLabels(item, sizes, shown, ys, input_names, output_names)
+        self._fit_labels()
 
-    def _add_labels(self, item, sizes, shown, ys, input_names, output_names):
-        for l, n in enumerate(sizes):
-            title = "input" if l == 0 else "output" if l == len(sizes) - 1 else f"hidden {l}"
-            more = f"\n({len(shown[l])} shown)" if len(shown[l]) < n else ""
-            label = pg.TextItem(f"{title}\n{n} neuron{'s' if n > 1 else ''}{more}", color="#333333", anchor=(0.5, 0))
-            label.setPos(l, -1.02)
-            item.addItem(label)
-        for names, l, anchor in ((input_names, 0, (1.1, 0.5)), (output_names, len(sizes) - 1, (-0.35, 0.5))):
-            if names and len(names) == len(shown[l]) <= 12:
-                for name, y in zip(names, ys[l]):
-                    text = pg.TextItem(str(name), color="#333333", anchor=anchor)
-                    text.setPos(l, y)
-                    item.addItem(text)
+    def _fit_labels(self):
+        """Lay the names and captions out for the view's size in pixels (text does not scale with it)."""
+        box = self.plot.getPlotItem().getViewBox()
+        if self.labels is None or box.width() < 20 or box.height() < 20:
+            return
+        x_range, y_range = self.labels.fit(box.width(), box.height())
+        box.setRange(xRange=x_range, yRange=y_range, padding=0)
 
     def reset_levels(self):
         """A new run: the colour scale may start small again."""
@@ -124,6 +123,19 @@ class DiagramView(QWidget):
         marked = np.concatenate(marked)
         if len(marked) == len(self.nodes.data):
             self.marks.setData(self.nodes.data["x"][marked], self.nodes.data["y"][marked])
+
+
+def _node_names(sizes, shown, input_names, output_names):
+    """What hovering each drawn neuron says ("input 1: sepal length (cm)", "hidden 2, neuron 5")."""
+    last = len(sizes) - 1
+    names = []
+    for l, idx in enumerate(shown):
+        given = input_names if l == 0 else output_names if l == last else ()
+        title = "input" if l == 0 else "output" if l == last else f"hidden {l}, neuron"
+        for i in idx:
+            named = len(given) == sizes[l]
+            names.append(f"{title} {i + 1}" + (f": {given[i]}" if named else ""))
+    return names
 
 
 def _shown(n):

@@ -1,4 +1,4 @@
-"""File ▸ Open data…, Recent, Export weights…, Import weights…, and dropped files.
+"""File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
 Reading and writing happen off the UI thread (``TaskRunner``); a file being
 read shows a progress dialog with Cancel. Failures become a message in the
@@ -24,6 +24,37 @@ DATA_SUFFIXES = (".csv", ".npz")
 MAX_RECENT = 8
 
 
+def report_problem(window, what, detail):
+    """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
+    window.status.show_message(f"{what}: {detail}", True)
+    box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, window)
+    box.setInformativeText(detail)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+class RecentFiles:
+    """A File ▸ Recent … menu of the files kept under ``key`` in the settings (newest first)."""
+
+    def __init__(self, window, title, key, open_path, empty_text):
+        self.window, self.key, self.open_path, self.empty_text = window, key, open_path, empty_text
+        self.menu = QMenu(title, window)
+        self.menu.aboutToShow.connect(self._fill)
+
+    def remember(self, path):
+        settings = self.window.settings()
+        recent = [p for p in settings.value(self.key, [], list) if p != path]
+        settings.setValue(self.key, [path, *recent][:MAX_RECENT])
+
+    def _fill(self):
+        self.menu.clear()
+        recent = self.window.settings().value(self.key, [], list)
+        for path in recent:
+            self.menu.addAction(path, partial(self.open_path, path))
+        if not recent:
+            self.menu.addAction(self.empty_text).setEnabled(False)
+
+
 class FileActions(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -32,9 +63,10 @@ class FileActions(QObject):
         self.act_open = self._action("Open data…", self.open_data, QKeySequence.StandardKey.Open)
         self.act_export = self._action("Export weights…", self.export_weights, "Ctrl+E")
         self.act_import = self._action("Import weights…", self.import_weights, "Ctrl+I")
-        self.recent_menu = QMenu("Recent", window)
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent = RecentFiles(window, "Recent data", "recent", self.open_path, "(no recent files)")
+        self.recent_menu = self.recent.menu
         self.progress = None
+        self.request = None   # (source, load options) of the newest load
         self.loader = TaskRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
@@ -57,12 +89,7 @@ class FileActions(QObject):
         self.window.status.show_message(text, is_error)
 
     def _fail(self, what, detail):
-        """A file problem: a line in the status bar and a (non-blocking) message box with the details."""
-        self._say(f"{what}: {detail}", True)
-        box = QMessageBox(QMessageBox.Icon.Warning, what, f"{what}.", QMessageBox.StandardButton.Ok, self.window)
-        box.setInformativeText(detail)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        report_problem(self.window, what, detail)
 
     def set_idle(self, idle):
         """Data and weights can be replaced only when no run is in progress."""
@@ -101,6 +128,7 @@ class FileActions(QObject):
         """Read ``source`` (built-in name or file) off the UI thread; files show progress with Cancel."""
         if Path(str(source)).suffix.lower() in DATA_SUFFIXES:
             self._show_progress(f"Reading {Path(source).name}…")
+        self.request = (str(source), dict(options))   # only the newest load reports, so this is its origin
         self.loader.run(partial(load_dataset, source, **options), str(source))
 
     def _show_progress(self, text):
@@ -124,7 +152,7 @@ class FileActions(QObject):
 
     def _on_loaded(self, dataset):
         self._finish_progress()
-        self.window.use_dataset(dataset)
+        self.window.use_dataset(dataset, origin=self.request)
 
     def _on_load_failed(self, text):
         self._finish_progress()
@@ -133,20 +161,9 @@ class FileActions(QObject):
     # --- recent and folders ----------------------------------------------------------------
 
     def remember(self, source):
-        """Put a file at the top of File ▸ Recent (built-in names are not files)."""
-        if Path(source).suffix.lower() not in DATA_SUFFIXES:
-            return
-        settings = self.window.settings()
-        recent = [p for p in settings.value("recent", [], list) if p != source]
-        settings.setValue("recent", [source, *recent][:MAX_RECENT])
-
-    def _fill_recent(self):
-        self.recent_menu.clear()
-        recent = self.window.settings().value("recent", [], list)
-        for path in recent:
-            self.recent_menu.addAction(path, partial(self.open_path, path))
-        if not recent:
-            self.recent_menu.addAction("(no recent files)").setEnabled(False)
+        """Put a file at the top of File ▸ Recent data (built-in names are not files)."""
+        if Path(source).suffix.lower() in DATA_SUFFIXES:
+            self.recent.remember(source)
 
     def _folder(self):
         return self.window.settings().value("lastFolder", str(Path.home()))

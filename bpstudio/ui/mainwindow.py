@@ -7,9 +7,9 @@ new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStyle, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar, QVBoxLayout,
+                               QWidget)
 
-from bpstudio.core import TrainConfig
 from bpstudio.core.data import load_dataset
 
 from .boundary import BoundaryView
@@ -22,14 +22,12 @@ from .help import math_html, shortcuts_html, show_about, show_text
 from .inspection_docks import InspectionDocks
 from .network_panel import NetworkPanel
 from .plots import CurvesView, GradientNormsView
-from .session import Session
+from .projects import ProjectActions
+from .session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
 from .status import RunStatusBar
 from .theme import apply_plot_theme
 from .training_panel import TrainingPanel
 
-DEFAULT_DATASET = "circles"
-DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
-                             optimizer="adam", cost="cross_entropy")
 
 
 def app_settings():
@@ -41,13 +39,15 @@ class MainWindow(QMainWindow):
 
     def __init__(self, dataset=None, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("bpstudio")
         self.setAcceptDrops(True)
         apply_plot_theme()
-        self.session = Session(dataset or load_dataset(DEFAULT_DATASET), config=DEFAULT_CONFIG, parent=self)
+        origin = None if dataset else (DEFAULT_DATASET, {})
+        self.session = Session(dataset or load_dataset(DEFAULT_DATASET), config=DEFAULT_CONFIG, origin=origin,
+                               parent=self)
         self._build_views()
         self._build_docks()
         self.files = FileActions(self)
+        self.projects = ProjectActions(self)   # sets the title: "Untitled project — bpstudio"
         self._build_actions()
         self._build_menus()
         painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
@@ -157,8 +157,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.files.act_open)
-        file_menu.addMenu(self.files.recent_menu)
+        p = self.projects
+        for action in (p.act_new, p.act_open, p.recent_menu, p.act_save, p.act_save_as, None,
+                       self.files.act_open, self.files.recent_menu):
+            if action is None:
+                file_menu.addSeparator()
+            elif isinstance(action, QMenu):
+                file_menu.addMenu(action)
+            else:
+                file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.files.act_export)
         file_menu.addAction(self.files.act_import)
@@ -256,10 +263,11 @@ class MainWindow(QMainWindow):
         self.act_start.setEnabled(valid and not training)
         self.act_step.setEnabled(valid and not training)
 
-    def use_dataset(self, dataset):
-        """Train on ``dataset`` from now on (split with the data panel's options)."""
+    def use_dataset(self, dataset, origin=None):
+        """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
+        (name or path, load options) it was read with."""
         try:
-            if self.session.set_dataset(dataset, self.data_panel.options()):
+            if self.session.set_dataset(dataset, self.data_panel.options(), origin):
                 self.files.remember(dataset.source)
         except ValueError as exc:
             self.status.show_message(f"Could not use {dataset.source}: {exc}", is_error=True)
@@ -296,10 +304,14 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event):
+        if not self.projects.may_close():   # unsaved changes: Cancel, or Save first (it closes the window after)
+            event.ignore()
+            return
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
         self.files.shutdown()
+        self.projects.shutdown()
         self.inspection.shutdown()
         self.session.shutdown()
         super().closeEvent(event)

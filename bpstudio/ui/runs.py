@@ -56,6 +56,7 @@ class RunsPanel(QWidget):
     learningRateChosen = Signal(float)
     comparisonFinished = Signal(list)    # the new runs, after they are in the list and on the plot
     sweepFinished = Signal(list)         # [(learning rate, final cost)], after the sweep plot shows them
+    runsChanged = Signal()               # a run was added, replaced, renamed or removed
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -148,6 +149,14 @@ class RunsPanel(QWidget):
         self.runs.append(run)
         self._redraw()
 
+    def set_runs(self, runs, current=None, key=None):
+        """Replace the whole list (an opened project); ``runs[current]`` is the session's run ``key``,
+        replaced as that run goes on (see ``add_run``)."""
+        self.runs = list(runs)
+        if current is not None:
+            self.runs[current].key = key
+        self._redraw()
+
     def remove_selected(self):
         rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
         for row in rows:
@@ -183,6 +192,7 @@ class RunsPanel(QWidget):
             self._fill_row(i, run)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
+        self.runsChanged.emit()
 
     def _fill_row(self, i, run):
         h = run.history

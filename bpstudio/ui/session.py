@@ -10,7 +10,9 @@ Rules that keep the network consistent with what is on screen:
 - the learning rate, epoch limit, L2, decay and patience apply at once, even
   mid-run; other training settings start a new run from the current weights;
 - anything that rewrites the weights in place (Reset, Import) waits until the
-  worker has returned.
+  worker has returned;
+- ``restore`` takes over a whole saved state at once (an opened project, or
+  File ▸ New): data, network, settings and the run to continue.
 """
 
 import threading
@@ -26,6 +28,10 @@ from .snapshot import make_probe, make_snapshot
 from .worker import Job, WorkerThread
 
 LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")
+# What the app starts with (and File ▸ New Project goes back to): a generated 2-D set, Adam on mini-batches.
+DEFAULT_DATASET = "circles"
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
+                             optimizer="adam", cost="cross_entropy")
 STATES = ("idle", "training", "paused")
 
 
@@ -40,14 +46,28 @@ class NetworkSpec:
     seed: int = 0
     dtype: str = "float64"
 
+    @classmethod
+    def of(cls, net, cost):
+        """The spec that describes an existing network trained with ``cost``."""
+        hidden = tuple(zip(net.sizes[1:-1], net.activations[:-1]))
+        return cls(hidden, net.activations[-1], cost, net.init, net.seed if net.seed is not None else 0, net.dtype.name)
+
+
+def network_for(spec, dataset):
+    """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``."""
+    sizes = [dataset.n_features, *(n for n, _ in spec.hidden), dataset.n_outputs]
+    activations = [act for _, act in spec.hidden] + [spec.output]
+    return Network(sizes, activations, init=spec.init, seed=spec.seed, dtype=spec.dtype)
+
 
 @dataclass(frozen=True)
 class DataOptions:
-    """How a dataset is turned into training and validation splits."""
+    """How a dataset is turned into training and validation (and held-out test) splits."""
 
     scaling: str = "standard"
     val_fraction: float = 0.2
     seed: int = 0
+    test_fraction: float = 0.0   # the app does not use a test split; a project made by a script may
 
 
 def default_head(dataset):
@@ -71,12 +91,13 @@ class Session(QObject):
     error = Signal(str)           # something went wrong; the app carries on
     _jobSubmitted = Signal(object)
 
-    def __init__(self, dataset, spec=None, config=None, options=None, parent=None):
+    def __init__(self, dataset, spec=None, config=None, options=None, origin=None, parent=None):
         super().__init__(parent)
         self.spec = spec or NetworkSpec()
         self.config = config or TrainConfig()
         self.options = options or DataOptions()
         self.state = "idle"
+        self.origin = origin          # (name or path, load options) the dataset was read with, if known
         self.run_id = 0
         self.latest = None            # the last Snapshot of the current run
         self._in_flight = 0           # jobs handed to the worker and not yet returned
@@ -104,11 +125,13 @@ class Session(QObject):
 
     # --- data and architecture (idle only) ----------------------------------------
 
-    def set_dataset(self, dataset, options=None):
-        """Use a new dataset (split by ``options``); the output layer and cost follow its task, hidden layers stay."""
+    def set_dataset(self, dataset, options=None, origin=None):
+        """Use a new dataset (split by ``options``); the output layer and cost follow its task, hidden layers stay.
+        ``origin``: the (name or path, load options) it was read with, kept so a project can name it."""
         if not self._check_idle("change the data"):
             return False
         self._adopt_dataset(dataset, options or self.options)
+        self.origin = origin
         output, cost = default_head(dataset)
         self._build_network(replace(self.spec, output=output, cost=cost))
         self.message.emit(f"Loaded {dataset.source or 'data'}: {dataset.summary()}")
@@ -132,8 +155,11 @@ class Session(QObject):
     def _adopt_dataset(self, dataset, options):
         """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
         prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
-                           seed=options.seed, dtype=self.spec.dtype)
-        self.dataset, self.options, self.prepared = dataset, options, prepared
+                           test_fraction=options.test_fraction, seed=options.seed, dtype=self.spec.dtype)
+        self._take_prepared(prepared, options)
+
+    def _take_prepared(self, prepared, options):
+        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared
         self.probe = make_probe(prepared, seed=options.seed)
         self.datasetChanged.emit()
 
@@ -141,10 +167,7 @@ class Session(QObject):
         if spec.dtype != self.prepared.X_train.dtype.name:
             self.spec = spec
             self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
-        ds = self.dataset
-        sizes = [ds.n_features, *(n for n, _ in spec.hidden), ds.n_outputs]
-        activations = [act for _, act in spec.hidden] + [spec.output]
-        self.net = Network(sizes, activations, init=spec.init, seed=spec.seed, dtype=spec.dtype)
+        self.net = network_for(spec, self.dataset)
         self.spec = spec
         self.config = replace(self.config, cost=spec.cost)
         self.networkChanged.emit()
@@ -205,7 +228,7 @@ class Session(QObject):
     def reset(self):
         """Stop, redraw the initial weights from the network's seed and start a fresh run."""
         self.stop()
-        self._when_worker_idle(self._do_reset)
+        self.when_worker_idle(self._do_reset)
 
     def _do_reset(self):
         self.net.reset()
@@ -225,6 +248,29 @@ class Session(QObject):
         if self.busy:
             raise RuntimeError("the weights can only be edited while the training worker is idle")
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, len(self.history)))
+
+    def restore(self, prepared, options, net, trainer, origin=None):
+        """Take over a whole state: ``prepared`` data (split by ``options``), ``net`` and the run ``trainer``
+        continues (its config becomes the session's). Idle worker only; the views show it all, curves included.
+
+        Raises ValueError, changing nothing, when the network does not fit the data."""
+        if self.state != "idle" or self.busy:
+            raise RuntimeError("stop training before replacing the whole session")
+        ds = prepared.dataset
+        if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs) or trainer.net is not net:
+            raise ValueError(f"the network {' → '.join(map(str, net.sizes))} does not fit the data "
+                             f"({ds.n_features} features, {ds.n_outputs} outputs)")
+        if prepared.X_train.dtype != net.dtype:
+            raise ValueError(f"the data is prepared as {prepared.X_train.dtype}, the network is {net.dtype}")
+        self.spec = NetworkSpec.of(net, trainer.config.cost)
+        self._take_prepared(prepared, options)
+        self.origin = origin
+        self.net, self.config, self.trainer = net, trainer.config, trainer
+        self.networkChanged.emit()
+        self.configChanged.emit()
+        self.run_id += 1
+        self.runReset.emit()
+        self._on_snapshot(make_snapshot(self.run_id, trainer, self.probe, 0))   # the whole history: curves
 
     def shutdown(self):
         """Stop training and join the worker thread (call when the window closes)."""
@@ -255,7 +301,8 @@ class Session(QObject):
             return False
         return True
 
-    def _when_worker_idle(self, action):
+    def when_worker_idle(self, action):
+        """Run ``action`` now, or as soon as the worker has returned every job (it must not touch the run before)."""
         if self.busy:
             self._deferred.append(action)
         else:

@@ -49,6 +49,28 @@ def test_open_and_continue_equals_an_uninterrupted_run(optimizer, source, tmp_pa
     assert history.stop_reason == "completed"
 
 
+def test_a_project_saved_again_before_training_keeps_its_place_in_the_epoch(tmp_path):
+    """Open, save (e.g. Save As) without training in between, open: the run still continues exactly."""
+    data = _source()
+    config = TrainConfig(learning_rate=0.05, batch_size=8, epochs=3, cost="cross_entropy", optimizer="adam", seed=3)
+    start = Network([3, 6, 3], ["tanh", "softmax"], seed=5)
+    prepared = data.prepare()
+    arrays = prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val
+    reference = start.copy()
+    Trainer(reference, config).fit(*arrays)
+
+    trainer = Trainer(start, config)
+    for _ in range(8):   # 41 training samples, 6 batches per epoch: stop inside epoch 2
+        trainer.step(*arrays)
+    save_project(tmp_path / "first.bpproject", start, config, data, trainer)
+    first = open_project(tmp_path / "first.bpproject")
+    save_project(tmp_path / "again.bpproject", first.network, first.config, first.data, first.trainer)
+    again = open_project(tmp_path / "again.bpproject")
+    assert again.trainer.state_dict()["pos"] == 16 and again.trainer.epoch == 1
+    again.trainer.fit(*again.arrays())
+    np.testing.assert_array_equal(again.network.params, reference.params)
+
+
 def test_project_without_a_run_opens_with_a_fresh_trainer(tmp_path):
     net = Network([3, 4, 3], ["relu", "softmax"], seed=1)
     config = TrainConfig(cost="cross_entropy", epochs=2)
@@ -87,6 +109,35 @@ def test_version_1_files_with_row_major_weights_open_as_saved(tmp_path):
     state = project.trainer.optimizer.state_dict()
     for name in ("exp_avg", "exp_avg_sq"):
         np.testing.assert_array_equal(state[name], trainer.optimizer.state_dict()[name])
+
+
+def test_runs_kept_for_comparison_round_trip_and_are_optional(tmp_path):
+    from bpstudio.core.compare import Run
+
+    net = Network([3, 4, 3], ["tanh", "softmax"], seed=1)
+    config = TrainConfig(cost="cross_entropy", epochs=2)
+    prepared = _source().prepare()
+    trainer = Trainer(net.copy(), config)
+    trainer.fit(prepared.X_train, prepared.Y_train)          # no validation data: val_cost is NaN
+    other = Network([3, 2, 3], ["relu", "softmax"], seed=2)   # a run of another architecture
+    runs = [Run("baseline", config, trainer.history.copy(), trainer.net.params.copy()),
+            Run("narrow", TrainConfig(cost="mse"), trainer.history.copy(), other.params)]
+    save_project(tmp_path / "p.bpproject", net, config, _source(), trainer, runs, current_run=0)
+    project = open_project(tmp_path / "p.bpproject")
+    assert [r.name for r in project.runs] == ["baseline", "narrow"] and project.current_run == 0
+    assert project.runs[1].config == TrainConfig(cost="mse")
+    np.testing.assert_array_equal(project.runs[1].params, other.params)
+    assert list(project.runs[0].history.train_cost) == list(trainer.history.train_cost)
+    assert np.isnan(project.runs[0].history.val_cost).all()
+
+    with np.load(tmp_path / "p.bpproject") as saved:   # a file written before runs were kept
+        arrays = {name: saved[name] for name in saved.files if not name.startswith("runs.")}
+    description = json.loads(str(arrays["project"][()]))
+    del description["runs"]
+    arrays["project"] = np.array(json.dumps(description))
+    np.savez(tmp_path / "older.bpproject.npz", **arrays)
+    older = open_project(tmp_path / "older.bpproject.npz")
+    assert older.runs == [] and older.current_run is None and older.trainer.epoch == 2
 
 
 def test_named_data_source_is_stored_by_name_and_options(tmp_path):

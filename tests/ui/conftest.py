@@ -6,9 +6,10 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
 from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from bpstudio.core.data import load_dataset  # noqa: E402
-from bpstudio.ui import MainWindow  # noqa: E402
+from bpstudio.ui import MainWindow, projects  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,16 @@ def isolated_settings(tmp_path):
     """Window layout, recent files and folders go to a temporary folder, not the user's."""
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def discard_unsaved_changes():
+    """Closing a window with unsaved changes asks Save / Discard / Cancel in a modal box, which would
+    block a test: answer Discard (tests of that question give their own answer). A patch of its own,
+    so a test's ``monkeypatch.undo()`` does not bring the modal box back."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(projects, "ask_to_save", lambda window, name: QMessageBox.StandardButton.Discard)
+        yield
 
 
 @pytest.fixture

@@ -229,7 +229,8 @@ def test_help_shows_the_math_and_shortcuts(window):
     dialogs = [w for w in window.findChildren(QDialog) if w.accessibleName() == "The math"]
     assert dialogs and dialogs[0].isVisible()
     file_actions = [a.text() for a in menus["&File"].actions() if a.text()]
-    assert file_actions == ["Open data…", "Recent", "Export weights…", "Import weights…", "Quit"]
+    assert file_actions == ["New Project", "Open Project…", "Recent projects", "Save Project", "Save Project As…",
+                            "Open data…", "Recent data", "Export weights…", "Import weights…", "Quit"]
 
 
 @pytest.mark.parametrize("name", ["plane", "sine", "iris"])
