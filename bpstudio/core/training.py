@@ -13,7 +13,6 @@ exact, computed at the end of each epoch.
 """
 
 import time
-from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +21,7 @@ from .backprop import Workspace
 from .metrics import accuracy, is_classification
 from .network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
+from .series import Series
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
 # A run whose cost rises above this many times its cost before training has diverged, even while
@@ -35,25 +35,25 @@ COST_FLOOR = 1e-3  # a network that starts at cost 0 may still rise to EXPLOSION
 class History:
     """Per-epoch record of a run; every series has one entry per completed epoch.
 
-    The series are ``array.array`` (8 bytes an entry, where a list would hold a 32-byte Python
-    float): a run of a million epochs keeps every one in ~56 MB, not ~250 MB. They index, slice,
-    iterate and append like lists (lists given to the constructor are converted), and
-    ``np.asarray(history.train_cost)`` reads them without a copy.
+    The series are ``Series`` (8 bytes an entry, in blocks that never move: a run of a million
+    epochs keeps every one in ~56 MB and leaves no holes in the heap as it grows). They index,
+    slice, iterate, append and compare like lists (lists given to the constructor are converted),
+    and ``np.asarray(history.train_cost)`` gives an array.
     """
 
-    epoch: array = field(default_factory=lambda: array("q"))
-    train_cost: array = field(default_factory=lambda: array("d"))
-    val_cost: array = field(default_factory=lambda: array("d"))         # nan without validation data
-    train_accuracy: array = field(default_factory=lambda: array("d"))   # nan for regression
-    val_accuracy: array = field(default_factory=lambda: array("d"))
-    time: array = field(default_factory=lambda: array("d"))             # training seconds since the start
-    samples_per_s: array = field(default_factory=lambda: array("d"))
+    epoch: Series = field(default_factory=lambda: Series(dtype=np.int64))
+    train_cost: Series = field(default_factory=Series)
+    val_cost: Series = field(default_factory=Series)         # nan without validation data
+    train_accuracy: Series = field(default_factory=Series)   # nan for regression
+    val_accuracy: Series = field(default_factory=Series)
+    time: Series = field(default_factory=Series)             # training seconds since the start
+    samples_per_s: Series = field(default_factory=Series)
     stop_reason: str = ""   # why the last fit ended: completed, stopped, diverged …, early stopping …
 
     def __post_init__(self):
-        self.epoch = array("q", self.epoch)
+        self.epoch = Series(self.epoch, np.int64)
         for name in _SERIES:
-            setattr(self, name, array("d", getattr(self, name)))
+            setattr(self, name, Series(getattr(self, name)))
         if len({len(getattr(self, name)) for name in ("epoch", *_SERIES)}) != 1:
             raise ValueError("history: every per-epoch series needs one number per epoch")
 
