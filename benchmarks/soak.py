@@ -49,8 +49,10 @@ def soak(window, minutes):
         elapsed = time.monotonic() - started
         samples.append((elapsed, resident_bytes(), session.trainer.epoch))
         print(f"{elapsed:6.0f} s  RSS {samples[-1][1] / 2**20:7.1f} MiB  epoch {samples[-1][2]:>9,}", flush=True)
-        if elapsed >= 60 * minutes:
+        if elapsed >= 60 * minutes:   # the last sample is the end of the run; then stop and quit
+            timer.stop()
             session.stop()
+            window.projects.discard_changes()   # no "save changes?" question on quitting
             QTimer.singleShot(500, app.quit)
 
     timer = QTimer(interval=1000 * SAMPLE_SECONDS, timeout=sample)
@@ -58,7 +60,6 @@ def soak(window, minutes):
     session.start()
     timer.start()
     app.exec()
-    timer.stop()
     return samples
 
 
@@ -81,6 +82,7 @@ def report(window, samples):
     print(f"RSS after {warm[0]:.0f} s: {warm[1] / 2**20:.1f} MiB; at the end: {end[1] / 2**20:.1f} MiB; "
           f"growth {100 * growth:+.2f} % (bar < {100 * BAR_GROWTH:.0f} %) — "
           f"{per_epoch:.0f} bytes per epoch trained since")
+    print(f"after Stop, with the finished run copied into the Runs list: {resident_bytes() / 2**20:.1f} MiB")
     print(f"history keeps every epoch: {every_epoch} ({n:,} of {session.trainer.epoch:,}); the cost curve draws "
           f"{curve.n:,} stored points (1 epoch in {curve.stride}) up to epoch {drawn_to:,}")
     ok = growth < BAR_GROWTH and every_epoch and drawn_to >= n - 1   # the last snapshot may still be in flight
