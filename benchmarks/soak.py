@@ -52,8 +52,7 @@ def soak(window, minutes):
         if elapsed >= 60 * minutes:   # the last sample is the end of the run; then stop and quit
             timer.stop()
             session.stop()
-            window.projects.discard_changes()   # no "save changes?" question on quitting
-            QTimer.singleShot(500, app.quit)
+            QTimer.singleShot(500, app.exit)   # exit, not quit: quit would close the window, asking to save
 
     timer = QTimer(interval=1000 * SAMPLE_SECONDS, timeout=sample)
     sample()
@@ -105,6 +104,7 @@ def main():
     window.session.set_config(replace(window.session.config, epochs=10**9))   # no epoch limit
     samples = soak(window, args.minutes)
     code = report(window, samples)
+    window.projects.discard_changes()   # a benchmark: no "save changes?" question on closing
     window.close()
     app.processEvents()
     return code
