@@ -5,10 +5,14 @@ The new content goes to a temporary file in the same folder (so the final
 it is completely written and flushed does it take the target's name.
 """
 
+import glob
 import os
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
+
+STALE_SECONDS = 600  # a temporary file untouched this long belongs to a save that was killed
 
 
 @contextmanager
@@ -33,6 +37,18 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
         except FileNotFoundError:
             pass
         raise
+    _remove_abandoned_temporaries(path)
+
+
+def _remove_abandoned_temporaries(path):
+    """Delete what killed saves of ``path`` left behind (a killed process cannot clean up itself)."""
+    limit = time.time() - STALE_SECONDS
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if tmp.stat().st_mtime < limit:
+                tmp.unlink()
+        except OSError:
+            pass   # already gone, or not ours to delete: the save itself succeeded
 
 
 def write_bytes(path, data):

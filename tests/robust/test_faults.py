@@ -18,6 +18,7 @@ import pytest
 from bpstudio.cli import main
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.data import load_dataset
+from bpstudio.core.atomic import write_bytes
 from bpstudio.core.dataset import prepare
 from bpstudio.core.model import Model
 from bpstudio.core.modelfiles import ModelFileError, load_model, save_model
@@ -188,6 +189,21 @@ def test_sigkill_mid_save_leaves_a_complete_file(tmp_path, ext):
     # A killed writer cannot delete its temporary file; at most one per kill is left behind, hidden.
     leftovers = [name for name in _files(tmp_path) if name != path.name]
     assert len(leftovers) <= 3 and all(name.startswith(f".{path.name}.") for name in leftovers)
+
+
+def test_the_next_save_removes_temporaries_that_killed_saves_left(tmp_path):
+    path = tmp_path / "m[1].npz"   # glob characters in the name must not matter
+    stale, fresh, other = (tmp_path / f".{path.name}.k1ll3d.tmp", tmp_path / f".{path.name}.wr1t1ng.tmp",
+                           tmp_path / ".other.npz.k1ll3d.tmp")
+    for tmp in (stale, fresh, other):
+        tmp.write_bytes(b"half a file")
+    hour_ago = time.time() - 3600
+    for tmp in (stale, other):
+        os.utime(tmp, (hour_ago, hour_ago))
+    write_bytes(path, b"complete")
+    assert path.read_bytes() == b"complete"
+    assert not stale.exists()                  # abandoned by a killed save of this file
+    assert fresh.exists() and other.exists()   # maybe a save in progress; another file's
 
 
 # --- unwritable folder, full disk: the API and the CLI ------------------------------------------------
