@@ -337,6 +337,8 @@ def summary(trainer):
         lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
+    if trainer.warning:
+        lines.append(f"warning      {trainer.warning}")
     return "\n".join(lines)
 
 

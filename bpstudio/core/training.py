@@ -24,11 +24,11 @@ from .optimizers import make_optimizer
 from .series import Series
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
-# A run whose cost rises above this many times its cost before training has diverged, even while
-# every number stays finite (a saturated tanh or Adam's bounded steps never overflow). Runs that
-# spike less than this and recover are left alone.
-EXPLOSION_FACTOR = 1000.0
-COST_FLOOR = 1e-3  # a network that starts at cost 0 may still rise to EXPLOSION_FACTOR × this
+# A cost above this many times its value before training gets a warning (Trainer.warning). It is
+# not divergence: Adam or RMSprop with relu often spike 10⁴× and recover to a perfect fit, while a
+# saturated tanh can sit at 100× for good with every number finite; only the user can tell.
+WARNING_FACTOR = 100.0
+COST_FLOOR = 1e-3  # a network that starts at cost 0 is warned about above WARNING_FACTOR × this
 
 
 @dataclass
@@ -99,6 +99,7 @@ class Progress:
     elapsed: float          # training seconds since the start
     samples_per_s: float
     epoch_ended: bool
+    warning: str = ""       # Trainer.warning
 
 
 class Trainer:
@@ -110,6 +111,7 @@ class Trainer:
         self.cost_fn = net.check_cost(config.cost)
         self.optimizer = make_optimizer(config, net.params)
         self.history = History()
+        self.warning = ""   # set once, the first time the cost explodes (see WARNING_FACTOR)
         self.epoch = 0
         self.updates = 0
         self.samples_seen = 0
@@ -243,7 +245,7 @@ class Trainer:
             train_cost=last(h.train_cost), val_cost=last(h.val_cost),
             elapsed=self.elapsed + self._epoch_elapsed,
             samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
-            epoch_ended=epoch_ended,
+            epoch_ended=epoch_ended, warning=self.warning,
         )
 
     # --- data ---------------------------------------------------------------------
@@ -275,7 +277,7 @@ class Trainer:
         self._yb = np.empty((self._batch_size, Y.shape[1]), net.dtype)
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
-        self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for a cost explosion
+        self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for ``warning``
         self._pos = 0
         self._epoch_started = False
         self._epoch_elapsed = 0.0
@@ -345,9 +347,9 @@ class Trainer:
         if not np.isfinite(train_cost) or not np.isfinite(self.net.params).all():
             what = f"cost became {train_cost}" if not np.isfinite(train_cost) else "weights became non-finite"
             return self._diverged(what)
-        if train_cost > EXPLOSION_FACTOR * max(self._cost_before, COST_FLOOR):
-            return self._diverged(f"cost rose to {train_cost:.3g}, over {EXPLOSION_FACTOR:g}× "
-                                  f"its {self._cost_before:.3g} before training")
+        if not self.warning and train_cost > WARNING_FACTOR * max(self._cost_before, COST_FLOOR):
+            self.warning = (f"epoch {self.epoch + 1}: the cost rose to {train_cost:.3g}, over {WARNING_FACTOR:g}× "
+                            f"its {self._cost_before:.3g} before training — the learning rate is probably too high")
         self.epoch += 1
         self.elapsed += self._epoch_elapsed
         epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0

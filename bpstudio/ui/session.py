@@ -310,6 +310,9 @@ class Session(QObject):
 
     def _on_snapshot(self, snap):
         if snap.run_id == self.run_id:
+            latest = self.latest if self.latest and self.latest.run_id == snap.run_id else None
+            if snap.progress.warning and not (latest and latest.progress.warning):
+                self.error.emit(snap.progress.warning)   # once a run: the first snapshot that carries it
             self.latest = snap
             self.snapshot.emit(snap)
 

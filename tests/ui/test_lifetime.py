@@ -249,6 +249,20 @@ def test_an_exception_in_the_worker_reaches_the_window_and_the_app_keeps_working
     close_and_delete(win)
 
 
+def test_an_exploding_but_finite_cost_is_shown_as_a_warning(open_window, qtbot):
+    win = open_window("sine")
+    s = win.session
+    assert s.set_network_spec(NetworkSpec(hidden=((16, "tanh"),), output="linear", cost="mse"))
+    s.set_config(replace(s.config, learning_rate=100.0, optimizer="adam", epochs=30))
+    errors = []
+    s.error.connect(errors.append)
+    win.act_start.trigger()
+    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
+    assert s.history.stop_reason == "completed" and np.isfinite(s.net.params).all()
+    assert errors == [s.trainer.warning] and "learning rate is probably too high" in errors[0]   # once
+    close_and_delete(win)
+
+
 def test_a_diverging_run_stops_with_a_message_and_finite_weights(open_window, qtbot):
     win = open_window("sine")
     s = win.session
