@@ -249,27 +249,29 @@ def test_an_exception_in_the_worker_reaches_the_window_and_the_app_keeps_working
     close_and_delete(win)
 
 
-def test_an_exploding_but_finite_cost_is_shown_as_a_warning(open_window, qtbot):
+def _train_sine_at_lr_100(open_window, qtbot, hidden, optimizer, epochs, errors=None):
+    """Open sine, train 1 → 16 ``hidden`` → 1 linear at learning rate 100 until the run ends."""
     win = open_window("sine")
     s = win.session
-    assert s.set_network_spec(NetworkSpec(hidden=((16, "tanh"),), output="linear", cost="mse"))
-    s.set_config(replace(s.config, learning_rate=100.0, optimizer="adam", epochs=30))
-    errors = []
-    s.error.connect(errors.append)
+    assert s.set_network_spec(NetworkSpec(hidden=((16, hidden),), output="linear", cost="mse"))
+    s.set_config(replace(s.config, learning_rate=100.0, optimizer=optimizer, epochs=epochs))
+    if errors is not None:
+        s.error.connect(errors.append)
     win.act_start.trigger()
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
+    return win, s
+
+
+def test_an_exploding_but_finite_cost_is_shown_as_a_warning(open_window, qtbot):
+    errors = []
+    win, s = _train_sine_at_lr_100(open_window, qtbot, "tanh", "adam", 30, errors)
     assert s.history.stop_reason == "completed" and np.isfinite(s.net.params).all()
     assert errors == [s.trainer.warning] and "learning rate is probably too high" in errors[0]   # once
     close_and_delete(win)
 
 
 def test_a_diverging_run_stops_with_a_message_and_finite_weights(open_window, qtbot):
-    win = open_window("sine")
-    s = win.session
-    assert s.set_network_spec(NetworkSpec(hidden=((16, "relu"),), output="linear", cost="mse"))
-    s.set_config(replace(s.config, learning_rate=100.0, optimizer="sgd", epochs=500))
-    win.act_start.trigger()
-    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
+    win, s = _train_sine_at_lr_100(open_window, qtbot, "relu", "sgd", 500)
     assert s.history.diverged
     assert "diverged" in control(win, "Message").text()
     assert np.isfinite(s.net.params).all() and np.isfinite(s.latest.params).all()
