@@ -17,7 +17,13 @@ once per batch size and reused, so a training step allocates nothing.
 
 import numpy as np
 
+from . import blas
 from .costs import output_delta
+
+# A layer with at least this many weights is "fused": its GEMMs add into their result
+# (β = 1), so the bias is added and the plain descent step taken (``backward(descend=True)``)
+# without another pass over the array. Below it, the direct BLAS call costs more than it saves.
+FUSE_MIN_WEIGHTS = 16384
 
 
 class Workspace:
@@ -33,6 +39,8 @@ class Workspace:
         self.net = net
         self.capacity = capacity
         shapes = [(capacity, n) for n in net.sizes[1:]]
+        self.fused = [blas.is_direct(net.dtype) and n_in * n_out >= FUSE_MIN_WEIGHTS
+                      for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
         self.z = [np.empty(s, net.dtype) for s in shapes]
         self.a = [np.empty(s, net.dtype) for s in shapes]
         if backward:
@@ -45,22 +53,31 @@ class Workspace:
             self.grad_w, self.grad_b = net.layer_views(self.grad)
             # Σₙ δ as ones @ δ: a BLAS matrix-vector product, 4× faster than np.sum over axis 0.
             self.ones = np.ones(capacity, net.dtype)
+            self._pending = None  # (x, n) while fused layers' ∇W are not in ``grad`` (see fill_gradient)
 
     def forward(self, x):
         """zˡ = aˡ⁻¹ Wˡᵀ + bˡ, aˡ = σ(zˡ) for every layer; returns aᴸ (a view of N rows)."""
         n = len(x)
         a_prev = x
-        for W, b, act, z, a in zip(self.net._weights, self.net._biases, self.net._activation_fns, self.z, self.a):
+        for W, b, act, z, a, fused in zip(self.net._weights, self.net._biases, self.net._activation_fns,
+                                          self.z, self.a, self.fused):
             z, a = z[:n], a[:n]
-            np.matmul(a_prev, W.T, out=z)
-            z += b
+            if fused:   # the bias goes in as GEMM's β C: one pass less over z
+                np.copyto(z, b)
+                blas.gemm(z, a_prev, W.T, 1.0, 1.0)
+            else:
+                np.matmul(a_prev, W.T, out=z)
+                z += b
             a_prev = act.forward(z, a)
         return a_prev
 
-    def backward(self, x, y, cost, scale=1.0):
+    def backward(self, x, y, cost, scale=1.0, descend=False):
         """Backpropagate after ``forward(x)``; gradients are of ``scale`` × Σₙ Cₙ.
 
-        ``scale=1/N`` gives the gradient of the batch-mean cost.
+        ``scale=1/N`` gives the gradient of the batch-mean cost. ``descend=True`` also
+        takes the plain gradient step θ ← θ − ∇ (put η into ``scale``). Then each
+        ``fused`` layer's ∇W goes into W inside the GEMM that computes it and is not
+        stored: ``fill_gradient()`` writes it into ``grad`` when someone wants to see it.
         """
         n = len(x)
         net = self.net
@@ -72,11 +89,35 @@ class Workspace:
             delta *= scale
         for l in range(last, -1, -1):
             a_prev = x if l == 0 else self.a[l - 1][:n]
-            np.matmul(delta.T, a_prev, out=self.grad_w[l])   # ∇Wˡ = δˡᵀ aˡ⁻¹
             np.matmul(self.ones[:n], delta, out=self.grad_b[l])  # ∇bˡ = Σₙ δˡ
-            if l == 0:
-                break  # the input layer has no delta
-            delta = self._hidden_delta(l - 1, delta, n)
+            # δˡ⁻¹ needs Wˡ before this step changes it; the input layer has no delta.
+            delta_prev = self._hidden_delta(l - 1, delta, n) if l else None
+            W = net._weights[l]
+            if descend and self.fused[l]:
+                blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)       # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ δˡ
+            else:
+                np.matmul(delta.T, a_prev, out=self.grad_w[l])   # ∇Wˡ = δˡᵀ aˡ⁻¹
+                if descend:
+                    W -= self.grad_w[l]
+            delta = delta_prev
+        if descend:
+            biases = slice(net.n_weights, None)
+            net.params[biases] -= self.grad[biases]
+        self._pending = (x, n) if descend and any(self.fused) else None
+
+    def fill_gradient(self):
+        """Write into ``grad`` the ∇W that ``backward(descend=True)`` applied without storing.
+
+        ∇Wˡ = δˡᵀ aˡ⁻¹ needs only this batch's δ and a, which are still here.
+        """
+        if self._pending is None:
+            return
+        x, n = self._pending
+        for l, fused in enumerate(self.fused):
+            if fused:
+                a_prev = x if l == 0 else self.a[l - 1][:n]
+                np.matmul(self.delta[l][:n].T, a_prev, out=self.grad_w[l])
+        self._pending = None
 
     def _hidden_delta(self, l, delta_next, n):
         """δˡ = (δˡ⁺¹ Wˡ⁺¹) ⊙ σ′(zˡ)."""

@@ -14,6 +14,7 @@ import numpy as np
 class Optimizer:
     name = ""
     buffer_names = ()  # per-parameter state, each a flat array like θ
+    plain_descent = False  # the step is θ ← θ − (scaled gradient), so backprop may take it itself
 
     def __init__(self, params, lr):
         if not (math.isfinite(lr) and lr > 0):
@@ -69,10 +70,13 @@ class SGD(Optimizer):
     """θ ← θ − η g
 
     The trainer folds η into the small output delta δᴸ, so ``step_scaled`` gets η g
-    and the whole update is one subtraction over θ.
+    and the whole update is one subtraction over θ. Without L2, backprop even takes
+    the step itself (``Workspace.backward(descend=True)``) and reports it with
+    ``step_applied``.
     """
 
     name = "sgd"
+    plain_descent = True
 
     def __init__(self, params, lr):
         super().__init__(params, lr)
@@ -88,8 +92,12 @@ class SGD(Optimizer):
         return self.lr
 
     def step_scaled(self, params, lr_grad):
-        self.t += 1
         params -= lr_grad
+        self.step_applied(lr_grad)
+
+    def step_applied(self, lr_grad):
+        """Count a step θ ← θ − ``lr_grad`` that the caller has already taken."""
+        self.t += 1
         self._last_update = lr_grad
 
     @property

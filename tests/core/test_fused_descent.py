@@ -1,0 +1,110 @@
+"""Large layers fold the bias and the plain SGD step into their GEMMs (β = 1).
+
+Whatever the path, the numbers must be those of the textbook loop: z = a Wᵀ + b,
+∇W = δᵀ a, θ ← θ − η ∇; and the gradient a fused step never stored must come back
+exactly when the inspector asks for it.
+"""
+
+import numpy as np
+import pytest
+
+from bpstudio.core import Network, TrainConfig, Trainer, backprop, blas
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(50, 150))
+Y = np.eye(3)[RNG.integers(0, 3, 50)]
+SIZES = [150, 120, 3]          # 18,000 weights in the first layer: fused; 360 in the second: not
+
+
+def _net(dtype="float64"):
+    return Network(SIZES, ["relu", "softmax"], seed=0, dtype=dtype)
+
+
+@pytest.fixture(params=["fused", "unfused", "no BLAS", "every layer fused"])
+def path(request, monkeypatch):
+    if request.param == "unfused":
+        monkeypatch.setattr(backprop, "FUSE_MIN_WEIGHTS", 10 ** 9)
+    elif request.param == "no BLAS":
+        monkeypatch.setattr(blas, "_FUNCTIONS", {})
+    elif request.param == "every layer fused":
+        monkeypatch.setattr(backprop, "FUSE_MIN_WEIGHTS", 1)
+    return request.param
+
+
+def test_the_first_layer_is_fused_when_blas_is_direct():
+    if not blas.is_direct("float64"):
+        pytest.skip("NumPy's BLAS is not reachable directly here")
+    assert backprop.Workspace(_net(), 8).fused == [True, False]
+
+
+def test_forward_is_the_same_on_every_path(path):
+    net = _net()
+    z = X @ net.weights[0].T + net.biases[0]
+    a = np.maximum(z, 0)
+    z2 = a @ net.weights[1].T + net.biases[1]
+    want = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    want /= want.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(net.predict(X), want, rtol=1e-12)
+
+
+def test_descend_takes_the_step_and_keeps_the_gradient_on_request(path):
+    net = _net()
+    ws = backprop.Workspace(net, len(X))
+    ws.forward(X)
+    ws.backward(X, Y, net.check_cost("cross_entropy"), scale=0.1 / len(X))
+    want_grad = ws.grad.copy()
+    want_params = net.params - want_grad
+    ws.forward(X)
+    ws.backward(X, Y, net.check_cost("cross_entropy"), scale=0.1 / len(X), descend=True)
+    np.testing.assert_allclose(net.params, want_params, rtol=1e-12, atol=1e-15)
+    ws.fill_gradient()
+    np.testing.assert_allclose(ws.grad, want_grad, rtol=1e-12, atol=1e-15)
+
+
+def test_sgd_training_gives_the_textbook_numbers(path):
+    """Mini-batches of 16 out of 50 (a partial last batch), two epochs, against a loop written out."""
+    net, reference = _net(), _net()
+    trainer = Trainer(net, TrainConfig(learning_rate=0.2, batch_mode="mini-batch", batch_size=16,
+                                       epochs=2, cost="cross_entropy", seed=5))
+    trainer.fit(X, Y)
+    orders = np.random.default_rng(5)
+    for _ in range(2):
+        order = orders.permutation(len(X))
+        for start in range(0, len(X), 16):
+            batch = order[start:start + 16]
+            before = reference.copy()
+            grad_w, grad_b = reference.gradients(X[batch], Y[batch], "cross_entropy")
+            for p, g in zip(reference.weights + reference.biases, grad_w + grad_b):
+                p -= 0.2 * g
+    np.testing.assert_allclose(net.params, reference.params, rtol=1e-10, atol=1e-13)
+    # The last batch's step and gradient, as the Health view and the inspector read them.
+    np.testing.assert_allclose(trainer.last_update, before.params - net.params, rtol=1e-10, atol=1e-13)
+    grad_w, grad_b = before.gradients(X[batch], Y[batch], "cross_entropy")
+    got_w, got_b = net.layer_views(trainer.last_gradient)
+    for got, want in zip(got_w + got_b, grad_w + grad_b):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("config", [dict(optimizer="momentum"), dict(l2=0.01)])
+def test_other_steps_still_see_the_whole_gradient(config, path):
+    """Momentum and L2 need ∇W itself: they must not take the fused step (which would drop them)."""
+    nets = []
+    for fuse_min in (backprop.FUSE_MIN_WEIGHTS, 10 ** 9):
+        backprop.FUSE_MIN_WEIGHTS, saved = fuse_min, backprop.FUSE_MIN_WEIGHTS
+        try:
+            net = _net()
+            Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="full", epochs=3,
+                                     cost="cross_entropy", **config)).fit(X, Y)
+        finally:
+            backprop.FUSE_MIN_WEIGHTS = saved
+        nets.append(net)
+    np.testing.assert_allclose(nets[0].params, nets[1].params, rtol=1e-12, atol=1e-15)
+
+
+def test_float32_stays_float32_on_the_fused_path():
+    net = _net("float32")
+    trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=16,
+                                       epochs=3, cost="cross_entropy"))
+    history = trainer.fit(X.astype("float32"), Y)
+    assert net.params.dtype == np.float32 and trainer.last_gradient.dtype == np.float32
+    assert history.train_cost[-1] < history.train_cost[0]
