@@ -4,11 +4,13 @@
 
 The loop below trains 784-256-128-10 (relu, softmax + cross-entropy, mini-batches of 128,
 float32, SGD) with every trick the engine uses — transposed weights, so both big products
-are untransposed GEMMs; in-place activations; bias gradients as ones @ δ; η folded into δᴸ —
-and none of its bookkeeping (no epoch cost, no progress, no divergence checks). It runs
-interleaved with bpstudio's Trainer and, when installed, PyTorch eager, in short rounds; each
-side's best and median round are printed. The plain loop is the ceiling for a NumPy engine on
-this machine: the gap to it is what the engine's bookkeeping costs.
+are untransposed GEMMs; bias and SGD step inside the big layers' GEMMs (β = 1, through
+``bpstudio.core.blas``); a gather without a bounds-check buffer; in-place activations; ReLU
+against an array of zeros; bias gradients as ones @ δ; η folded into δᴸ — and none of its
+bookkeeping (no epoch cost, no progress, no divergence checks). It runs interleaved with
+bpstudio's Trainer and, when installed, PyTorch eager, in short rounds; each side's best and
+median round are printed. The plain loop is the ceiling for a NumPy engine on this machine:
+the gap to it is what the engine's bookkeeping costs.
 """
 
 import argparse
@@ -16,6 +18,8 @@ import time
 
 import numpy as np
 from bench_core import CASES, _Deadline, make_data, run_bpstudio, run_torch
+
+from bpstudio.core.blas import gemm
 
 SIZES, BATCH, N_SAMPLES, LR = CASES["medium"][0], 128, CASES["medium"][6], 0.01
 
@@ -35,6 +39,7 @@ class PlainLoop:
         self.a = [np.empty((BATCH, o), f) for o in SIZES[1:]]
         self.delta = [np.empty((BATCH, o), f) for o in SIZES[1:]]
         self.mask = [np.empty((BATCH, o), f) for o in SIZES[1:]]
+        self.zeros = [np.zeros((BATCH, o), f) for o in SIZES[1:]]
         self.x, self.y = np.empty((BATCH, SIZES[0]), f), np.empty((BATCH, SIZES[-1]), f)
         self.ones, self.row = np.ones(BATCH, f), np.empty((BATCH, 1), f)
         self.ones_out = np.ones((SIZES[-1], 1), f)
@@ -42,16 +47,16 @@ class PlainLoop:
 
     def batch(self, idx):
         Wt, b, a, d, mask = self.Wt, self.b, self.a, self.delta, self.mask
-        x = np.take(self.X, idx, axis=0, out=self.x)
-        y = np.take(self.Y, idx, axis=0, out=self.y)
-        for l in (0, 1):   # hidden layers: relu in place
-            np.matmul(x if l == 0 else a[0], Wt[l], out=a[l])
-            a[l] += b[l]
-            np.maximum(a[l], 0, out=a[l])
+        x = np.take(self.X, idx, axis=0, out=self.x, mode="clip")
+        y = np.take(self.Y, idx, axis=0, out=self.y, mode="clip")
+        for l in (0, 1):   # hidden layers: z = a Wᵀ + b by one GEMM, relu in place
+            np.copyto(a[l], b[l])
+            gemm(a[l], x if l == 0 else a[0], Wt[l], 1.0, 1.0)
+            np.maximum(a[l], self.zeros[l], out=a[l])
         z = a[2]
         np.matmul(a[1], Wt[2], out=z)
         z += b[2]
-        np.max(z, axis=1, keepdims=True, out=self.row)
+        self.row[:, 0] = z.T.copy().max(axis=0)
         z -= self.row
         np.exp(z, out=z)
         np.matmul(z, self.ones_out, out=self.row)
@@ -60,13 +65,17 @@ class PlainLoop:
         d[2] *= self.scale
         for l in (2, 1, 0):
             a_prev = x if l == 0 else a[l - 1]
-            np.matmul(a_prev.T, d[l], out=self.grad_Wt[l])
             np.matmul(self.ones, d[l], out=self.grad_b[l])
-            if l:
+            if l:   # δˡ⁻¹ from Wˡ before its step
                 np.matmul(d[l], Wt[l].T, out=d[l - 1])
                 np.greater(a[l - 1], 0, out=mask[l - 1])
                 d[l - 1] *= mask[l - 1]
-        for p, g in zip(Wt + b, self.grad_Wt + self.grad_b):
+            if l == 2:
+                np.matmul(a_prev.T, d[l], out=self.grad_Wt[l])
+                Wt[l] -= self.grad_Wt[l]
+            else:
+                gemm(Wt[l], a_prev.T, d[l], -1.0, 1.0)
+        for p, g in zip(b, self.grad_b):
             p -= g
 
     def run(self, seconds):
