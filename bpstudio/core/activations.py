@@ -25,6 +25,11 @@ class Activation:
     def derivative(self, z, a, out):
         raise NotImplementedError
 
+    def multiply_derivative(self, delta, z, a, scratch):
+        """δ ← δ ⊙ σ′(z) in place (``scratch``: a buffer shaped like z)."""
+        delta *= self.derivative(z, a, scratch)
+        return delta
+
     def __repr__(self):
         return f"<activation {self.name}>"
 
@@ -70,6 +75,10 @@ class ReLU(Activation):
 
     def derivative(self, z, a, out):
         return np.greater(a, 0, out=out, casting="unsafe")  # a > 0 exactly when z > 0
+
+    def multiply_derivative(self, delta, z, a, scratch):
+        # Through a boolean mask: faster than writing the 0s and 1s of σ′ as floats first.
+        return np.multiply(delta, np.greater(a, _zeros_like(a)), out=delta)
 
 
 class LeakyReLU(Activation):

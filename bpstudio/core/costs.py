@@ -177,9 +177,7 @@ def output_delta(cost, activation, z, a, y, out, scratch):
     if fused:
         return fused(z, a, y, out)
     cost.grad_a(a, y, out)
-    activation.derivative(z, a, scratch)
-    out *= scratch
-    return out
+    return activation.multiply_derivative(out, z, a, scratch)
 
 
 def delta_formula(cost, activation):
