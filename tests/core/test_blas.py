@@ -75,3 +75,17 @@ def test_mismatched_shapes_are_refused():
         blas.gemm(C, A, A.T)
     with pytest.raises(ValueError, match="does not give"):
         blas.gemm(C.T.copy(), A, B)
+
+
+@pytest.mark.parametrize("case", ["read-only A", "empty inner dimension", "one column"])
+def test_edge_operands(case):
+    A, B, C = _operands("float32")
+    if case == "read-only A":
+        A.flags.writeable = False
+    elif case == "empty inner dimension":
+        A, B = A[:, :0].copy(), B[:0].copy()
+    else:
+        B, C = B[:, :1].copy(), C[:, :1].copy()
+    want = 0.5 * C + A @ B
+    blas.gemm(C, A, B, 1.0, 0.5)
+    np.testing.assert_allclose(C, want, rtol=1e-5, atol=1e-6)
