@@ -1,9 +1,10 @@
-"""The one BLAS call NumPy does not expose: C ← β C + α Aᵀ B, accumulating into C.
+"""The one BLAS call NumPy does not expose: C ← β C + α A B, adding into C.
 
 Plain gradient descent wants Wᵀ ← Wᵀ − (aˡ⁻¹)ᵀ δˡ (η already folded into δ).
 NumPy can only write the product into a buffer and subtract it afterwards:
 two more passes over the largest array in the network (0.8 MB for a 784×256
-float32 layer, about 40 µs a batch). GEMM's β does it in the same pass.
+float32 layer, about 40 µs a batch). GEMM's β does it in the same pass; and
+z = a Wᵀ + b is one GEMM into a z that already holds b.
 
 NumPy's wheels ship OpenBLAS (the "scipy-openblas" build, 64-bit integers),
 so this module loads that same library (its thread pool is NumPy's; a second
