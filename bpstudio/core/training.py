@@ -381,7 +381,7 @@ class Trainer:
     def _epoch_metrics(self):
         z = self._Z_epoch
         a = self.net._activation_fns[-1].forward(z, np.empty_like(z))
-        y = self._data[2][self._order]  # targets in the order the epoch saw them
+        y = np.take(self._data[2], self._order, axis=0, mode="clip")  # in the order the epoch saw them
         cost = self.cost_fn.value(z, a, y)
         return cost, accuracy(a, y) if self._classify else float("nan")
 
