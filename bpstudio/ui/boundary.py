@@ -51,6 +51,7 @@ class BoundaryView(QWidget):
         self.cmap = pg.colormap.get(COLORMAP)
         self.dims, self.classification, self.n_classes = 0, True, 2
         self.levels = (-1.0, 1.0)
+        self.extent = None   # the probe grid (x0, x1, y0, y1), or (x0, x1) for 1-D data
 
     def set_data(self, prepared):
         """Draw the points of a new dataset and create the items for its dimension."""
@@ -104,7 +105,7 @@ class BoundaryView(QWidget):
         self.extent = extent
         if extent is not None and len(extent) == 4:
             x0, x1, y0, y1 = extent
-            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self._place_image()
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         elif extent is not None:
             self.plot.setXRange(*extent, padding=0)
@@ -117,12 +118,22 @@ class BoundaryView(QWidget):
         if self.dims == 1:
             x0, x1 = self.extent
             self.curve.setData(np.linspace(x0, x1, len(plane)), plane[:, 0])
-        elif self.classification:
-            rgba = class_rgba(plane, self.n_classes).reshape(GRID_SIZE, GRID_SIZE, 4)
-            self.image.setImage(rgba, levels=(0, 255))
         else:
-            values = np.ascontiguousarray(plane[:, 0].reshape(GRID_SIZE, GRID_SIZE), dtype=np.float32)
-            self.image.setImage(values, levels=self.levels, lut=self.cmap.getLookupTable(nPts=256))
+            first = self.image.image is None
+            if self.classification:
+                rgba = class_rgba(plane, self.n_classes).reshape(GRID_SIZE, GRID_SIZE, 4)
+                self.image.setImage(rgba, levels=(0, 255))
+            else:
+                values = np.ascontiguousarray(plane[:, 0].reshape(GRID_SIZE, GRID_SIZE), dtype=np.float32)
+                self.image.setImage(values, levels=self.levels, lut=self.cmap.getLookupTable(nPts=256))
+            if first:
+                self._place_image()
+
+    def _place_image(self):
+        """Stretch the image over the probe grid; pyqtgraph can only do it once the image holds data."""
+        if self.image.image is not None and self.extent is not None and len(self.extent) == 4:
+            x0, x1, y0, y1 = self.extent
+            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
 
 def _scaled_targets(prepared, rows):

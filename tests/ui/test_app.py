@@ -251,6 +251,19 @@ def test_every_kind_of_data_gets_its_views(window, qtbot, name):
         assert "4" in boundary.note.text() and boundary.stack.currentWidget() is boundary.note
 
 
+def test_the_boundary_plane_covers_the_probe_grid_from_the_first_frame(window, qtbot):
+    """At launch the extent arrives before the first image; pyqtgraph cannot place an empty image,
+    and the plane was once stretched so far that one pixel's colour filled the whole view."""
+    s, boundary = window.session, window.boundary
+    control(window, "Epochs").setValue(3)
+    s.start()
+    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not window.frames.stale, timeout=3000)
+    x0, x1, y0, y1 = s.probe.extent
+    placed = boundary.image.mapRectToParent(boundary.image.boundingRect())
+    assert (placed.left(), placed.right(), placed.top(), placed.bottom()) == pytest.approx((x0, x1, y0, y1))
+
+
 def test_data_given_as_arrays_stays_in_use(qtbot):
     """A dataset handed to MainWindow (not a built-in) survives rebuilding the network."""
     from bpstudio.core.dataset import Dataset
