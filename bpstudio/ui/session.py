@@ -29,8 +29,10 @@ from .worker import Job, WorkerThread
 
 LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")
 # What the app starts with (and File ▸ New Project goes back to): a generated 2-D set, Adam on mini-batches.
+# Chosen on the generated sets for a smooth first curve: at lr 0.01, batches of 16 and 2000 epochs the
+# weights kept growing and circles' validation cost spiked ~90 times (now 0–1, same accuracy, 0.6 s).
 DEFAULT_DATASET = "circles"
-DEFAULT_CONFIG = TrainConfig(learning_rate=0.01, batch_mode="mini-batch", batch_size=16, epochs=2000,
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
                              optimizer="adam", cost="cross_entropy")
 STATES = ("idle", "training", "paused")
 
