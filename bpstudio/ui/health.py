@@ -93,11 +93,12 @@ class HealthPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.norm_plot = _log_plot("Gradient norm per layer", "‖∇Wˡ‖")
-        self.ratio_plot = _log_plot("Update size per layer", "‖ΔWˡ‖ / ‖Wˡ‖")
-        self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, label="healthy ≈ 1e-3",
-                                                pen=pg.mkPen("#888", width=1, style=Qt.DashLine),
-                                                labelOpts={"position": 0.85, "color": "#555"}))
+        # Short titles (the axes say what is plotted): the plots can then give the table room.
+        self.norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
+        self.ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
+        healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
+        self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
+        self.ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
         self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
         self.snapshots = {}
         # Side by side, so the plots keep their height in a short dock.
@@ -106,11 +107,12 @@ class HealthPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self._saturation_box(), 1)
         column.addWidget(self._rewind_box())
+        side.setMinimumWidth(230)
         side.setMaximumWidth(420)
         panes = QSplitter(Qt.Horizontal)
         for pane in (self.norm_plot, self.ratio_plot, side):
             panes.addWidget(pane)
-        for index, stretch in enumerate((2, 2, 1)):
+        for index, stretch in enumerate((3, 3, 2)):
             panes.setStretchFactor(index, stretch)
         QVBoxLayout(self).addWidget(panes)
         self.reset(0)
@@ -121,7 +123,8 @@ class HealthPanel(QWidget):
                        f"are there for at least {FLAG_SHARE:.0%} of the samples; a ReLU there for all of them is dead.")
         self.saturation = QTableWidget(0, 3)
         self.saturation.setAccessibleName("Saturated units")
-        self.saturation.setHorizontalHeaderLabels(["Layer", "σ′ ≈ 0", f"stuck units (≥ {FLAG_SHARE:.0%})"])
+        self.saturation.setHorizontalHeaderLabels(["Layer", "σ′ ≈ 0", "stuck neurons"])
+        self.saturation.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         self.saturation.verticalHeader().setVisible(False)
         self.saturation.horizontalHeader().setStretchLastSection(True)
         self.saturation.setWordWrap(True)
@@ -210,6 +213,6 @@ def _describe(share, activation):
         return "—", f"not measured for {activation}"
     flagged = np.flatnonzero(flagged_units([share])[0])
     dead = "dead" if activation == "relu" else "saturated"
-    units = ", ".join(f"neuron {j + 1} ({dead if share[j] == 1.0 else f'{share[j]:.0%}'})" for j in flagged[:12])
+    units = ", ".join(f"{j + 1} ({dead if share[j] == 1.0 else f'{share[j]:.0%}'})" for j in flagged[:12])
     more = f" … and {len(flagged) - 12} more" if len(flagged) > 12 else ""
     return f"{np.mean(share):.0%}", (units + more) if len(flagged) else "none"

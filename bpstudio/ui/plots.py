@@ -9,6 +9,7 @@ one of 100.
 import numpy as np
 import pyqtgraph as pg
 
+from .plotstyle import ReadableAxis
 from .widgets import superscript
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -81,7 +82,7 @@ def settle(widget):
 
 def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
     """A PlotWidget with labelled axes, grid, a legend and an accessible name."""
-    widget = pg.PlotWidget()
+    widget = pg.PlotWidget(axisItems={"bottom": ReadableAxis()})
     widget.setAccessibleName(name)
     widget.setObjectName(name)
     plot = widget.getPlotItem()

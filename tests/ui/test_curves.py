@@ -62,3 +62,26 @@ def test_a_cost_that_settles_at_zero_is_drawn_above_the_grid(qtbot):
     x, y = int(view.cost_plot.mapFromScene(zero).x()), int(view.cost_plot.mapFromScene(zero).y())
     colors = {image.pixelColor(x, row).name() for row in range(y - 1, y + 2)}
     assert QColor(TRAIN_COLOR).name() in colors
+
+
+def test_tick_labels_never_overlap_on_a_narrow_plot(qapp):
+    """pyqtgraph labels every major tick; on a 200-px plot of 0…10 000 that wrote "200040006000"."""
+    from PySide6.QtGui import QFontMetrics
+
+    from bpstudio.ui.plotstyle import ReadableAxis, make_plot
+
+    for width in (160, 200, 300, 1000):
+        plot = make_plot("Update size", "weight updates", "ratio")
+        axis = plot.getAxis("bottom")
+        assert isinstance(axis, ReadableAxis)
+        plot.resize(width, 200)
+        plot.setXRange(0, 10_000, padding=0)
+        plot.show()
+        qapp.processEvents()
+        size = axis.geometry().width()
+        values = [v for _, level in axis.tickValues(0, 10_000, size)[:1] for v in level]
+        labels = axis.tickStrings(values, 1, values[1] - values[0])
+        metrics = QFontMetrics(axis.font())
+        pitch = (values[1] - values[0]) * size / 10_000
+        assert len(values) >= 2 and pitch >= max(metrics.horizontalAdvance(t) for t in labels) + 8, (width, labels)
+        plot.close()

@@ -36,7 +36,7 @@ def test_health_draws_one_curve_per_layer_and_flags_dead_units(qtbot):
     assert y[-1] == pytest.approx(gradient_norms(net, trainer.last_gradient)[1])
     net.biases[0][2] = -1e3   # unit 2 of the ReLU layer never fires: dead
     panel.set_saturation(saturation(net, X), net.activations)
-    assert "neuron 3 (dead)" in panel.saturation.item(0, 2).text()
+    assert "3 (dead)" in panel.saturation.item(0, 2).text().split(", ")   # neuron 3, counted from 1
     assert flagged_units(saturation(net, X))[0].tolist() == [s >= 0.9 for s in saturation(net, X)[0]]
     assert flagged_units(saturation(net, X))[0][2]
     assert panel.saturation.item(2, 0).text() == "3 sigmoid"
