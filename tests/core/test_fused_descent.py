@@ -8,7 +8,7 @@ exactly when the inspector asks for it.
 import numpy as np
 import pytest
 
-from bpstudio.core import Network, TrainConfig, Trainer, backprop, blas
+from bpstudio.core import Network, TrainConfig, Trainer, backprop, blas, gradcheck
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(50, 150))
@@ -45,6 +45,12 @@ def test_forward_is_the_same_on_every_path(path):
     want = np.exp(z2 - z2.max(axis=1, keepdims=True))
     want /= want.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(net.predict(X), want, rtol=1e-12)
+
+
+def test_gradients_of_a_fused_network_match_finite_differences(path):
+    net = _net()
+    result = gradcheck(net, X, Y, "cross_entropy")
+    assert result.passed, [layer.rel_error for layer in result.layers]
 
 
 def test_descend_takes_the_step_and_keeps_the_gradient_on_request(path):
