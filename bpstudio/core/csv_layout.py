@@ -55,6 +55,21 @@ def is_number(cell):
     return True
 
 
+def first_text_cell(layout, column):
+    """(line, cell) of the first sample cell in ``column`` that is neither a number nor missing; None if none."""
+    for line, row in zip(layout.row_lines, layout.rows):
+        if column < len(row) and not is_number(row[column]) and not is_missing(row[column]):
+            return line, row[column]
+    return None
+
+
+def is_text_column(layout, column):
+    """True when most of the column's sample cells (missing ones aside) are text: a category or a
+    comment — not a numeric column with a stray word, which is an error to report, not to hide."""
+    cells = [row[column] for row in layout.rows if column < len(row) and not is_missing(row[column])]
+    return 2 * sum(not is_number(cell) for cell in cells) > len(cells)
+
+
 def _head(path):
     try:
         with open(path, "rb") as f:

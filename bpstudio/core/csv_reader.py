@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from .csv_layout import DELIMITER_NAMES, MISSING, is_missing, is_number, numbered_rows, sniff
+from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, is_number, numbered_rows, sniff
 from .dataset import Dataset, DataError, LoadCancelled
 from .targets import encode_targets
 
@@ -56,14 +56,6 @@ def _column_index(layout, key, what):
     raise DataError(f"{layout.where()}: {what} column {key!r} not found; columns: {', '.join(layout.columns)}")
 
 
-def _text_cell(layout, column):
-    """(line, cell) of the first sample cell in ``column`` that is neither a number nor missing."""
-    for line, row in zip(layout.row_lines, layout.rows):
-        if column < len(row) and not is_number(row[column]) and not is_missing(row[column]):
-            return line, row[column]
-    return None
-
-
 def _roles(layout, target, ignore, task):
     """Which columns are features, the target and ignored; text in a feature column is refused."""
     if len(layout.columns) < 2:
@@ -77,16 +69,17 @@ def _roles(layout, target, ignore, task):
     if not features:
         raise DataError(f"{layout.where()}: no feature columns left besides the target {layout.columns[t]!r}")
     for j in features:
-        found = _text_cell(layout, j)
+        found = first_text_cell(layout, j)
         if found:
             raise DataError(f"{layout.where(found[0], j)}: {found[1]!r} is not a number"
                             f"{_decimal_comma_hint(found[1])}. Feature columns must "
                             "be numeric — encode categories as numbers (e.g. one 0/1 column per category) or "
-                            f"leave the column out with ignore=[{layout.columns[j]!r}]; only the target column "
-                            "may hold text (class names)")
-    target_is_text = _text_cell(layout, t) is not None
+                            f"leave the column out (Python: ignore=[{layout.columns[j]!r}]; command line: "
+                            f"--ignore {layout.columns[j]!r}; app: untick it under Inputs when importing); "
+                            "only the target column may hold text (class names)")
+    target_is_text = first_text_cell(layout, t) is not None
     if target_is_text and task == "regression":
-        line, cell = _text_cell(layout, t)
+        line, cell = first_text_cell(layout, t)
         raise DataError(f"{layout.where(line, t)}: {cell!r} is not a number, so this column cannot be a "
                         "regression target — use task='classification' or another target column")
     return Roles(features, t, target_is_text, ignored)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import bundled, generated
-from .csv_layout import is_missing, is_number, sniff
+from .csv_layout import is_missing, is_number, is_text_column, sniff
 from .csv_reader import read_csv
 from .dataset import TASKS, DataError, LoadCancelled
 from .npz_reader import read_npz
@@ -48,6 +48,7 @@ class CsvPreview:
     rows: list              # the first rows, as lists of strings
     suggested_target: str   # the last column
     suggested_task: str
+    text_columns: list      # 0-based indices of columns mostly holding text in the first 1000 rows
 
 
 def list_datasets():
@@ -119,11 +120,13 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
 def inspect_csv(path, n_rows=20):
     """What an import dialog shows before loading: the guessed layout and the first ``n_rows`` rows.
 
-    The suggested task is guessed from the last column over the first 1000 rows.
+    The suggested task is guessed from the last column over the first 1000 rows, and the
+    columns mostly holding text (which cannot be inputs) are found in those rows.
     """
     layout = sniff(path)
     cells = [row[-1] for row in layout.rows if len(row) == len(layout.columns) and not is_missing(row[-1])]
     values = np.array(cells, dtype=np.float64) if cells and all(map(is_number, cells)) else np.array(cells)
     suggested_task = guess_task(values) if len(values) else "classification"
+    text_columns = [j for j in range(len(layout.columns)) if is_text_column(layout, j)]
     return CsvPreview(layout.delimiter, layout.has_header, layout.columns, layout.rows[:n_rows],
-                      layout.columns[-1], suggested_task)
+                      layout.columns[-1], suggested_task, text_columns)

@@ -1,8 +1,12 @@
 """The CSV import dialog: a preview of the first rows, the detected delimiter and header,
-and the choices a file cannot tell us — target column, task, scaling, validation split."""
+and the choices a file cannot tell us — target column, which columns are inputs, task,
+scaling, validation split. Columns holding text start unticked: inputs must be numbers."""
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
+                               QListWidget, QListWidgetItem, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout)
 
 from bpstudio.core.csv_layout import DELIMITER_NAMES
 
@@ -11,6 +15,7 @@ from .session import DataOptions
 from .widgets import add_row, combo
 
 TASKS = (("Guess from the target", None), ("Classification", "classification"), ("Regression", "regression"))
+LEFT_OUT = QColor("#a0a0a0")   # preview cells of columns the network will not read
 
 
 class ImportDialog(QDialog):
@@ -25,7 +30,8 @@ class ImportDialog(QDialog):
         info = QLabel(f"<b>{path}</b><br>The first {len(preview.rows)} rows as read with the detected layout:")
         info.setWordWrap(True)
         layout.addWidget(info)
-        layout.addWidget(_preview_table(preview))
+        self.preview = _preview_table(preview)
+        layout.addWidget(self.preview)
         form = QFormLayout()
         layout.addLayout(form)
         self.delimiter = add_row(form, "Delimiter", combo(
@@ -37,6 +43,9 @@ class ImportDialog(QDialog):
         columns = [(name, name) for name in preview.columns]
         self.target = add_row(form, "Target column", combo(columns, preview.suggested_target),
                               "The column the network learns to predict; every other column is an input")
+        self.inputs = add_row(form, "Inputs", _inputs_list(preview),
+                              "The columns the network reads; untick one to leave it out (an ID, a comment…). "
+                              "Columns holding text start unticked: inputs must be numbers")
         self.task = add_row(form, "Task", combo(TASKS, preview.suggested_task))
         self.drop_missing = add_row(form, "Drop rows with missing values", QCheckBox(),
                                     "Otherwise an empty or NA cell is an error naming its line and column")
@@ -50,12 +59,33 @@ class ImportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(760, 520)
+        self.target.currentIndexChanged.connect(self._show_inputs)
+        self.inputs.itemChanged.connect(self._show_inputs)
+        self._show_inputs()
+        self.resize(760, 620)
+
+    def ignored_columns(self):
+        """0-based indices of the columns left out (never the target)."""
+        target = self.target.currentIndex()
+        return [j for j in range(self.inputs.count())
+                if j != target and self.inputs.item(j).checkState() != Qt.CheckState.Checked]
+
+    def _show_inputs(self):
+        """Hide the target from the inputs list and grey out the preview columns left out."""
+        target, ignored = self.target.currentIndex(), set(self.ignored_columns())
+        for j in range(self.inputs.count()):
+            self.inputs.item(j).setHidden(j == target)
+            for r in range(self.preview.rowCount()):
+                cell = self.preview.item(r, j)
+                if cell is not None:
+                    cell.setForeground(QBrush(LEFT_OUT) if j in ignored else QBrush())
 
     def load_options(self):
         """Keyword arguments for ``load_dataset``."""
         options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked(),
                    "delimiter": self.delimiter.currentData(), "header": self.header.isChecked()}
+        if self.ignored_columns():
+            options["ignore"] = self.ignored_columns()
         if self.task.currentData():
             options["task"] = self.task.currentData()
         return options
@@ -75,3 +105,17 @@ def _preview_table(preview):
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.resizeColumnsToContents()
     return table
+
+
+def _inputs_list(preview):
+    """One checkable item per column; text columns unticked, with the reason."""
+    inputs = QListWidget()
+    inputs.setMaximumHeight(110)
+    for j, name in enumerate(preview.columns):
+        text = j in preview.text_columns
+        item = QListWidgetItem(f"{name}  (text: left out)" if text else str(name))
+        item.setCheckState(Qt.CheckState.Unchecked if text else Qt.CheckState.Checked)
+        if text:
+            item.setToolTip("This column holds text; inputs must be numbers (encode categories as 0/1 columns)")
+        inputs.addItem(item)
+    return inputs

@@ -79,6 +79,14 @@ def test_inspect_csv_shows_the_layout_and_first_rows(tmp_path):
     assert preview.suggested_target == "label" and preview.suggested_task == "classification"
 
 
+def test_inspect_csv_finds_the_text_columns_but_not_a_typo(tmp_path):
+    """A category column cannot be an input; a numeric column with one stray word is an error to show."""
+    rows = [f"{i},{'yes' if i % 2 else 'no'},{'oops' if i == 3 else i * 0.5},{i % 2}" for i in range(10)]
+    path = write(tmp_path, "id,garden,size,y\n" + "\n".join(rows) + "\n")
+    assert inspect_csv(path).text_columns == [1]
+    assert load_dataset(path, ignore=[1, 2]).feature_names == ["id"]
+
+
 def test_drop_missing_drops_rows_with_missing_or_infinite_values(tmp_path):
     path = write(tmp_path, "a,b,y\n1,2,0\n,3,1\n4,NA,0\n5,inf,1\n6,7,\n8,9,1\n10,11,0\n")
     ds = load_dataset(path, drop_missing=True)
