@@ -84,8 +84,9 @@ class ImportDialog(QDialog):
         """Keyword arguments for ``load_dataset``."""
         options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked(),
                    "delimiter": self.delimiter.currentData(), "header": self.header.isChecked()}
-        if self.ignored_columns():
-            options["ignore"] = self.ignored_columns()
+        ignored = self.ignored_columns()
+        if ignored:
+            options["ignore"] = ignored
         if self.task.currentData():
             options["task"] = self.task.currentData()
         return options
