@@ -27,8 +27,8 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
-from bpstudio.core.dataset import Dataset, prepare  # noqa: E402
-from bpstudio.ui.worker import BLAS_THREADS  # noqa: E402
+from bpstudio.core.data.dataset import Dataset, prepare  # noqa: E402
+from bpstudio.ui.session.worker import BLAS_THREADS  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 CONFIG = TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=32, epochs=10**9,
@@ -61,7 +61,7 @@ def headless_rate(dataset, seconds):
 def open_window(dataset):
     """The main window with the reference network, every live view visible."""
     from bpstudio.ui import MainWindow
-    from bpstudio.ui.session import NetworkSpec
+    from bpstudio.ui.session.session import NetworkSpec
 
     window = MainWindow(dataset)
     window.resize(1600, 1000)

@@ -26,7 +26,7 @@ CHILD = """
 import json, sys, time, tracemalloc
 import numpy as np
 sys.path.insert(0, {root!r})
-from bpstudio.core.data import load_dataset
+from bpstudio.core.data.loading import load_dataset
 if {trace}:
     tracemalloc.start()     # NumPy reports its array buffers to tracemalloc
 start = time.perf_counter()

@@ -19,7 +19,7 @@ import time
 import numpy as np
 from bench_core import CASES, _Deadline, make_data, run_bpstudio, run_torch
 
-from bpstudio.core.blas import gemm
+from bpstudio.core.nn.blas import gemm
 
 SIZES, BATCH, N_SAMPLES, LR = CASES["medium"][0], 128, CASES["medium"][6], 0.01
 

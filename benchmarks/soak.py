@@ -27,7 +27,7 @@ if not os.environ.get("DISPLAY"):
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bpstudio.core.data import load_dataset  # noqa: E402
+from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.ui import MainWindow  # noqa: E402
 
 SAMPLE_SECONDS = 10

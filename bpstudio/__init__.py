@@ -10,8 +10,8 @@ stays light (no NumPy, Qt or onnx until needed).
 
 __version__ = "0.1.0"
 
-_LAZY = {"save_model": "bpstudio.core.modelfiles", "load_model": "bpstudio.core.modelfiles",
-         "Model": "bpstudio.core.model", "ModelFileError": "bpstudio.core.modelfiles"}
+_LAZY = {"save_model": "bpstudio.core.io.model_files", "load_model": "bpstudio.core.io.model_files",
+         "Model": "bpstudio.core.io.model", "ModelFileError": "bpstudio.core.io.model_files"}
 
 
 def __getattr__(name):

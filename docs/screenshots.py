@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
-from bpstudio.core.data import load_dataset  # noqa: E402
-from bpstudio.core.dataset import prepare  # noqa: E402
-from bpstudio.core.health import gradient_norms, saturation, update_ratios  # noqa: E402
-from bpstudio.ui.evaluation import EvaluationPanel  # noqa: E402
-from bpstudio.ui.health import HealthPanel  # noqa: E402
-from bpstudio.ui.inspector import InspectorPanel  # noqa: E402
-from bpstudio.ui.runs import Experiment, RunsPanel  # noqa: E402
+from bpstudio.core.data.loading import load_dataset  # noqa: E402
+from bpstudio.core.data.dataset import prepare  # noqa: E402
+from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios  # noqa: E402
+from bpstudio.ui.panels.evaluation import EvaluationPanel  # noqa: E402
+from bpstudio.ui.panels.health import HealthPanel  # noqa: E402
+from bpstudio.ui.panels.inspector import InspectorPanel  # noqa: E402
+from bpstudio.ui.panels.runs import Experiment, RunsPanel  # noqa: E402
 
 SIZE = (1280, 800)
 

@@ -5,15 +5,15 @@
     history = Trainer(net, TrainConfig(learning_rate=0.5, batch_mode="full", epochs=2000)).fit(X, Y)
 """
 
-from .activations import ACTIVATIONS
-from .config import BATCH_MODES, TrainConfig
-from .costs import COSTS
-from .data import load_dataset
-from .dataset import DataError, Dataset
-from .gradcheck import gradcheck
-from .network import Network, Trace
-from .optimizers import OPTIMIZERS
-from .training import History, Progress, Trainer
+from .nn.activations import ACTIVATIONS
+from .train.config import BATCH_MODES, TrainConfig
+from .nn.costs import COSTS
+from .data.loading import load_dataset
+from .data.dataset import DataError, Dataset
+from .explain.gradcheck import gradcheck
+from .nn.network import Network, Trace
+from .train.optimizers import OPTIMIZERS
+from .train.trainer import History, Progress, Trainer
 
 __all__ = [
     "ACTIVATIONS", "BATCH_MODES", "COSTS", "OPTIMIZERS",

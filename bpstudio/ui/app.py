@@ -99,7 +99,7 @@ def main(argv=None):
     app.setOrganizationName("bpstudio")
     app.setStyle("Fusion")
     from .mainwindow import MainWindow
-    from .theme import apply_theme, app_icon
+    from .kit.theme import apply_theme, app_icon
 
     apply_theme(app)
     app.setWindowIcon(app_icon())

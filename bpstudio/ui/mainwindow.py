@@ -10,23 +10,23 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar, QVBoxLayout,
                                QWidget)
 
-from bpstudio.core.data import load_dataset
+from bpstudio.core.data.loading import load_dataset
 
-from .boundary import BoundaryView
-from .data_panel import DataPanel
-from .diagram import DiagramView
-from .files import FileActions
-from .frames import FrameScheduler
-from .heatmaps import WeightsView
-from .help import math_html, shortcuts_html, show_about, show_text
-from .inspection_docks import InspectionDocks
-from .network_panel import NetworkPanel
-from .plots import CurvesView, GradientNormsView
-from .projects import ProjectActions
-from .session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
-from .status import RunStatusBar
-from .theme import apply_plot_theme
-from .training_panel import TrainingPanel
+from .views.boundary import BoundaryView
+from .panels.data_panel import DataPanel
+from .views.diagram import DiagramView
+from .actions.files import FileActions
+from .views.frames import FrameScheduler
+from .views.heatmaps import WeightsView
+from .actions.help import math_html, shortcuts_html, show_about, show_text
+from .panels.inspection_docks import InspectionDocks
+from .panels.network_panel import NetworkPanel
+from .views.plots import CurvesView, GradientNormsView
+from .actions.projects import ProjectActions
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .views.status import RunStatusBar
+from .kit.theme import apply_plot_theme
+from .panels.training_panel import TrainingPanel
 
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bpstudio.core import blas
+from bpstudio.core.nn import blas
 
 
 def _operands(dtype, m=7, k=5, n=3, seed=0):

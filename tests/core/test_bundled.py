@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bpstudio.core.bundled import BUNDLED
-from bpstudio.core.data import DataError, list_datasets, load_dataset
+from bpstudio.core.data.bundled import BUNDLED
+from bpstudio.core.data.loading import DataError, list_datasets, load_dataset
 from bpstudio.paths import resource_path
 
 
@@ -58,7 +58,7 @@ def test_real_data_takes_no_generator_parameters():
 
 def test_iris_trains_to_high_accuracy_through_prepare():
     from bpstudio.core import Network, TrainConfig, Trainer
-    from bpstudio.core.dataset import prepare
+    from bpstudio.core.data.dataset import prepare
     data = prepare(load_dataset("iris"), scaling="standard", val_fraction=0.3, seed=0)
     assert np.bincount(data.Y_val.argmax(axis=1)).tolist() == [15, 15, 15]     # stratified
     net = Network([4, 8, 3], activations=["tanh", "softmax"], seed=0)

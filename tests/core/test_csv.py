@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bpstudio.core import DataError
-from bpstudio.core.data import LoadCancelled, inspect_csv, load_dataset
-from bpstudio.core import csv_reader
+from bpstudio.core.data.loading import LoadCancelled, inspect_csv, load_dataset
+from bpstudio.core.data.loading import csv_reader
 
 
 def write(tmp_path, content, name="data.csv"):
@@ -179,7 +179,7 @@ def test_missing_file_and_unsupported_extension(tmp_path):
 
 
 def test_a_non_utf8_byte_after_the_sniffed_head_falls_back_to_latin1(tmp_path, monkeypatch):
-    monkeypatch.setattr("bpstudio.core.csv_layout.SNIFF_BYTES", 64)
+    monkeypatch.setattr("bpstudio.core.data.csv_layout.SNIFF_BYTES", 64)
     body = "".join(f"{i},{i % 2},yes\n" for i in range(20)) + "1,2,no\n3,4,caf\xe9\n"
     ds = load_dataset(write(tmp_path, "a,b,y\n".encode() + body.encode("latin-1")))
     assert ds.class_names == ["café", "no", "yes"]
@@ -205,7 +205,7 @@ def test_any_bytes_give_a_dataset_or_a_data_error(tmp_path, content):
 
 
 def test_text_late_in_a_numeric_target_and_an_oversized_field_name_their_line(tmp_path, monkeypatch):
-    monkeypatch.setattr("bpstudio.core.csv_layout.SAMPLE_ROWS", 5)
+    monkeypatch.setattr("bpstudio.core.data.csv_layout.SAMPLE_ROWS", 5)
     rows = "".join(f"{i},{i % 2}\n" for i in range(10))
     with pytest.raises(DataError, match=r"line 12, column 'y' \(column 2\): 'cat' is not a number .*target "
                                         r"column's first rows are numbers"):

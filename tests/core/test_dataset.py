@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bpstudio.core.dataset import Dataset, prepare
-from bpstudio.core.preprocessing import Scaler
+from bpstudio.core.data.dataset import Dataset, prepare
+from bpstudio.core.data.preprocessing import Scaler
 
 
 def _classes(counts):

@@ -8,7 +8,9 @@ exactly when the inspector asks for it.
 import numpy as np
 import pytest
 
-from bpstudio.core import Network, TrainConfig, Trainer, backprop, blas, gradcheck
+from bpstudio.core import Network, TrainConfig, Trainer, gradcheck
+from bpstudio.core.nn import backprop
+from bpstudio.core.nn import blas
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(50, 150))

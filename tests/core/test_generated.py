@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.data import DataError, list_datasets, load_dataset
-from bpstudio.core.dataset import prepare
-from bpstudio.core.generated import GENERATORS
+from bpstudio.core.data.loading import DataError, list_datasets, load_dataset
+from bpstudio.core.data.dataset import prepare
+from bpstudio.core.data.generated import GENERATORS
 
 
 @pytest.mark.parametrize("name", list(GENERATORS))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network, TrainConfig, Trainer, gradcheck
-from bpstudio.core.gradcheck import numerical_gradient
+from bpstudio.core.explain.gradcheck import numerical_gradient
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 # Every valid (output activation, cost) pair.
@@ -36,7 +36,7 @@ def test_backprop_matches_finite_differences(hidden, output, cost, sizes):
 
 
 def test_gradcheck_catches_a_broken_derivative(monkeypatch):
-    from bpstudio.core import activations
+    from bpstudio.core.nn import activations
 
     net = Network([3, 4, 1], ["tanh", "linear"], seed=1)
     X, Y = np.ones((5, 3)), np.zeros((5, 1))

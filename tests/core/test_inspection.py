@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.chainrule import chain_rule
-from bpstudio.core.compare import compare, differences, lr_sweep, valid_costs, variations
-from bpstudio.core.health import gradient_norms, saturation, update_ratios
+from bpstudio.core.explain.chainrule import chain_rule
+from bpstudio.core.explain.compare import compare, differences, lr_sweep, valid_costs, variations
+from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(12, 3))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bpstudio.core import DataError
-from bpstudio.core.data import load_dataset
+from bpstudio.core.data.loading import load_dataset
 
 
 def save(tmp_path, name="data.npz", **arrays):

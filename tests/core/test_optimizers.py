@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from bpstudio.core.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov, RMSprop
+from bpstudio.core.train.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov, RMSprop
 
 GRADS = [np.array([0.5, -1.0]), np.array([0.25, 2.0]), np.array([-1.0, 0.5])]
 

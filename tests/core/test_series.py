@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bpstudio.core.series import BLOCK, Series
+from bpstudio.core.train.series import BLOCK, Series
 
 
 def test_a_series_across_blocks_indexes_slices_and_iterates_like_a_list():

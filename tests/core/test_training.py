@@ -202,7 +202,7 @@ def test_divergence_is_detected_and_weights_stay_finite():
 
 
 def test_divergence_inside_a_long_epoch_is_caught(monkeypatch):
-    from bpstudio.core import training
+    from bpstudio.core.train import trainer as training
     monkeypatch.setattr(training, "REPORT_INTERVAL", 0.0)  # check after every batch
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 2)) * 100

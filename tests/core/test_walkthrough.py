@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network
-from bpstudio.core.metrics import confusion_matrix, regression_errors
-from bpstudio.core.walkthrough import descent_step, equations, sup, walkthrough
+from bpstudio.core.train.metrics import confusion_matrix, regression_errors
+from bpstudio.core.explain.walkthrough import descent_step, equations, sup, walkthrough
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(6, 3))

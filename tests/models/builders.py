@@ -2,8 +2,8 @@
 
 import numpy as np
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.dataset import Dataset, prepare
-from bpstudio.core.model import Model
+from bpstudio.core.data.dataset import Dataset, prepare
+from bpstudio.core.io.model import Model
 
 
 def raw_features(n=40, seed=0):

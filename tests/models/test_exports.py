@@ -10,9 +10,9 @@ import pytest
 
 import bpstudio
 from bpstudio.core import Network, TrainConfig
-from bpstudio.core.model import Model
-from bpstudio.core.optimizers import make_optimizer
-from bpstudio.core.preprocessing import Scaler
+from bpstudio.core.io.model import Model
+from bpstudio.core.train.optimizers import make_optimizer
+from bpstudio.core.data.preprocessing import Scaler
 
 from .builders import make_model, raw_features
 

@@ -20,7 +20,7 @@ def test_save_and_load_model_import_only_what_the_format_needs(tmp_path):
     code = f"""
 import numpy as np, bpstudio
 from bpstudio.core import Network
-from bpstudio.core.model import Model
+from bpstudio.core.io.model import Model
 model = Model(Network([2, 1], ["sigmoid"]), None, None, "classification", [], ["no", "yes"])
 bpstudio.save_model(model, {str(tmp_path / 'm.npz')!r})
 bpstudio.load_model({str(tmp_path / 'm.npz')!r})

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from bpstudio.core import Network
-from bpstudio.core.model import Model, summarize_history
-from bpstudio.core.preprocessing import Scaler
-from bpstudio.core.training import History
+from bpstudio.core.io.model import Model, summarize_history
+from bpstudio.core.data.preprocessing import Scaler
+from bpstudio.core.train.trainer import History
 
 from .builders import make_model, raw_features
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import bpstudio
 from bpstudio.core import Network
-from bpstudio.core.modelfiles import EXPORT_FORMATS, LOAD_FORMATS, ModelFileError, import_weights
+from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS, ModelFileError, import_weights
 
 from .builders import make_model, raw_features
 
@@ -162,7 +162,7 @@ def test_failure_mid_write_keeps_the_previous_file_and_leaves_no_temp(tmp_path, 
     def disk_full(fd):  # the new content has been written, but not yet renamed into place
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bpstudio.core.atomic.os.fsync", disk_full)
+    monkeypatch.setattr("bpstudio.core.io.atomic.os.fsync", disk_full)
     with pytest.raises(ModelFileError, match="m.npz: cannot write the file: No space left on device"):
         bpstudio.save_model(make_model("multiclass"), path)
     assert path.read_bytes() == before
@@ -170,7 +170,7 @@ def test_failure_mid_write_keeps_the_previous_file_and_leaves_no_temp(tmp_path, 
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):
-    from bpstudio.core.atomic import atomic_write
+    from bpstudio.core.io.atomic import atomic_write
 
     path = tmp_path / "f.txt"
     path.write_text("old")

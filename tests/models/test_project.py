@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.dataset import Dataset
-from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+from bpstudio.core.data.dataset import Dataset
+from bpstudio.core.io.project import DataSource, ProjectFileError, open_project, save_project
 
 from .builders import raw_features
 
@@ -112,7 +112,7 @@ def test_version_1_files_with_row_major_weights_open_as_saved(tmp_path):
 
 
 def test_runs_kept_for_comparison_round_trip_and_are_optional(tmp_path):
-    from bpstudio.core.compare import Run
+    from bpstudio.core.explain.compare import Run
 
     net = Network([3, 4, 3], ["tanh", "softmax"], seed=1)
     config = TrainConfig(cost="cross_entropy", epochs=2)
@@ -159,7 +159,7 @@ def test_bad_project_files_name_the_file(tmp_path, content, message):
 
 
 def test_a_model_file_is_not_a_project(tmp_path):
-    from bpstudio.core.modelfiles import save_model
+    from bpstudio.core.io.model_files import save_model
 
     from .builders import make_model
     save_model(make_model("binary"), tmp_path / "m.npz")

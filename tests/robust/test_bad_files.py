@@ -10,11 +10,11 @@ import pytest
 
 from bpstudio.cli import main
 from bpstudio.core import Network
-from bpstudio.core.data import DataError, load_dataset
-from bpstudio.core.model import Model
-from bpstudio.core.modelfiles import ModelFileError, load_model, save_model
-from bpstudio.core.preprocessing import Scaler
-from bpstudio.core.project import ProjectFileError, open_project
+from bpstudio.core.data.loading import DataError, load_dataset
+from bpstudio.core.io.model import Model
+from bpstudio.core.io.model_files import ModelFileError, load_model, save_model
+from bpstudio.core.data.preprocessing import Scaler
+from bpstudio.core.io.project import ProjectFileError, open_project
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
 

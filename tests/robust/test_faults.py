@@ -17,13 +17,13 @@ import pytest
 
 from bpstudio.cli import main
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.data import load_dataset
-from bpstudio.core.atomic import write_bytes
-from bpstudio.core.dataset import prepare
-from bpstudio.core.model import Model
-from bpstudio.core.modelfiles import ModelFileError, load_model, save_model
-from bpstudio.core.preprocessing import Scaler
-from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+from bpstudio.core.data.loading import load_dataset
+from bpstudio.core.io.atomic import write_bytes
+from bpstudio.core.data.dataset import prepare
+from bpstudio.core.io.model import Model
+from bpstudio.core.io.model_files import ModelFileError, load_model, save_model
+from bpstudio.core.data.preprocessing import Scaler
+from bpstudio.core.io.project import DataSource, ProjectFileError, open_project, save_project
 
 FORMATS = [".npz", ".json", ".safetensors", ".onnx", ".py", ".bpproject"]
 ROOT = Path(__file__).parents[2]
@@ -92,7 +92,7 @@ class _FailingFile:
 def _fail_writes(monkeypatch, fail_at, error):
     real_fdopen = os.fdopen
     _FailingFile.calls = 0
-    monkeypatch.setattr("bpstudio.core.atomic.os.fdopen",
+    monkeypatch.setattr("bpstudio.core.io.atomic.os.fdopen",
                         lambda *args, **kwargs: _FailingFile(real_fdopen(*args, **kwargs), fail_at, error))
 
 
@@ -135,7 +135,7 @@ def test_a_save_interrupted_after_writing_keeps_the_previous_file(tmp_path, monk
     with monkeypatch.context() as m:
         def fail(*args, **kwargs):
             raise OSError(errno.EIO, "Input/output error")
-        m.setattr(f"bpstudio.core.atomic.{step}", fail)
+        m.setattr(f"bpstudio.core.io.atomic.{step}", fail)
         with pytest.raises((ModelFileError, ProjectFileError), match=rf"m{ext}: cannot write the file: Input/output"):
             _save(path, 2.0)
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before and _marker(path) == 1.0
@@ -147,10 +147,10 @@ WRITER = textwrap.dedent("""
     import sys
     import numpy as np
     from bpstudio.core import Network, TrainConfig
-    from bpstudio.core.model import Model
-    from bpstudio.core.modelfiles import save_model
-    from bpstudio.core.preprocessing import Scaler
-    from bpstudio.core.project import DataSource, save_project
+    from bpstudio.core.io.model import Model
+    from bpstudio.core.io.model_files import save_model
+    from bpstudio.core.data.preprocessing import Scaler
+    from bpstudio.core.io.project import DataSource, save_project
 
     path = sys.argv[1]
     net = Network([100, 1000, 1000, 10], ["tanh", "tanh", "softmax"], seed=0)   # 1.1 M parameters
@@ -212,7 +212,7 @@ def _unwritable(monkeypatch):
     """As if the folder were read-only (the tests run as root, which ignores permissions)."""
     def refuse(*args, dir=None, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, ".tmpXYZ"))
-    monkeypatch.setattr("bpstudio.core.atomic.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("bpstudio.core.io.atomic.tempfile.mkstemp", refuse)
 
 
 @pytest.mark.parametrize("ext", FORMATS)

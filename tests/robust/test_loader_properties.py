@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.data import DataError, load_dataset
-from bpstudio.core.dataset import Dataset
-from bpstudio.core.model import Model
-from bpstudio.core.modelfiles import ModelFileError, load_model, save_model
-from bpstudio.core.preprocessing import Scaler
-from bpstudio.core.project import DataSource, ProjectFileError, open_project, save_project
+from bpstudio.core.data.loading import DataError, load_dataset
+from bpstudio.core.data.dataset import Dataset
+from bpstudio.core.io.model import Model
+from bpstudio.core.io.model_files import ModelFileError, load_model, save_model
+from bpstudio.core.data.preprocessing import Scaler
+from bpstudio.core.io.project import DataSource, ProjectFileError, open_project, save_project
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -8,8 +8,9 @@ pytest.importorskip("pyqtgraph")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from bpstudio.core.data import load_dataset  # noqa: E402
-from bpstudio.ui import MainWindow, projects  # noqa: E402
+from bpstudio.core.data.loading import load_dataset  # noqa: E402
+from bpstudio.ui import MainWindow
+from bpstudio.ui.actions import projects  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

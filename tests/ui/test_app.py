@@ -138,7 +138,7 @@ def test_reset_restores_the_same_initial_weights(xor_window, qtbot):
 
 
 def test_closing_while_training_stops_the_thread(qtbot):
-    from bpstudio.core.data import load_dataset
+    from bpstudio.core.data.loading import load_dataset
     from bpstudio.ui import MainWindow
 
     win = MainWindow(load_dataset("xor", n_samples=200))
@@ -218,7 +218,7 @@ def test_live_views_survive_hundreds_of_repaints(xor_window, qtbot):
 
 
 def test_help_shows_the_math_and_shortcuts(window):
-    from bpstudio.ui.help import math_html, shortcuts_html
+    from bpstudio.ui.actions.help import math_html, shortcuts_html
 
     assert "δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)" in math_html()
     assert "Space" in shortcuts_html()
@@ -266,7 +266,7 @@ def test_the_boundary_plane_covers_the_probe_grid_from_the_first_frame(window, q
 
 def test_data_given_as_arrays_stays_in_use(qtbot):
     """A dataset handed to MainWindow (not a built-in) survives rebuilding the network."""
-    from bpstudio.core.dataset import Dataset
+    from bpstudio.core.data.dataset import Dataset
     from bpstudio.ui import MainWindow
 
     rng = np.random.default_rng(0)
@@ -296,7 +296,7 @@ def test_hovering_a_heatmap_cell_reads_its_weight(xor_window, qtbot):
 def test_frames_take_turns_so_every_view_redraws(qtbot):
     from PySide6.QtWidgets import QWidget
 
-    from bpstudio.ui.frames import FrameScheduler
+    from bpstudio.ui.views.frames import FrameScheduler
 
     drawn = []
     views = {name: QWidget() for name in ("curves", "a", "b", "c")}

@@ -3,8 +3,8 @@
 import numpy as np
 import pyqtgraph as pg
 
-from bpstudio.ui import health
-from bpstudio.ui.plots import GrowingCurve
+from bpstudio.ui.panels import health
+from bpstudio.ui.views.plots import GrowingCurve
 
 
 def test_a_long_curve_is_thinned_for_drawing_and_keeps_bounded_memory(qapp):
@@ -45,7 +45,7 @@ def test_a_cost_that_settles_at_zero_is_drawn_above_the_grid(qtbot):
     """The grid is opaque; drawn over the curves it hid a converged cost lying on the y = 0 line."""
     from PySide6.QtGui import QColor
 
-    from bpstudio.ui.plots import TRAIN_COLOR, CurvesView
+    from bpstudio.ui.views.plots import TRAIN_COLOR, CurvesView
 
     view = CurvesView()
     qtbot.addWidget(view)
@@ -68,7 +68,7 @@ def test_tick_labels_never_overlap_on_a_narrow_plot(qapp):
     """pyqtgraph labels every major tick; on a 200-px plot of 0…10 000 that wrote "200040006000"."""
     from PySide6.QtGui import QFontMetrics
 
-    from bpstudio.ui.plotstyle import ReadableAxis, make_plot
+    from bpstudio.ui.kit.plotstyle import ReadableAxis, make_plot
 
     for width in (160, 200, 300, 1000):
         plot = make_plot("Update size", "weight updates", "ratio")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bpstudio.core.dataset import Dataset
-from bpstudio.ui.diagram import DiagramView
+from bpstudio.core.data.dataset import Dataset
+from bpstudio.ui.views.diagram import DiagramView
 
 LONG_NAMES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 CLASSES = ["setosa", "versicolor", "virginica"]

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton
 
 import bpstudio
 from bpstudio.ui import app as launcher
-from bpstudio.ui.import_dialog import LEFT_OUT, ImportDialog
+from bpstudio.ui.actions.import_dialog import LEFT_OUT, ImportDialog
 from uihelpers import control
 
 
@@ -154,8 +154,8 @@ def test_bad_app_arguments_are_explained(capsys):
 
 
 def test_a_slow_load_shows_progress_and_can_be_cancelled(window, qtbot, monkeypatch):
-    from bpstudio.core.data import LoadCancelled
-    from bpstudio.ui import files
+    from bpstudio.core.data.loading import LoadCancelled
+    from bpstudio.ui.actions import files
 
     def slow_load(source, progress=None, cancel=None, **options):
         progress(0.25)

@@ -5,12 +5,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.compare import Run
-from bpstudio.core.health import gradient_norms, saturation, update_ratios
-from bpstudio.core.preprocessing import Scaler
-from bpstudio.ui.evaluation import EvaluationPanel
-from bpstudio.ui.health import HealthPanel, flagged_units
-from bpstudio.ui.runs import Experiment, RunsPanel
+from bpstudio.core.explain.compare import Run
+from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios
+from bpstudio.core.data.preprocessing import Scaler
+from bpstudio.ui.panels.evaluation import EvaluationPanel
+from bpstudio.ui.panels.health import HealthPanel, flagged_units
+from bpstudio.ui.panels.runs import Experiment, RunsPanel
 
 RNG = np.random.default_rng(1)
 X = RNG.normal(size=(60, 2))

@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from bpstudio.core import Network
-from bpstudio.core.activations import Tanh
-from bpstudio.ui.inspector import InspectorPanel
+from bpstudio.core.nn.activations import Tanh
+from bpstudio.ui.panels.inspector import InspectorPanel
 
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(10, 3))

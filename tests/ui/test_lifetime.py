@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QFileDialog
 
 import bpstudio
 from bpstudio.core import Trainer
-from bpstudio.core.data import load_dataset
+from bpstudio.core.data.loading import load_dataset
 from bpstudio.ui import MainWindow
-from bpstudio.ui.session import NetworkSpec
+from bpstudio.ui.session.session import NetworkSpec
 from uihelpers import control
 
 # The offscreen platform's own notice is the one warning allowed.

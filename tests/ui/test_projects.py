@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from bpstudio.core import Trainer
-from bpstudio.core.project import open_project
-from bpstudio.ui import projects
+from bpstudio.core.io.project import open_project
+from bpstudio.ui.actions import projects
 from uihelpers import click, control
 
 ROOT = Path(__file__).parents[2]   # the checkout: ``python -m bpstudio`` runs this copy
@@ -229,7 +229,7 @@ def test_a_damaged_project_gives_a_message_and_changes_nothing(window, qtbot, tm
 def test_a_project_whose_data_file_changed_is_refused(window, qtbot, monkeypatch, tmp_path):
     """A project naming a data file (as scripts may write it) whose rows changed since: a clear refusal."""
     from bpstudio.core import Network, TrainConfig
-    from bpstudio.core.project import DataSource, save_project
+    from bpstudio.core.io.project import DataSource, save_project
 
     csv = tmp_path / "points.csv"
     rng = np.random.default_rng(0)
@@ -259,7 +259,7 @@ def test_a_failed_save_says_so_and_leaves_the_previous_file(window, qtbot, monke
 
     def refuse(*args, dir=None, **kwargs):   # as if the folder were read-only (tests run as root)
         raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, ".tmp"))
-    monkeypatch.setattr("bpstudio.core.atomic.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("bpstudio.core.io.atomic.tempfile.mkstemp", refuse)
     win.projects.act_save.trigger()
     qtbot.waitUntil(lambda: "Could not save the project" in message(win), timeout=10000)
     boxes = visible_boxes(win)

@@ -6,9 +6,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from bpstudio.core.data import LoadCancelled, load_dataset
-from bpstudio.ui.session import NetworkSpec, Session
-from bpstudio.ui.tasks import TaskRunner
+from bpstudio.core.data.loading import LoadCancelled, load_dataset
+from bpstudio.ui.session.session import NetworkSpec, Session
+from bpstudio.ui.session.tasks import TaskRunner
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_a_load_can_be_cancelled(qtbot):
 
 
 def test_a_split_that_leaves_no_training_samples_changes_nothing(session):
-    from bpstudio.ui.session import DataOptions
+    from bpstudio.ui.session.session import DataOptions
 
     before = (session.options, session.prepared, session.net)
     with pytest.raises(ValueError, match="val_fraction"):

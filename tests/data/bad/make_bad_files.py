@@ -96,8 +96,8 @@ def _zip(members):
 
 def _tiny_model():
     from bpstudio.core import Network
-    from bpstudio.core.model import Model
-    from bpstudio.core.preprocessing import Scaler
+    from bpstudio.core.io.model import Model
+    from bpstudio.core.data.preprocessing import Scaler
 
     net = Network([2, 3, 2], ["tanh", "softmax"], seed=0)
     scaler = Scaler("standard").fit(np.array([[0.0, 0.0], [1.0, 2.0]]))
@@ -107,7 +107,7 @@ def _tiny_model():
 def _saved(model, ext):
     import tempfile
 
-    from bpstudio.core.modelfiles import save_model
+    from bpstudio.core.io.model_files import save_model
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"m{ext}"
         save_model(model, path)
@@ -198,7 +198,7 @@ def _project_bytes(edit_description=None, **arrays_changes):
     import tempfile
 
     from bpstudio.core import Network, TrainConfig, Trainer
-    from bpstudio.core.project import DataSource, save_project
+    from bpstudio.core.io.project import DataSource, save_project
     net = Network([2, 3, 2], ["tanh", "softmax"], seed=0)
     trainer = Trainer(net, TrainConfig(cost="cross_entropy", epochs=2, optimizer="adam"))
     with tempfile.TemporaryDirectory() as folder:

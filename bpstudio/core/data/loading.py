@@ -1,0 +1,133 @@
+"""The one entry point from a dataset name or a file to a Dataset.
+
+    load_dataset("moons", n_samples=500, noise=0.2, seed=1)    # generated
+    load_dataset("iris")                                       # bundled real data
+    load_dataset("houses.csv", target="price", task="regression", drop_missing=True)
+    load_dataset("mnist.npz", x_key="images", y_key="labels")
+    list_datasets()          # every built-in with a one-line description
+    inspect_csv("houses.csv")  # delimiter, header, columns and first rows, for an import dialog
+
+Bad input raises DataError (a ValueError) naming the file, line and column.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import bundled
+from . import generated
+from .csv_layout import is_missing, is_number, is_text_column, sniff
+from .csv_reader import read_csv
+from .dataset import TASKS, DataError, LoadCancelled
+from .npz_reader import read_npz
+from .targets import guess_task
+
+__all__ = ["load_dataset", "list_datasets", "inspect_csv", "DataError", "LoadCancelled",
+           "DatasetInfo", "CsvPreview"]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_OPTIONS = ("delimiter", "header", "ignore")
+NPZ_OPTIONS = ("x_key", "y_key")
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    kind: str           # "generated" | "bundled"
+    task: str
+    description: str    # one line
+    n_features: int
+    n_outputs: int      # classes for classification, targets for regression
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    delimiter: str
+    has_header: bool
+    columns: list           # names
+    rows: list              # the first rows, as lists of strings
+    suggested_target: str   # the last column
+    suggested_task: str
+    text_columns: list      # 0-based indices of columns mostly holding text in the first 1000 rows
+
+
+def list_datasets():
+    """Every built-in dataset: generated ones first, then the bundled real ones."""
+    infos = [DatasetInfo(name, "generated", g.task, g.description, g.n_features, g.n_outputs)
+             for name, g in generated.GENERATORS.items()]
+    infos += [DatasetInfo(name, "bundled", b.task, b.description, b.n_features, b.n_outputs)
+              for name, b in bundled.BUNDLED.items()]
+    return infos
+
+
+def _check_options(where, options, allowed):
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise DataError(f"{where}: unknown option(s) {', '.join(unknown)}; options allowed: "
+                        f"{', '.join(allowed) or 'none'}")
+
+
+def _builtin(name, target, task, n_samples, noise, seed, options):
+    if target is not None or task is not None:
+        raise DataError(f"{name} is a built-in dataset; target and task only apply to CSV/NPZ files")
+    if name in generated.GENERATORS:
+        return generated.make(name, n_samples, noise, seed, **options)
+    if n_samples is not None or noise is not None:
+        raise DataError(f"{name} is real data; n_samples and noise only apply to generated datasets")
+    _check_options(name, options, ())
+    return bundled.load(name)
+
+
+def _done(dataset, progress):
+    """Report completion to a progress bar even for data that loads in one step."""
+    if progress is not None:
+        progress(1.0)
+    return dataset
+
+
+def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=None, seed=0,
+                 drop_missing=False, progress=None, cancel=None, **options):
+    """A Dataset from a built-in name or a .csv / .npz path.
+
+    Generated sets take ``n_samples``, ``noise``, ``seed`` (and ``centers`` for gaussians).
+    CSV files: ``target`` (column name or 0-based index, default the last), ``task``
+    ("classification" | "regression", default guessed), ``drop_missing`` (drop rows with
+    empty/NA/NaN/inf cells instead of failing), ``delimiter``, ``header``, ``ignore`` (columns to
+    leave out), ``progress(fraction)`` and ``cancel`` (a threading.Event → LoadCancelled).
+    NPZ files: ``x_key`` / ``y_key`` (default "X" / "y"), ``task``, ``drop_missing``.
+    """
+    if task is not None and task not in TASKS:
+        raise DataError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    name = str(name_or_path)
+    if name in generated.GENERATORS or name in bundled.BUNDLED:
+        return _done(_builtin(name, target, task, n_samples, noise, seed, options), progress)
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        _check_options(path.name, options, CSV_OPTIONS)
+        return read_csv(path, target, task, drop_missing, progress, cancel, **options)
+    if suffix == ".npz":
+        _check_options(path.name, options, NPZ_OPTIONS)
+        if target is not None:
+            raise DataError(f"{path.name}: target only applies to CSV files; use y_key=… for an .npz archive")
+        return _done(read_npz(path, task=task, drop_missing=drop_missing, **options), progress)
+    if suffix:
+        raise DataError(f"{path.name}: unsupported file type {suffix!r} — use .csv (or .tsv/.txt) or .npz")
+    builtins = ", ".join(info.name for info in list_datasets())
+    raise DataError(f"unknown dataset {name!r}; built-in datasets: {builtins}; or give a .csv / .npz file")
+
+
+def inspect_csv(path, n_rows=20):
+    """What an import dialog shows before loading: the guessed layout and the first ``n_rows`` rows.
+
+    The suggested task is guessed from the last column over the first 1000 rows, and the
+    columns mostly holding text (which cannot be inputs) are found in those rows.
+    """
+    layout = sniff(path)
+    cells = [row[-1] for row in layout.rows if len(row) == len(layout.columns) and not is_missing(row[-1])]
+    values = np.array(cells, dtype=np.float64) if cells and all(map(is_number, cells)) else np.array(cells)
+    suggested_task = guess_task(values) if len(values) else "classification"
+    text_columns = [j for j in range(len(layout.columns)) if is_text_column(layout, j)]
+    return CsvPreview(layout.delimiter, layout.has_header, layout.columns, layout.rows[:n_rows],
+                      layout.columns[-1], suggested_task, text_columns)

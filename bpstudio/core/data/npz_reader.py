@@ -1,0 +1,107 @@
+"""Reading a NumPy .npz archive into a Dataset: features under ``X``, targets under ``y``.
+
+    read_npz("mnist.npz", x_key="images", y_key="labels")
+
+Never unpickles: ``allow_pickle=False`` always, so an archive holding Python objects is refused.
+Features of more than 2 dimensions (images (N, 28, 28)) are flattened per sample. Targets may be
+numbers or strings, one per sample (N,), or several regression targets (N, k).
+"""
+
+from pathlib import Path
+import zipfile
+import zlib
+
+import numpy as np
+
+from .dataset import Dataset, DataError
+from ..io.safe_npz import NPY_HEAD, check_array, check_head
+from .targets import encode_targets
+
+# zipfile reports a damaged archive in many ways: unknown versions and methods, "encryption" flags, …
+# and a damaged .npy header can declare an array far larger than memory (MemoryError).
+_CORRUPT = (OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError, MemoryError,
+            zipfile.BadZipFile, zlib.error)
+
+
+def _array(archive, key, where, role):
+    """Array ``key``; role is "x" (features) or "y" (targets), to name the option that picks another."""
+    if key not in archive.files:
+        what = "features" if role == "x" else "targets"
+        raise DataError(f"{where}: no array {key!r} for the {what}; arrays in the file: "
+                        f"{', '.join(archive.files) or 'none'} — pass {role}_key=… to use another name")
+    try:
+        return check_array(archive[key], key)
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise DataError(f"{where}: array {key!r} holds Python objects, which are refused (they would have "
+                            "to be unpickled) — save plain numeric or string arrays") from None
+        raise DataError(f"{where}: array {key!r} cannot be read ({e}) — the file is truncated or corrupt") from None
+    except _CORRUPT as e:
+        raise DataError(f"{where}: array {key!r} cannot be read ({e}) — the file is truncated or corrupt") from None
+
+
+def _features(X, where, x_key):
+    if X.dtype.kind not in "biuf" or X.ndim == 0 or X.size == 0:
+        raise DataError(f"{where}: {x_key!r} has dtype {X.dtype} and shape {X.shape} — features must be a "
+                        "numeric array with one row per sample and at least one feature")
+    return X.reshape(len(X), -1).astype(np.float64)
+
+
+def _drop_nonfinite(X, y, where, drop_missing):
+    numeric_y = y.dtype.kind in "biuf"
+    bad = ~np.isfinite(X).all(axis=1)
+    if numeric_y:
+        bad |= ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
+    if bad.any() and not drop_missing:
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where}: sample {row} (0-based) holds NaN or infinity — every value must be finite; "
+                        "pass drop_missing=True to drop such samples")
+    return X[~bad], y[~bad]
+
+
+def _check_head(f, where, x_key, y_key):
+    """Refuse a single .npy array or a non-zip file (np.load would try to unpickle it) before loading."""
+    try:
+        check_head(f.read(len(NPY_HEAD)))
+    except ValueError as e:
+        raise DataError(f"{where}: {e} — expected a file saved by numpy.savez with arrays {x_key!r} and "
+                        f"{y_key!r}") from None
+    f.seek(0)
+
+
+def _open(path, x_key, y_key):
+    """The arrays x_key and y_key, read with allow_pickle=False; the file is closed whatever happens."""
+    where = Path(path).name
+    try:
+        with open(path, "rb") as f:
+            _check_head(f, where, x_key, y_key)
+            archive = np.load(f, allow_pickle=False)
+            return _array(archive, x_key, where, "x"), _array(archive, y_key, where, "y")
+    except DataError:
+        raise
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except _CORRUPT as e:
+        raise DataError(f"{where}: not a readable .npz archive ({e}) — expected a file saved by numpy.savez") from None
+
+
+def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
+    """Dataset from the arrays ``x_key`` (N, …) and ``y_key`` (N,) or (N, k) of an .npz file."""
+    where = Path(path).name
+    X, y = _open(path, x_key, y_key)
+    X = _features(X, where, x_key)
+    if y.ndim not in (1, 2) or len(X) != len(y) or y.dtype.kind not in "biufUS" or 0 in y.shape[1:]:
+        raise DataError(f"{where}: {x_key!r} has {len(X)} samples but {y_key!r} has shape {y.shape} and dtype "
+                        f"{y.dtype} — expected one target per sample, (N,) or (N, k), numbers or strings")
+    X, y = _drop_nonfinite(X, y, where, drop_missing)
+    if len(X) < 2:
+        raise DataError(f"{where}: {len(X)} usable samples — a dataset needs at least 2")
+    features = [f"x{j + 1}" for j in range(X.shape[1])]
+    if y.ndim == 2 and y.shape[1] > 1:    # several regression targets
+        if task == "classification":
+            raise DataError(f"{where}: {y_key!r} has {y.shape[1]} columns — classification needs one label per sample")
+        names = [f"y{k + 1}" for k in range(y.shape[1])]
+        return Dataset(X, y.astype(np.float64), "regression", features, target_names=names, source=str(path))
+    Y, class_names, target_names, task = encode_targets(y.reshape(-1), task, y_key, where)
+    return Dataset(X, Y, task, features, class_names, target_names, source=str(path),
+                   description=f"{where}: {len(X)} samples from an .npz archive")

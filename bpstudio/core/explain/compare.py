@@ -1,0 +1,80 @@
+"""Controlled experiments: train copies of one network that differ in a single setting.
+
+Every copy starts from the same initial weights and, because each config keeps the same
+shuffling seed, sees the data in the same order — so the curves differ only by the setting
+under study. Runs are plain data (config, history, weights), kept by the GUI per session.
+"""
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from ..nn.costs import COSTS, check_pair
+from ..train.trainer import Trainer
+
+# The usual learning-rate ladder (the GUI's presets); a sweep trains one short copy per rate.
+LR_LADDER = (1e-5, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+@dataclass
+class Run:
+    name: str
+    config: object        # TrainConfig
+    history: object       # History
+    params: np.ndarray    # final flat parameters
+
+    @property
+    def final_cost(self):
+        """Last validation cost if there was validation data, else the last training cost."""
+        h = self.history
+        if not len(h):
+            return float("nan")
+        return h.val_cost[-1] if np.isfinite(h.val_cost[-1]) else h.train_cost[-1]
+
+
+def differences(config, base):
+    """'learning_rate=0.3, batch_mode=full': the settings where config differs from base."""
+    changed = [f.name for f in fields(config) if getattr(config, f.name) != getattr(base, f.name)]
+    return ", ".join(f"{name}={getattr(config, name)}" for name in changed) or "same settings"
+
+
+def variations(config, setting, values):
+    """{label: config} with ``setting`` set to each value (labels name the value)."""
+    return {f"{setting}={value}": replace(config, **{setting: value}) for value in values}
+
+
+def valid_costs(output_activation):
+    """The costs this output activation can be trained with."""
+    valid = []
+    for name in COSTS:
+        try:
+            check_pair(name, output_activation)
+        except ValueError:
+            continue
+        valid.append(name)
+    return valid
+
+
+def compare(net, configs, X, Y, X_val=None, Y_val=None, on_run=None, stop=None):
+    """Train a copy of ``net`` per ``{name: TrainConfig}``; returns a list of ``Run``.
+
+    ``on_run(index, Progress)`` reports progress; ``stop`` (a threading.Event) ends the
+    current run and skips the rest.
+    """
+    runs = []
+    for index, (name, config) in enumerate(configs.items()):
+        if stop is not None and stop.is_set():
+            break
+        copy = net.copy()
+        report = (lambda progress, i=index: on_run(i, progress)) if on_run else None
+        history = Trainer(copy, config).fit(X, Y, X_val, Y_val, on_progress=report, stop=stop)
+        runs.append(Run(name, config, history, copy.params.copy()))
+    return runs
+
+
+def lr_sweep(net, config, X, Y, X_val=None, Y_val=None, rates=LR_LADDER, epochs=20, on_run=None, stop=None):
+    """Short runs at each learning rate; returns [(rate, final cost)] (inf where the run diverged)."""
+    configs = {f"lr={rate:g}": replace(config, learning_rate=rate, epochs=epochs, patience=None) for rate in rates}
+    runs = compare(net, configs, X, Y, X_val, Y_val, on_run, stop)
+    return [(cfg.learning_rate, np.inf if run.history.diverged else run.final_cost)
+            for cfg, run in zip(configs.values(), runs)]

@@ -1,0 +1,181 @@
+"""A trained model: the network plus everything needed to use it on raw data.
+
+    model = Model.from_prepared(net, prepared, config, history)
+    model.predict(X_raw)   # raw feature rows in → probabilities (or values in original units) out
+
+The input scaling is applied before the network and, for a regression, the
+target scaling is undone after it, so a model file is usable on its own.
+
+A binary classifier may have a single sigmoid output: it is the probability of
+``class_names[1]`` (the second class).
+"""
+
+import math
+
+import numpy as np
+
+from ..train.config import TrainConfig
+from ..data.dataset import TASKS
+from ..train.metrics import predicted_classes
+from ..nn.network import Network
+from ..data.preprocessing import Scaler
+
+FORMAT = "bpstudio-model"
+VERSION = 1
+
+
+class Model:
+    """network: a ``Network``; x_scaler: the fitted input ``Scaler``; y_scaler: the fitted target
+    ``Scaler`` of a regression (or None); task: "classification" or "regression"; names of the
+    features, classes and targets; config: the ``TrainConfig`` it was trained with (or None);
+    history: a ``History`` or its summary dict (or None)."""
+
+    def __init__(self, network, x_scaler, y_scaler, task, feature_names, class_names=(), target_names=(),
+                 config=None, history=None):
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+        self.network = network
+        self.task = task
+        n_in, n_out = network.sizes[0], network.sizes[-1]
+        self.feature_names = _names(feature_names, n_in, "x", "feature names")
+        self.class_names = [str(c) for c in class_names] if task == "classification" else []
+        self.target_names = _names(target_names, n_out, "y", "target names") if task == "regression" else []
+        n_classes = 2 if n_out == 1 else n_out  # one sigmoid output stands for two classes
+        if task == "classification" and len(self.class_names) != n_classes:
+            raise ValueError(f"{len(self.class_names)} class names for {n_out} output(s); expected {n_classes}")
+        self.x_scaler = _check_scaler(x_scaler or Scaler("none").fit(np.zeros((1, n_in))), n_in, "input")
+        self.y_scaler = _check_scaler(y_scaler, n_out, "target") if task == "regression" and y_scaler else None
+        self.config = config
+        self.history = summarize_history(history)
+
+    @classmethod
+    def from_prepared(cls, network, prepared, config=None, history=None):
+        """A model from a trained network and the ``Prepared`` data (scalers and names) it was trained on."""
+        ds = prepared.dataset
+        return cls(network, prepared.x_scaler, prepared.y_scaler, ds.task, ds.feature_names,
+                   ds.class_names, ds.target_names, config, history)
+
+    @property
+    def is_classification(self):
+        return self.task == "classification"
+
+    def predict(self, X_raw):
+        """X_raw (N, n_features) in original units → outputs (N, n_out): probabilities, or values
+        in the targets' original units for a regression."""
+        X = np.asarray(X_raw, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+            raise ValueError(f"expected rows of {len(self.feature_names)} features "
+                             f"({', '.join(self.feature_names)}), got shape {X.shape}")
+        a = self.network.predict(self.x_scaler.transform(X, self.network.dtype))
+        return self.y_scaler.inverse_transform(a) if self.y_scaler else a
+
+    def predict_classes(self, X_raw):
+        """Class index per row (classification only); names are ``class_names[index]``."""
+        if not self.is_classification:
+            raise ValueError("predict_classes needs a classification model")
+        return predicted_classes(self.predict(X_raw))
+
+    # --- file contents -------------------------------------------------------------
+
+    def metadata(self):
+        """Everything except the weights and biases, as JSON-ready values."""
+        net = self.network
+        return {
+            "format": FORMAT, "version": VERSION,
+            "sizes": list(net.sizes), "activations": list(net.activations),
+            "dtype": net.dtype.name, "init": net.init, "seed": net.seed,
+            "task": self.task, "feature_names": self.feature_names,
+            "class_names": self.class_names, "target_names": self.target_names,
+            "x_scaler": self.x_scaler.to_dict(),
+            "y_scaler": self.y_scaler.to_dict() if self.y_scaler else None,
+            "config": self.config.to_dict() if self.config else None,
+            "history": self.history,
+        }
+
+    @classmethod
+    def from_metadata(cls, meta, weights, biases):
+        """Rebuild from ``metadata()`` and per-layer arrays; ValueError/KeyError/TypeError name the problem."""
+        n_layers(meta)
+        weights = [np.asarray(w, dtype=np.float64) for w in weights]
+        biases = [np.asarray(b, dtype=np.float64) for b in biases]
+        _check_declared_shapes(meta["sizes"], weights, biases)
+        net = Network(meta["sizes"], meta["activations"], init=meta.get("init", "auto"),
+                      seed=int(meta.get("seed", 0)), dtype=meta.get("dtype", "float64"))
+        net.set_parameters(weights, biases)
+        if not np.isfinite(net.params).all():
+            raise ValueError("weights or biases contain NaN or infinite values")
+        y_scaler = meta.get("y_scaler")
+        return cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
+                   meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
+                   TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"))
+
+    def __repr__(self):
+        what = f"classes {self.class_names}" if self.is_classification else f"targets {self.target_names}"
+        return f"Model({self.network!r}, {self.task}, {what})"
+
+
+def output_targets(Y, n_outputs):
+    """Y (N, k) as the network's targets: a one-hot pair of classes feeds a single sigmoid output
+    through its second column (the probability of ``class_names[1]``)."""
+    if n_outputs == 1 and Y.shape[1] == 2:
+        return Y[:, 1:]
+    return Y
+
+
+def n_layers(meta):
+    """Number of weight layers a model's metadata declares, after checking it is bpstudio's."""
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError(f"not a bpstudio model (no \"format\": \"{FORMAT}\" in its metadata)")
+    if meta.get("version") != VERSION:
+        raise ValueError(f"model format version {meta.get('version')!r} is not supported (expected {VERSION})")
+    sizes = meta["sizes"]
+    if not isinstance(sizes, list) or len(sizes) < 2:
+        raise ValueError(f"\"sizes\" must list at least two layer sizes, got {sizes!r}")
+    return len(sizes) - 1
+
+
+def _check_declared_shapes(sizes, weights, biases):
+    """The file's arrays must have the shapes its "sizes" declare. Checked before a Network of
+    those sizes is allocated: a damaged "sizes" could otherwise ask for gigabytes."""
+    sizes = [int(n) for n in sizes]
+    if not len(weights) == len(biases) == len(sizes) - 1:
+        raise ValueError(f"{len(sizes) - 1} layers declared, but {len(weights)} weight and {len(biases)} bias arrays")
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for kind, array, shape in (("weights", weights[l], (n_out, n_in)), ("biases", biases[l], (n_out,))):
+            if array.shape != shape:
+                raise ValueError(f"layer {l + 1} {kind}: expected shape {shape}, got {array.shape}")
+
+
+def summarize_history(history):
+    """The last epoch of a ``History`` as a small JSON-ready dict (NaN → None); dicts pass through."""
+    if history is None or isinstance(history, dict):
+        return history
+    last = lambda values: _finite_or_none(values[-1]) if values else None  # noqa: E731
+    return {
+        "epochs": len(history), "train_cost": last(history.train_cost), "val_cost": last(history.val_cost),
+        "train_accuracy": last(history.train_accuracy), "val_accuracy": last(history.val_accuracy),
+        "time": last(history.time), "samples_per_s": last(history.samples_per_s),
+        "stop_reason": history.stop_reason,
+    }
+
+
+def _finite_or_none(x):
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _names(names, n, prefix, what):
+    names = [str(name) for name in names] or [f"{prefix}{i + 1}" for i in range(n)]
+    if len(names) != n:
+        raise ValueError(f"{len(names)} {what} for {n} columns")
+    return names
+
+
+def _check_scaler(scaler, n, what):
+    if not scaler.fitted or scaler.offset.shape != (n,) or scaler.scale.shape != (n,):
+        raise ValueError(f"the {what} scaler must be fitted on {n} columns")
+    if not (np.isfinite(scaler.offset).all() and np.isfinite(scaler.scale).all() and (scaler.scale != 0).all()):
+        raise ValueError(f"the {what} scaler has non-finite offsets or zero/non-finite scales")
+    return scaler

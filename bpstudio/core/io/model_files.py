@@ -1,0 +1,190 @@
+"""Saving and loading models; the file's extension picks the format.
+
+    save_model(model, "iris.onnx")
+    model = load_model("iris.npz")
+
+Every format stores the weights and the metadata of ``Model.metadata()``
+(sizes, activations, scalers, names, task, training config, history summary):
+
+    .npz          arrays W1, b1, W2, … and a JSON string ``metadata``
+    .json         the metadata plus ``weights`` and ``biases`` as nested lists
+    .safetensors  tensors named like torch.nn.Sequential's state dict; metadata in the header
+    .onnx         a graph from raw features to outputs; metadata in the model's metadata_props
+    .py           a PyTorch script (plus a .safetensors beside it); export only
+
+Writes are atomic (see ``atomic``). Anything wrong with a file to load — not
+found, truncated, corrupt, foreign — raises ``ModelFileError`` naming the file.
+"""
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_write, write_bytes, write_text
+from .model import Model, n_layers
+from .safe_npz import load_arrays
+
+EXPORT_FORMATS = {
+    ".npz": "NumPy archive: arrays W1, b1, … plus JSON metadata",
+    ".json": "human-readable JSON, weights as nested lists",
+    ".safetensors": "safetensors tensors named like a torch.nn.Sequential state dict",
+    ".onnx": "ONNX graph from raw features to outputs (opset 17)",
+    ".py": "runnable PyTorch script (+ .safetensors weights beside it)",
+}
+LOAD_FORMATS = (".npz", ".json", ".safetensors", ".onnx")
+INSTALL_HINT = 'pip install "bpstudio[export]"'
+
+
+class ModelFileError(ValueError):
+    """A model file could not be written or read; the message names the file and the problem."""
+
+
+def save_model(model, path):
+    """Write ``model`` to ``path`` in the format its extension names (see ``EXPORT_FORMATS``)."""
+    path = Path(path)
+    ext = _extension(path, EXPORT_FORMATS, "save")
+    try:
+        _SAVERS[ext](model, path)
+    except ImportError as e:
+        raise ModelFileError(f"{path}: writing {ext} files needs the {_package(e)} package: {INSTALL_HINT}") from None
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot write the file: {e.strerror or e}") from None
+    except ValueError as e:  # the model cannot be written in this format
+        raise ModelFileError(f"{path}: {e}") from None
+
+
+def load_model(path):
+    """Read a model written by ``save_model``; raises ``ModelFileError`` for anything wrong with the file."""
+    path = Path(path)
+    ext = _extension(path, LOAD_FORMATS, "load")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such file")
+    try:
+        meta, weights, biases = _READERS[ext](path)
+    except ImportError as e:
+        raise ModelFileError(f"{path}: reading {ext} files needs the {_package(e)} package: {INSTALL_HINT}") from None
+    except Exception as e:  # noqa: BLE001 — foreign parsers raise anything on corrupt bytes
+        raise ModelFileError(f"{path}: not a readable {ext} model file ({_describe(e)})") from None
+    try:
+        return Model.from_metadata(meta, weights, biases)
+    except Exception as e:  # noqa: BLE001 — a well-formed file can still hold nonsense values
+        raise ModelFileError(f"{path}: {_describe(e)}") from None
+
+
+def import_weights(network, path):
+    """Copy the weights and biases of the model file at ``path`` into ``network`` (nothing changes on error).
+
+    Every layer's shape is checked first; a mismatch names the layer and both shapes.
+    """
+    model = load_model(path)
+    try:
+        network.set_parameters(model.network.weights, model.network.biases)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: does not fit this network: {e}") from None
+    return model
+
+
+# --- .npz ------------------------------------------------------------------------
+
+
+def _save_npz(model, path):
+    arrays = {"metadata": np.array(json.dumps(model.metadata(), allow_nan=False))}
+    for l, (W, b) in enumerate(zip(model.network.weights, model.network.biases), start=1):
+        arrays[f"W{l}"], arrays[f"b{l}"] = W, b
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_bytes(path, buffer.getvalue())
+
+
+def _read_npz(path):
+    # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
+    arrays = load_arrays(path.read_bytes())
+    if "metadata" not in arrays:
+        raise ValueError(f"no \"metadata\" array (found: {', '.join(arrays) or 'nothing'})")
+    meta = json.loads(str(arrays["metadata"][()]))
+    n = n_layers(meta)
+    return meta, [arrays[f"W{l}"] for l in range(1, n + 1)], [arrays[f"b{l}"] for l in range(1, n + 1)]
+
+
+# --- .json -----------------------------------------------------------------------
+
+
+def _save_json(model, path):
+    content = model.metadata()
+    content["weights"] = [W.tolist() for W in model.network.weights]
+    content["biases"] = [b.tolist() for b in model.network.biases]
+    write_text(path, json.dumps(content, indent=1, allow_nan=False) + "\n")
+
+
+def _read_json(path):
+    content = json.loads(path.read_text(encoding="utf-8"))
+    n = n_layers(content)
+    weights, biases = content.pop("weights"), content.pop("biases")
+    if len(weights) != n or len(biases) != n:
+        raise ValueError(f"expected {n} layers of weights and biases, got {len(weights)} and {len(biases)}")
+    return content, weights, biases
+
+
+# --- formats in their own modules (they import optional packages) ---------------------
+
+
+def _save_safetensors(model, path):
+    from . import export_safetensors
+    write_bytes(path, export_safetensors.to_bytes(model))
+
+
+def _read_safetensors(path):
+    from . import export_safetensors
+    return export_safetensors.read(path)
+
+
+def _save_onnx(model, path):
+    from . import export_onnx
+    write_bytes(path, export_onnx.to_bytes(model))
+
+
+def _read_onnx(path):
+    from . import export_onnx
+    return export_onnx.read(path)
+
+
+def _save_py(model, path):
+    from . import export_safetensors
+    from . import export_torch
+    weights = path.with_suffix(".safetensors")
+    # Both files are written completely before either replaces its old version, so a failed
+    # save never leaves an old script beside new weights (or the reverse).
+    with atomic_write(weights) as weights_file, atomic_write(path, "w", encoding="utf-8", newline="\n") as script:
+        weights_file.write(export_safetensors.to_bytes(model))
+        script.write(export_torch.script(model, weights.name))
+
+
+_SAVERS = {".npz": _save_npz, ".json": _save_json, ".safetensors": _save_safetensors,
+           ".onnx": _save_onnx, ".py": _save_py}
+_READERS = {".npz": _read_npz, ".json": _read_json, ".safetensors": _read_safetensors, ".onnx": _read_onnx}
+
+
+def _extension(path, formats, verb):
+    ext = path.suffix.lower()
+    if ext not in formats:
+        raise ModelFileError(f"{path}: cannot {verb} {ext or 'files without an extension'}; "
+                             f"supported: {', '.join(formats)}")
+    return ext
+
+
+def _package(error):
+    return (error.name or "required").split(".")[0]
+
+
+def _describe(error):
+    """A one-line reason; a KeyError's bare key becomes 'missing field …'."""
+    if isinstance(error, KeyError):  # a bare key, or numpy's "W2 is not a file in the archive"
+        key = str(error.args[0]) if error.args else ""
+        return key if " " in key else f"missing field {key!r}"
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else ""
+    if isinstance(error, ValueError) and first:
+        return first
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__

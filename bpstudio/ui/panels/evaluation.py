@@ -1,0 +1,94 @@
+"""How good is the model on data it did not train on? A confusion matrix or predicted vs actual.
+
+Classification: rows are the actual class, columns the predicted class, each cell counts
+validation samples (the diagonal is right). Regression: one point per validation sample,
+predicted against actual in the target's own units, with the line y = x where a perfect
+model would put every point, and RMSE and R² per target.
+
+Counts and errors come from ``bpstudio.core.metrics``; this widget only draws them.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from bpstudio.core.train.metrics import accuracy, confusion_matrix, regression_errors
+from ..kit.matrixview import MatrixView
+from ..kit.plotstyle import PALETTE, make_plot
+
+
+class EvaluationPanel(QWidget):
+    """Call ``set_classification`` or ``set_regression`` after training (or whenever the weights change)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.counts, self.points = None, None
+        self.summary = QLabel("Train a network to see how it does on the validation split.")
+        self.summary.setWordWrap(True)
+        self.matrix = MatrixView("Confusion matrix", "actual ", "predicted ", text_cells=400)
+        self.matrix.set_font_size(11)
+        confusion = QWidget()
+        box = QVBoxLayout(confusion)
+        box.addWidget(QLabel("<b>Confusion matrix</b> — rows: actual class, columns: predicted class"))
+        box.addWidget(self.matrix, 1, Qt.AlignTop | Qt.AlignLeft)
+        self.plot = make_plot("Predicted vs actual", "actual", "predicted")
+        self.plot.setAspectLocked(True)
+        self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(PALETTE[0] + "99"))
+        self.diagonal = self.plot.plot(pen=pg.mkPen("#888", width=1, style=Qt.DashLine))
+        self.plot.addItem(self.scatter)
+        self.target = QComboBox()
+        self.target.setAccessibleName("Target")
+        self.target.currentIndexChanged.connect(self._show_target)
+        regression = QWidget()
+        box = QVBoxLayout(regression)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Target"))
+        row.addWidget(self.target)
+        row.addStretch(1)
+        box.addLayout(row)
+        box.addWidget(self.plot, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(confusion)
+        self.pages.addWidget(regression)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.pages, 1)
+
+    def set_classification(self, net, X, Y, class_names, split="validation"):
+        """Confusion matrix of ``net`` on X (scaled inputs), Y (one-hot or one 0/1 column)."""
+        a = net.predict(X)
+        self.counts = confusion_matrix(a, Y)
+        names = list(class_names) if len(class_names) == len(self.counts) else [str(c) for c in range(len(self.counts))]
+        self.matrix.set_values(self.counts, column_labels=names, row_labels=names)
+        self.summary.setText(f"{split.capitalize()} split: {len(X)} samples, accuracy {accuracy(a, Y):.1%} "
+                             f"({int(np.trace(self.counts))} on the diagonal).")
+        self.pages.setCurrentIndex(0)
+
+    def set_regression(self, net, X, Y, target_names, y_scaler=None, split="validation"):
+        """Predicted vs actual for ``net`` on X, Y (scaled); ``y_scaler`` maps both back to the target's units."""
+        predicted, actual = net.predict(X), np.asarray(Y)
+        if y_scaler is not None:
+            predicted, actual = y_scaler.inverse_transform(predicted), y_scaler.inverse_transform(actual)
+        self.points = (np.asarray(predicted, np.float64), np.asarray(actual, np.float64))
+        self.rmse, self.r2 = regression_errors(*self.points)
+        names = list(target_names) if len(target_names) == actual.shape[1] else [f"y{i}" for i in range(actual.shape[1])]
+        self.split, self.n_samples = split, len(X)
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItems(names)
+        self.target.blockSignals(False)
+        self.pages.setCurrentIndex(1)
+        self._show_target(0)
+
+    def _show_target(self, column):
+        if self.points is None or column < 0:
+            return
+        predicted, actual = self.points[0][:, column], self.points[1][:, column]
+        self.scatter.setData(actual, predicted)
+        both = np.concatenate([actual, predicted])
+        lo, hi = float(both.min(initial=0.0)), float(both.max(initial=1.0))
+        self.diagonal.setData([lo, hi], [lo, hi])
+        self.summary.setText(f"{self.split.capitalize()} split: {self.n_samples} samples. {self.target.currentText()}: "
+                             f"RMSE {self.rmse[column]:.4g}, R² {self.r2[column]:.3f}. "
+                             "Points on the dashed line y = x are predicted exactly.")

@@ -1,0 +1,218 @@
+"""Is the network healthy? Gradient norms and update ratios over time, saturated and dead units, rewind.
+
+- ‖∇Wˡ‖ per layer (log scale): a layer whose curve sinks far below the others has a
+  vanishing gradient; one that shoots up is exploding.
+- ‖ΔWˡ‖ / ‖Wˡ‖ per layer: the relative size of each update. Around 1e-3 is the usual
+  healthy range (a dashed line marks it); far below, the layer barely learns; near 1, each
+  step rewrites the layer.
+- Per layer, the share of samples whose σ′(z) is near zero, and the units that are
+  (almost) always there: saturated sigmoid/tanh units, dead ReLUs.
+- Weight snapshots taken at the end of epochs; pick one and rewind to it.
+
+Numbers come from ``bpstudio.core.health``; this widget only draws them.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from bpstudio.core.explain.health import SATURATION_THRESHOLD
+from ..views.plots import MAX_POINTS
+from ..kit.plotstyle import make_plot, pen
+
+HEALTHY_RATIO = 1e-3
+FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
+MAX_SNAPSHOTS = 200
+
+
+class GrowingCurves:
+    """One curve per layer on a plot, fed point by point from buffers that double when full.
+
+    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing).
+    Past ``MAX_POINTS`` points every other one is dropped and from then on only every ``stride``-th
+    is stored, so a run of any length keeps bounded memory (a point comes with every snapshot)."""
+
+    def __init__(self, plot):
+        self.plot = plot
+        self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
+        self.stride, self.added = 1, 0
+
+    def reset(self, n_layers):
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        self.curves = [self.plot.plot(pen=pen(l), name=f"layer {l + 1}") for l in range(n_layers)]
+        for curve in self.curves:
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
+        self.stride, self.added = 1, 0
+
+    def append(self, x, values):
+        self.added += 1
+        if (self.added - 1) % self.stride:
+            return
+        if self.n == len(self.x):   # double, up to the MAX_POINTS + 1 that thinning needs
+            extra = min(len(self.x), MAX_POINTS + 1 - len(self.x))
+            self.x = np.concatenate([self.x, np.zeros(extra)])
+            self.y = np.concatenate([self.y, np.zeros((extra, self.y.shape[1]))])
+        self.x[self.n] = x
+        self.y[self.n] = values
+        self.n += 1
+        if self.n > MAX_POINTS:   # keep points 0, 2·stride, 4·stride, … of all appended
+            self.n = (self.n + 1) // 2
+            self.x[:self.n] = self.x[:2 * self.n:2]
+            self.y[:self.n] = self.y[:2 * self.n:2]
+            self.stride *= 2
+
+    def show(self):
+        for l, curve in enumerate(self.curves):
+            curve.setData(self.x[:self.n], np.maximum(self.y[:self.n, l], 1e-30))   # log axis: no zeros
+
+    def data(self, layer):
+        return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
+
+
+def _log_plot(title, left):
+    plot = make_plot(title, "weight updates", left, legend=True)
+    plot.setLogMode(y=True)
+    return plot
+
+
+class HealthPanel(QWidget):
+    """Feed it with ``reset``, ``add_point``, ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+
+    Feeding only stores, so it is cheap at snapshot rate; call ``refresh`` (throttled, when visible) to draw.
+
+    ``rewindRequested(epoch, params)`` asks the owner to load an earlier snapshot into
+    the network (the owner knows whether training is running).
+    """
+
+    rewindRequested = Signal(int, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        # Short titles (the axes say what is plotted): the plots can then give the table room.
+        self.norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
+        self.ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
+        healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
+        self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
+        self.ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
+        self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
+        self.snapshots = {}
+        # Side by side, so the plots keep their height in a short dock.
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._saturation_box(), 1)
+        column.addWidget(self._rewind_box())
+        side.setMinimumWidth(230)
+        side.setMaximumWidth(420)
+        panes = QSplitter(Qt.Horizontal)
+        for pane in (self.norm_plot, self.ratio_plot, side):
+            panes.addWidget(pane)
+        for index, stretch in enumerate((3, 3, 2)):
+            panes.setStretchFactor(index, stretch)
+        QVBoxLayout(self).addWidget(panes)
+        self.reset(0)
+
+    def _saturation_box(self):
+        box = QGroupBox("Saturated and dead units")
+        box.setToolTip(f"σ′ ≈ 0: σ′(z) within {SATURATION_THRESHOLD:.0%} of zero (relative to its peak). Units listed "
+                       f"are there for at least {FLAG_SHARE:.0%} of the samples; a ReLU there for all of them is dead.")
+        self.saturation = QTableWidget(0, 3)
+        self.saturation.setAccessibleName("Saturated units")
+        self.saturation.setHorizontalHeaderLabels(["Layer", "σ′ ≈ 0", "stuck neurons"])
+        self.saturation.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        self.saturation.verticalHeader().setVisible(False)
+        self.saturation.horizontalHeader().setStretchLastSection(True)
+        self.saturation.setWordWrap(True)
+        QVBoxLayout(box).addWidget(self.saturation)
+        return box
+
+    def _rewind_box(self):
+        box = QGroupBox("Weight snapshots")
+        self.snapshot_choice = QComboBox()
+        self.snapshot_choice.setAccessibleName("Snapshot")
+        self.rewind_button = QPushButton("Rewind")
+        self.rewind_button.setAccessibleName("Rewind")
+        self.rewind_button.clicked.connect(self._rewind)
+        layout = QVBoxLayout(box)
+        note = QLabel("Weights at the end of each epoch; Rewind loads them (when paused or stopped).")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addWidget(self.snapshot_choice)
+        layout.addWidget(self.rewind_button)
+        layout.addStretch(1)
+        return box
+
+    # --- inputs ------------------------------------------------------------------
+
+    def reset(self, n_layers):
+        """Start over for a network with ``n_layers`` weight layers (clears curves and snapshots)."""
+        self.norms.reset(n_layers)
+        self.ratios.reset(n_layers)
+        self.snapshots.clear()
+        self.snapshot_choice.clear()
+        self.saturation.setRowCount(0)
+        self._listed = []   # the epochs the snapshot list shows
+
+    def add_point(self, updates, grad_norms, update_ratios=None):
+        """One measurement after ``updates`` weight updates: per-layer ‖∇W‖ and (optionally) ‖ΔW‖/‖W‖."""
+        self.norms.append(updates, grad_norms)
+        if update_ratios is not None:
+            self.ratios.append(updates, update_ratios)
+
+    def set_saturation(self, shares, activations):
+        """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
+        self.saturation.setRowCount(len(shares))
+        for l, (share, act) in enumerate(zip(shares, activations)):
+            cells = [f"{l + 1} {act}", *_describe(share, act)]
+            for column, text in enumerate(cells):
+                self.saturation.setItem(l, column, QTableWidgetItem(text))
+        self.saturation.resizeColumnToContents(0)
+        self.saturation.resizeColumnToContents(1)
+        self.saturation.resizeRowsToContents()
+
+    def add_snapshot(self, epoch, params):
+        """Keep a copy of the parameters at the end of ``epoch`` (thinned to ``MAX_SNAPSHOTS``)."""
+        self.snapshots[int(epoch)] = np.array(params, copy=True)
+        if len(self.snapshots) > MAX_SNAPSHOTS:
+            for old in sorted(self.snapshots)[1:-1:2]:   # keep the first and the latest
+                del self.snapshots[old]
+
+    def refresh(self):
+        """Draw what was fed since the last refresh: the curves and the list of snapshots."""
+        self.norms.show()
+        self.ratios.show()
+        epochs = sorted(self.snapshots, reverse=True)
+        if epochs != self._listed:
+            self._listed = epochs
+            self.snapshot_choice.clear()
+            self.snapshot_choice.addItems([f"epoch {e}" for e in epochs])
+
+    def set_rewind_enabled(self, enabled):
+        self.rewind_button.setEnabled(enabled)
+
+    def _rewind(self):
+        if self.snapshot_choice.currentIndex() < 0:
+            return
+        epoch = self._listed[self.snapshot_choice.currentIndex()]
+        self.rewindRequested.emit(epoch, self.snapshots[epoch].copy())
+
+
+def flagged_units(shares):
+    """Per layer, a bool (n_out,) array: units whose σ′ ≈ 0 for at least FLAG_SHARE of the samples."""
+    return [np.nan_to_num(share, nan=0.0) >= FLAG_SHARE for share in shares]
+
+
+def _describe(share, activation):
+    """(mean share text, flagged units text) for one layer."""
+    if np.isnan(share).all():
+        return "—", f"not measured for {activation}"
+    flagged = np.flatnonzero(flagged_units([share])[0])
+    dead = "dead" if activation == "relu" else "saturated"
+    units = ", ".join(f"{j + 1} ({dead if share[j] == 1.0 else f'{share[j]:.0%}'})" for j in flagged[:12])
+    more = f" … and {len(flagged) - 12} more" if len(flagged) > 12 else ""
+    return f"{np.mean(share):.0%}", (units + more) if len(flagged) else "none"

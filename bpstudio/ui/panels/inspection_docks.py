@@ -1,0 +1,184 @@
+"""Wires the inspection panels (Inspector, Health, Runs, Evaluation) into the main window.
+
+The panels read a private copy of the network (``view_net``), refreshed from the
+session's snapshots, so they never read weights the worker is changing. What the
+inspector changes (Step, a hand edit, a rewind) is copied back into the session's
+network only while the worker is idle, and then shown everywhere through a fresh
+snapshot. Redraws are throttled and skipped for hidden docks.
+"""
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+from bpstudio.core.explain.compare import Run
+
+from .evaluation import EvaluationPanel
+from .health import HealthPanel, flagged_units
+from .inspector import InspectorPanel
+from .runs import Experiment, RunsPanel
+
+# While training, the inspector, health and evaluation redraw at most once a second: numbers that
+# change faster cannot be read, and redrawing them would take GUI time from the live views.
+TRAINING_REFRESH_MS = 1000
+
+
+class InspectionDocks(QObject):
+    """Adds the four docks to ``window`` (a MainWindow) and keeps them in step with ``window.session``."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window, self.session = window, window.session
+        self.inspector, self.health = InspectorPanel(), HealthPanel()
+        self.runs, self.evaluation = RunsPanel(), EvaluationPanel()
+        self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
+        self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
+        self.docks = {}
+        for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self.runs),
+                             ("Evaluation", self.evaluation)):
+            dock = QDockWidget(title, window)
+            dock.setObjectName(f"dock {title}")   # saveState() needs object names
+            dock.setWidget(panel)
+            dock.visibilityChanged.connect(lambda visible: visible and self._schedule())
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            window.tabifyDockWidget(window.docks["Weights"], dock)
+            self.docks[title] = window.docks[title] = dock   # window.docks: listed in the View menu
+        window.docks["Weights"].raise_()
+        self._connect()
+        self._on_network_changed()
+        self._on_dataset_changed()
+
+    def _connect(self):
+        s = self.session
+        s.datasetChanged.connect(self._on_dataset_changed)
+        s.networkChanged.connect(self._on_network_changed)
+        s.configChanged.connect(self._on_config_changed)
+        s.runReset.connect(self._on_run_reset)
+        s.snapshot.connect(self._on_snapshot)
+        s.stateChanged.connect(self._on_state_changed)
+        self.inspector.parametersEdited.connect(self._push_weights)
+        self.health.rewindRequested.connect(self._rewind)
+        self.runs.learningRateChosen.connect(self._use_learning_rate)
+        self.window.weights.weightClicked.connect(self._select_weight)
+        self.window.diagram.connectionClicked.connect(self._select_weight)
+
+    def shutdown(self):
+        return self.runs.shutdown()
+
+    # --- session → panels ----------------------------------------------------------
+
+    def _on_network_changed(self):
+        s = self.session
+        self.view_net = s.net.copy()   # networks are built while idle, so this copy is consistent
+        self.inspector.set_network(self.view_net, s.spec.cost)
+        self._on_config_changed()
+        self._on_run_reset()
+
+    def _on_dataset_changed(self):
+        p = self.session.prepared
+        if self.view_net is not None and p.X_train.shape[1] == self.view_net.sizes[0]:
+            self.inspector.set_data(p.X_train, p.Y_train)
+        self._on_config_changed()
+
+    def _on_config_changed(self):
+        s = self.session
+        self.inspector.set_learning_rate(s.config.learning_rate)
+        initial = self.view_net.copy()
+        initial.reset()   # comparisons start from the seed's initial weights
+        p = s.prepared
+        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val))
+
+    def _on_run_reset(self):
+        self.health.reset(self.view_net.n_layers)
+        self.last_epoch, self.marked = -1, None
+
+    def _on_state_changed(self, state):
+        editable = state != "training"
+        self.inspector.set_editable(editable)
+        self.health.set_rewind_enabled(editable)
+
+    def _on_snapshot(self, snap):
+        if snap is None or snap.run_id != self.session.run_id:
+            return
+        self.latest = snap
+        if snap.progress.updates and snap.update_ratios is not None:
+            self.health.add_point(snap.progress.updates, snap.grad_norms, snap.update_ratios)
+        if snap.progress.epoch > self.last_epoch:
+            self.last_epoch = snap.progress.epoch
+            self.health.add_snapshot(snap.progress.epoch, snap.params)
+        if snap.finished:
+            self._record_run(snap)
+        self._schedule()
+
+    def _schedule(self):
+        if not self.refresh_timer.isActive():
+            self.refresh_timer.start(TRAINING_REFRESH_MS if self.session.state == "training" else 0)
+
+    def _refresh_views(self):
+        """Copy the latest snapshot's weights into view_net and redraw the visible panels."""
+        snap = self.latest
+        if snap is None or snap.params.shape != self.view_net.params.shape:
+            return
+        self.view_net.params[...] = snap.params
+        if snap.saturation is not None:
+            self._mark_stuck_units(flagged_units(snap.saturation))
+        if self.health.isVisible():
+            self.health.refresh()
+            if snap.saturation is not None:
+                self.health.set_saturation(snap.saturation, self.view_net.activations)
+        if self.inspector.isVisible():
+            self.inspector.refresh()
+        if self.evaluation.isVisible():
+            self._evaluate()
+
+    def _mark_stuck_units(self, flags):
+        """Outline stuck units in the diagram, only when that changes (re-styling nodes costs a repaint)."""
+        key = tuple(tuple(f) for f in flags)
+        if key != self.marked:
+            self.marked = key
+            self.window.diagram.mark_units(flags)
+
+    def _evaluate(self):
+        p, ds = self.session.prepared, self.session.dataset
+        X, Y, split = (p.X_val, p.Y_val, "validation") if len(p.X_val) else (p.X_train, p.Y_train, "training")
+        if ds.is_classification:
+            self.evaluation.set_classification(self.view_net, X, Y, ds.class_names, split)
+        else:
+            self.evaluation.set_regression(self.view_net, X, Y, ds.target_names, p.y_scaler, split)
+
+    def _record_run(self, snap):
+        """A fit/step returned, so the worker is idle: keep (or update) this run in the run list."""
+        s = self.session
+        if not len(s.history):
+            return
+        self.runs.add_run(Run(f"Run {snap.run_id}", s.config, s.history.copy(), snap.params.copy()), key=snap.run_id)
+
+    def _select_weight(self, layer, j, k):
+        """A weight clicked in the Weights heatmaps or the diagram: show its chain rule in the inspector."""
+        self.docks["Inspector"].raise_()
+        self._refresh_views()
+        self.inspector.select_weight(layer + 1, j, k)
+
+    # --- panels → session -------------------------------------------------------------
+
+    def _push_weights(self):
+        """The inspector changed view_net: copy it into the session's network (worker idle only)."""
+        s = self.session
+        if s.state == "training" or s.busy:
+            s.error.emit("Pause training to change the weights from the inspector.")
+            return False
+        s.net.params[...] = self.view_net.params
+        s.weights_edited()
+        return True
+
+    def _rewind(self, epoch, params):
+        if params.shape != self.view_net.params.shape:
+            return
+        self.view_net.params[...] = params
+        if self._push_weights():
+            self.session.message.emit(f"Weights rewound to epoch {epoch}")
+
+    def _use_learning_rate(self, rate):
+        if self.session.set_config(replace(self.session.config, learning_rate=float(rate))):
+            self.session.message.emit(f"Learning rate set to {rate:g} from the sweep")

@@ -1,0 +1,301 @@
+"""Comparing runs: a run list, cost curves overlaid, controlled comparisons and a learning-rate sweep.
+
+Every run of a session lands in the list (name editable, removable). The cost plot
+overlays their curves; the legend names what differed from the first run. "Compare"
+trains copies of the current network from the same initial weights and the same data
+order, varying one setting (batch mode, optimizer or cost function), so the curves
+differ only by that setting. "Learning-rate sweep" trains short copies at each rate of
+the usual ladder and plots the final cost against the rate (log x). Both run on a worker
+thread with progress and Cancel.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from bpstudio.core.explain.compare import LR_LADDER, differences, valid_costs, variations
+from bpstudio.core.train.config import BATCH_MODES
+from bpstudio.core.train.optimizers import OPTIMIZERS
+from ..session.experiments import ExperimentJob, ExperimentThread
+from ..kit.plotstyle import make_plot, pen
+
+# What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
+COMPARISONS = {
+    "batch modes": ("batch_mode", lambda output: list(BATCH_MODES)),
+    "optimizers": ("optimizer", lambda output: list(OPTIMIZERS)),
+    "cost functions": ("cost", valid_costs),
+}
+COLUMNS = ("Name", "differs from the first run", "epochs", "final cost", "accuracy", "time (s)", "ended")
+
+
+@dataclass
+class Experiment:
+    """The current set-up comparisons start from: a network at its initial weights, a config and data."""
+
+    net: object
+    config: object
+    X: object
+    Y: object
+    X_val: object = None
+    Y_val: object = None
+
+
+def _last(values):
+    return values[-1] if len(values) else float("nan")
+
+
+class RunsPanel(QWidget):
+    """Feed it with ``set_experiment`` and ``add_run``; ``learningRateChosen`` offers the sweep's best rate.
+
+    ``comparisonFinished`` / ``sweepFinished`` are emitted on the GUI thread once the results are shown.
+    """
+
+    learningRateChosen = Signal(float)
+    comparisonFinished = Signal(list)    # the new runs, after they are in the list and on the plot
+    sweepFinished = Signal(list)         # [(learning rate, final cost)], after the sweep plot shows them
+    runsChanged = Signal()               # a run was added, replaced, renamed or removed
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.runs, self.curves, self.experiment, self.sweep_points = [], [], None, []
+        self.jobs = ExperimentThread(self)
+        self.jobs.worker.progressed.connect(self._on_progress)
+        self.jobs.worker.runsReady.connect(self._on_runs)
+        self.jobs.worker.sweepReady.connect(self._on_sweep)
+        self.jobs.worker.failed.connect(self._on_failed)
+        self._build()
+
+    # --- building ------------------------------------------------------------------
+
+    def _build(self):
+        self.cost_plot = make_plot("Cost of each run", "epoch", "cost", legend=True)
+        self.legend = self.cost_plot.plotItem.legend
+        self.sweep_plot = make_plot("Learning-rate sweep", "learning rate η (log scale)", "final cost")
+        self.sweep_plot.setLogMode(x=True, y=True)
+        self.sweep_plot.setXRange(-5, 1)   # log10 of the ladder's ends, before there is data
+        self.sweep_curve = self.sweep_plot.plot(pen=pen(0), symbol="o", symbolSize=7,
+                                                symbolBrush="#1f77b4")
+        self.best_marker = self.sweep_plot.plot(pen=None, symbol="star", symbolSize=16, symbolBrush="#d62728")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Runs")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemChanged.connect(self._on_renamed)
+        plots = QSplitter(Qt.Horizontal)
+        plots.addWidget(self.cost_plot)
+        plots.addWidget(self.sweep_plot)
+        panes = QSplitter(Qt.Vertical)   # the user can give the table more room
+        panes.addWidget(plots)
+        panes.addWidget(self.table)
+        panes.setStretchFactor(0, 3)
+        panes.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._controls())
+        layout.addWidget(panes, 1)
+
+    def _controls(self):
+        self.comparison = QComboBox()
+        self.comparison.addItems(list(COMPARISONS))
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100000)
+        self.epochs.setValue(30)
+        self.compare_button, self.sweep_button = QPushButton("Compare"), QPushButton("Learning-rate sweep")
+        self.cancel_button, self.use_rate = QPushButton("Stop experiment"), QPushButton("Use best η")
+        self.remove_button, self.log_y = QPushButton("Remove run"), QCheckBox("log cost")
+        self.progress, self.status = QProgressBar(), QLabel("")
+        self.progress.setAccessibleName("Experiment progress")
+        self.cancel_button.setEnabled(False)
+        self.use_rate.setEnabled(False)
+        self.status.setWordWrap(True)   # a long message wraps instead of widening the dock
+        names = {self.comparison: "Setting", self.epochs: "Epochs per run", self.compare_button: "Compare",
+                 self.sweep_button: "Learning-rate sweep", self.use_rate: "Use best η",
+                 self.cancel_button: "Stop experiment", self.remove_button: "Remove run", self.log_y: "log cost"}
+        for widget, name in names.items():
+            widget.setAccessibleName(name)
+        start = _row(QLabel("Setting"), self.comparison, QLabel("Epochs per run"), self.epochs, self.compare_button,
+                     self.sweep_button, self.use_rate, 1)
+        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.remove_button, self.log_y)
+        rows = QVBoxLayout()
+        rows.addLayout(start)
+        rows.addLayout(follow)
+        self.compare_button.clicked.connect(self.start_comparison)
+        self.sweep_button.clicked.connect(self.start_sweep)
+        self.cancel_button.clicked.connect(self.jobs.cancel)
+        self.use_rate.clicked.connect(self._use_best_rate)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.log_y.toggled.connect(lambda on: self.cost_plot.setLogMode(y=on))
+        return rows
+
+    # --- inputs --------------------------------------------------------------------
+
+    def set_experiment(self, experiment):
+        """The network (at its initial weights), config and data that Compare and the sweep start from."""
+        self.experiment = experiment
+
+    def add_run(self, run, key=None):
+        """Add a finished ``core.compare.Run`` to the list and the plot; a run with the same ``key`` is replaced
+        (a session run that was paused and resumed), keeping the name the user gave it."""
+        if key is not None:
+            run.key = key
+            old = [i for i, r in enumerate(self.runs) if getattr(r, "key", None) == key]
+            if old:
+                run.name = self.runs[old[0]].name
+                self.runs[old[0]] = run
+                return self._redraw()
+        self.runs.append(run)
+        self._redraw()
+
+    def set_runs(self, runs, current=None, key=None):
+        """Replace the whole list (an opened project); ``runs[current]`` is the session's run ``key``,
+        replaced as that run goes on (see ``add_run``)."""
+        self.runs = list(runs)
+        if current is not None:
+            self.runs[current].key = key
+        self._redraw()
+
+    def remove_selected(self):
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            del self.runs[row]
+        self._redraw()
+
+    def shutdown(self):
+        return self.jobs.shutdown()
+
+    # --- showing -------------------------------------------------------------------
+
+    def label(self, run):
+        """Legend text: the run's name, plus what differed from the first run when the name does not say it."""
+        if run is self.runs[0]:
+            return run.name
+        diff = differences(run.config, self.runs[0].config)
+        if diff == "same settings":
+            return f"{run.name} (same settings as {self.runs[0].name})"
+        return run.name if diff in run.name else f"{run.name} ({diff})"
+
+    def _redraw(self):
+        """Rebuild the legend, curves and table from ``self.runs`` (changes only when runs change)."""
+        for curve in self.curves:
+            self.cost_plot.removeItem(curve)
+        self.legend.clear()
+        self.curves = []
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.runs))
+        for i, run in enumerate(self.runs):
+            h = run.history
+            cost = np.asarray(h.val_cost if len(h) and np.isfinite(h.val_cost).all() else h.train_cost, np.float64)
+            self.curves.append(self.cost_plot.plot(np.asarray(h.epoch, np.float64), cost, pen=pen(i), name=self.label(run)))
+            self._fill_row(i, run)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        self.runsChanged.emit()
+
+    def _fill_row(self, i, run):
+        h = run.history
+        accuracy = _last(h.val_accuracy) if np.isfinite(_last(h.val_accuracy)) else _last(h.train_accuracy)
+        diff = "—" if i == 0 else differences(run.config, self.runs[0].config)
+        cells = (run.name, diff, str(len(h)), f"{run.final_cost:.4g}",
+                 "—" if not np.isfinite(accuracy) else f"{accuracy:.1%}", f"{_last(h.time):.2f}", h.stop_reason)
+        for column, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if column:
+                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+            self.table.setItem(i, column, item)
+
+    def _on_renamed(self, item):
+        if item.column() == 0 and item.row() < len(self.runs):
+            self.runs[item.row()].name = item.text()
+            self._redraw()
+
+    # --- experiments -------------------------------------------------------------------
+
+    def start_comparison(self):
+        """Train one copy per value of the chosen setting, all from the experiment's initial weights."""
+        exp = self._require_experiment()
+        if exp is None:
+            return
+        setting, values = COMPARISONS[self.comparison.currentText()]
+        base = _without_early_stopping(exp.config, self.epochs.value())
+        configs = variations(base, setting, values(exp.net.activations[-1]))
+        self._submit(ExperimentJob("compare", exp.net.copy(), exp.X, exp.Y, exp.X_val, exp.Y_val, configs=configs))
+
+    def start_sweep(self, rates=LR_LADDER):
+        """Short runs at every rate of the ladder (``epochs`` each); plots final cost against η."""
+        exp = self._require_experiment()
+        if exp is None:
+            return
+        self._submit(ExperimentJob("sweep", exp.net.copy(), exp.X, exp.Y, exp.X_val, exp.Y_val,
+                                   config=exp.config, rates=tuple(rates), epochs=self.epochs.value()))
+
+    def _require_experiment(self):
+        if self.experiment is None:
+            self.status.setText("Load data and build a network first.")
+        return self.experiment
+
+    def _submit(self, job):
+        self._set_running(True)
+        self.status.setText(f"running {job.n_runs} short trainings…")
+        self.jobs.submit(job)
+
+    def _set_running(self, running):
+        for widget in (self.compare_button, self.sweep_button, self.comparison, self.epochs):
+            widget.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        self.progress.setValue(0 if running else 100)
+
+    def _on_progress(self, index, total, fraction):
+        self.progress.setValue(int(100 * (index + fraction) / max(total, 1)))
+        self.status.setText(f"run {index + 1} of {total}")
+
+    def _on_runs(self, runs):
+        self._set_running(False)
+        self.status.setText(f"{len(runs)} runs compared" + (" (cancelled)" if self.jobs.worker.stop.is_set() else ""))
+        self.runs.extend(runs)
+        self._redraw()
+        self.comparisonFinished.emit(runs)
+
+    def _on_sweep(self, points):
+        self._set_running(False)
+        self.sweep_points = points
+        finite = [(rate, cost) for rate, cost in points if np.isfinite(cost)]
+        rates = np.array([r for r, _ in finite], np.float64)
+        costs = np.array([c for _, c in finite], np.float64)
+        self.sweep_curve.setData(rates, costs)
+        diverged = [f"{rate:g}" for rate, cost in points if not np.isfinite(cost)]
+        if len(finite):
+            best = int(np.argmin(costs))
+            self.best_rate = float(rates[best])
+            self.best_marker.setData(rates[best:best + 1], costs[best:best + 1])
+            self.use_rate.setText(f"Use η = {self.best_rate:g}")
+            self.use_rate.setEnabled(True)
+        self.status.setText(f"sweep: {len(finite)} rates" + (f"; diverged at η = {', '.join(diverged)}" if diverged else ""))
+        self.sweepFinished.emit(points)
+
+    def _on_failed(self, message):
+        self._set_running(False)
+        self.status.setText(f"Failed: {message}")
+
+    def _use_best_rate(self):
+        self.learningRateChosen.emit(self.best_rate)
+
+
+def _row(*items):
+    """A row of widgets; ``(widget, stretch)`` gives a widget the spare room, a bare number adds a stretch."""
+    row = QHBoxLayout()
+    for item in items:
+        if isinstance(item, int):
+            row.addStretch(item)
+        elif isinstance(item, tuple):
+            row.addWidget(*item)
+        else:
+            row.addWidget(item)
+    return row
+
+
+def _without_early_stopping(config, epochs):
+    """The config for a comparison run: a fixed number of epochs, so every curve has the same length."""
+    return replace(config, epochs=epochs, patience=None)

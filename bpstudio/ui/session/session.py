@@ -1,0 +1,340 @@
+"""The session: the one place that owns the app's state, observed by the views through signals.
+
+It holds the dataset and its prepared splits, the network (built from a
+``NetworkSpec`` and the data's sizes), the ``TrainConfig``, the ``Trainer`` of
+the current run and the run state: "idle", "training" or "paused".
+
+Rules that keep the network consistent with what is on screen:
+- the architecture and the data change only when idle (the panels are locked
+  otherwise); a new network or dataset starts a new run;
+- the learning rate, epoch limit, L2, decay and patience apply at once, even
+  mid-run; other training settings start a new run from the current weights;
+- anything that rewrites the weights in place (Reset, Import) waits until the
+  worker has returned;
+- ``restore`` takes over a whole saved state at once (an opened project, or
+  File ▸ New): data, network, settings and the run to continue.
+"""
+
+import threading
+from dataclasses import dataclass, fields, replace
+
+from PySide6.QtCore import QObject, Signal
+
+from bpstudio.core import Network, TrainConfig, Trainer
+from bpstudio.core.nn.costs import check_pair
+from bpstudio.core.data.dataset import prepare
+
+from .snapshot import make_probe, make_snapshot
+from .worker import Job, WorkerThread
+
+LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")
+# What the app starts with (and File ▸ New Project goes back to): a generated 2-D set, Adam on mini-batches.
+# Chosen on the generated sets for a smooth first curve: at lr 0.01, batches of 16 and 2000 epochs the
+# weights kept growing and circles' validation cost spiked ~90 times (now 0–1, same accuracy, 0.6 s).
+DEFAULT_DATASET = "circles"
+DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
+                             optimizer="adam", cost="cross_entropy")
+STATES = ("idle", "training", "paused")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """The architecture the user designs; input and output sizes come from the data."""
+
+    hidden: tuple = ((8, "tanh"), (8, "tanh"))   # (neurons, activation) per hidden layer
+    output: str = "softmax"
+    cost: str = "cross_entropy"
+    init: str = "auto"
+    seed: int = 0
+    dtype: str = "float64"
+
+    @classmethod
+    def of(cls, net, cost):
+        """The spec that describes an existing network trained with ``cost``."""
+        hidden = tuple(zip(net.sizes[1:-1], net.activations[:-1]))
+        return cls(hidden, net.activations[-1], cost, net.init, net.seed if net.seed is not None else 0, net.dtype.name)
+
+
+def network_for(spec, dataset):
+    """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``."""
+    sizes = [dataset.n_features, *(n for n, _ in spec.hidden), dataset.n_outputs]
+    activations = [act for _, act in spec.hidden] + [spec.output]
+    return Network(sizes, activations, init=spec.init, seed=spec.seed, dtype=spec.dtype)
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """How a dataset is turned into training and validation (and held-out test) splits."""
+
+    scaling: str = "standard"
+    val_fraction: float = 0.2
+    seed: int = 0
+    test_fraction: float = 0.0   # the app does not use a test split; a project made by a script may
+
+
+def default_head(dataset):
+    """(output activation, cost) that suit the data: softmax + cross-entropy for classes,
+    sigmoid + bce for a single 0/1 column, linear + mse for regression."""
+    if not dataset.is_classification:
+        return "linear", "mse"
+    if dataset.n_outputs == 1:
+        return "sigmoid", "bce"
+    return "softmax", "cross_entropy"
+
+
+class Session(QObject):
+    datasetChanged = Signal()     # new dataset and splits
+    networkChanged = Signal()     # a new Network object (its sizes may differ)
+    configChanged = Signal()
+    runReset = Signal()           # a new run starts: history is empty
+    snapshot = Signal(object)     # Snapshot of the current run
+    stateChanged = Signal(str)    # "idle" | "training" | "paused"
+    message = Signal(str)         # something worth a line in the status bar
+    error = Signal(str)           # something went wrong; the app carries on
+    _jobSubmitted = Signal(object)
+
+    def __init__(self, dataset, spec=None, config=None, options=None, origin=None, parent=None):
+        super().__init__(parent)
+        self.spec = spec or NetworkSpec()
+        self.config = config or TrainConfig()
+        self.options = options or DataOptions()
+        self.state = "idle"
+        self.origin = origin          # (name or path, load options) the dataset was read with, if known
+        self.run_id = 0
+        self.latest = None            # the last Snapshot of the current run
+        self._in_flight = 0           # jobs handed to the worker and not yet returned
+        self._deferred = []           # actions waiting for the worker to return
+        self._stop = threading.Event()  # the stop flag of the newest job
+        self._thread = WorkerThread()
+        worker = self._thread.worker
+        worker.snapshotReady.connect(self._on_snapshot)
+        worker.jobFinished.connect(self._on_job_finished)
+        worker.jobFailed.connect(self._on_job_failed)
+        self._jobSubmitted.connect(worker.run)   # queued: the worker lives on its own thread
+        self._adopt_dataset(dataset, self.options)
+        self._build_network(self.spec)
+
+    # --- properties -------------------------------------------------------------
+
+    @property
+    def busy(self):
+        """True while the worker holds a job (the network must not be rewritten in place)."""
+        return self._in_flight > 0
+
+    @property
+    def history(self):
+        return self.trainer.history
+
+    # --- data and architecture (idle only) ----------------------------------------
+
+    def set_dataset(self, dataset, options=None, origin=None):
+        """Use a new dataset (split by ``options``); the output layer and cost follow its task, hidden layers stay.
+        ``origin``: the (name or path, load options) it was read with, kept so a project can name it."""
+        if not self._check_idle("change the data"):
+            return False
+        self._adopt_dataset(dataset, options or self.options)
+        self.origin = origin
+        output, cost = default_head(dataset)
+        self._build_network(replace(self.spec, output=output, cost=cost))
+        self.message.emit(f"Loaded {dataset.source or 'data'}: {dataset.summary()}")
+        return True
+
+    def set_data_options(self, options):
+        if not self._check_idle("change the data split"):
+            return False
+        self._adopt_dataset(self.dataset, options)
+        self._build_network(self.spec)
+        return True
+
+    def set_network_spec(self, spec):
+        """Build a new network from ``spec``; an invalid output/cost pair raises ValueError and changes nothing."""
+        check_pair(spec.cost, spec.output)
+        if not self._check_idle("change the network"):
+            return False
+        self._build_network(spec)
+        return True
+
+    def _adopt_dataset(self, dataset, options):
+        """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
+        prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
+                           test_fraction=options.test_fraction, seed=options.seed, dtype=self.spec.dtype)
+        self._take_prepared(prepared, options)
+
+    def _take_prepared(self, prepared, options):
+        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared
+        self.probe = make_probe(prepared, seed=options.seed)
+        self.datasetChanged.emit()
+
+    def _build_network(self, spec):
+        if spec.dtype != self.prepared.X_train.dtype.name:
+            self.spec = spec
+            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
+        self.net = network_for(spec, self.dataset)
+        self.spec = spec
+        self.config = replace(self.config, cost=spec.cost)
+        self.networkChanged.emit()
+        self._new_run()
+
+    # --- training settings ------------------------------------------------------------
+
+    def set_config(self, config):
+        """Apply training settings: live ones at once, the others as a new run (idle only)."""
+        config = replace(config, cost=self.spec.cost)
+        changed = {f.name for f in fields(TrainConfig) if getattr(config, f.name) != getattr(self.config, f.name)}
+        if not changed:
+            return True
+        if changed <= set(LIVE_SETTINGS):
+            self.config = config
+            self.trainer.config = config   # the trainer reads these while it runs
+            if "learning_rate" in changed:
+                self.trainer.optimizer.lr = config.learning_rate
+            self.configChanged.emit()
+            return True
+        if not self._check_idle("change " + ", ".join(sorted(changed - set(LIVE_SETTINGS)))):
+            return False
+        self.config = config
+        self.configChanged.emit()
+        self._new_run()
+        return True
+
+    # --- run control ---------------------------------------------------------------------
+
+    def start(self):
+        """Start, or resume after Pause/Stop; the trainer continues where it stopped."""
+        if self.state == "training":
+            return
+        if self.trainer.is_done:
+            self.error.emit(f"This run reached its epoch limit ({self.config.epochs}). "
+                            "Raise “Epochs” to continue, or press Reset to start over.")
+            return
+        self._submit("fit")
+        self._set_state("training")
+
+    def pause(self):
+        if self.state == "training":
+            self._stop.set()
+            self._set_state("paused")
+
+    def step(self):
+        """Train exactly one batch, then stay paused."""
+        if self.state == "training":
+            return
+        self._submit("step")
+        self._set_state("paused")
+
+    def stop(self):
+        """End the run: training stops and the network and data can be edited again."""
+        self._stop.set()
+        self._set_state("idle")
+
+    def reset(self):
+        """Stop, redraw the initial weights from the network's seed and start a fresh run."""
+        self.stop()
+        self.when_worker_idle(self._do_reset)
+
+    def _do_reset(self):
+        self.net.reset()
+        self._new_run()
+        self.message.emit(f"Weights reset (seed {self.net.seed})")
+
+    def set_weights(self, weights, biases):
+        """Replace the weights (e.g. imported); shapes are checked per layer (ValueError)."""
+        self.stop()
+        if self.busy:
+            raise RuntimeError("training is still stopping; try again in a moment")
+        self.net.set_parameters(weights, biases)
+        self._new_run()
+
+    def weights_edited(self):
+        """The weights were changed in place while the worker was idle (inspector, rewind): show them everywhere."""
+        if self.busy:
+            raise RuntimeError("the weights can only be edited while the training worker is idle")
+        self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, len(self.history)))
+
+    def restore(self, prepared, options, net, trainer, origin=None):
+        """Take over a whole state: ``prepared`` data (split by ``options``), ``net`` and the run ``trainer``
+        continues (its config becomes the session's). Idle worker only; the views show it all, curves included.
+
+        Raises ValueError, changing nothing, when the network does not fit the data."""
+        if self.state != "idle" or self.busy:
+            raise RuntimeError("stop training before replacing the whole session")
+        ds = prepared.dataset
+        if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs) or trainer.net is not net:
+            raise ValueError(f"the network {' → '.join(map(str, net.sizes))} does not fit the data "
+                             f"({ds.n_features} features, {ds.n_outputs} outputs)")
+        if prepared.X_train.dtype != net.dtype:
+            raise ValueError(f"the data is prepared as {prepared.X_train.dtype}, the network is {net.dtype}")
+        self.spec = NetworkSpec.of(net, trainer.config.cost)
+        self._take_prepared(prepared, options)
+        self.origin = origin
+        self.net, self.config, self.trainer = net, trainer.config, trainer
+        self.networkChanged.emit()
+        self.configChanged.emit()
+        self.run_id += 1
+        self.runReset.emit()
+        self._on_snapshot(make_snapshot(self.run_id, trainer, self.probe, 0))   # the whole history: curves
+
+    def shutdown(self):
+        """Stop training and join the worker thread (call when the window closes)."""
+        self._stop.set()
+        return self._thread.shutdown()
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _new_run(self):
+        self.trainer = Trainer(self.net, self.config)
+        self.run_id += 1
+        self.runReset.emit()
+        self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
+
+    def _submit(self, mode):
+        self._stop = threading.Event()   # the new job's own: pause and stop set it
+        self._in_flight += 1
+        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe, self._stop))
+
+    def _set_state(self, state):
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)
+
+    def _check_idle(self, what):
+        if self.state != "idle":
+            self.error.emit(f"Stop training to {what}.")
+            return False
+        return True
+
+    def when_worker_idle(self, action):
+        """Run ``action`` now, or as soon as the worker has returned every job (it must not touch the run before)."""
+        if self.busy:
+            self._deferred.append(action)
+        else:
+            action()
+
+    def _on_snapshot(self, snap):
+        if snap.run_id == self.run_id:
+            latest = self.latest if self.latest and self.latest.run_id == snap.run_id else None
+            if snap.progress.warning and not (latest and latest.progress.warning):
+                self.error.emit(snap.progress.warning)   # once a run: the first snapshot that carries it
+            self.latest = snap
+            self.snapshot.emit(snap)
+
+    def _job_returned(self):
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            actions, self._deferred = self._deferred, []
+            for action in actions:
+                action()
+
+    def _on_job_finished(self, run_id, reason):
+        current = run_id == self.run_id
+        if current and reason not in ("stopped", "") and self._in_flight == 1:
+            self._set_state("idle")
+            (self.error if self.trainer.history.diverged else self.message).emit(f"Training {reason}")
+        self._job_returned()
+
+    def _on_job_failed(self, run_id, text):
+        if run_id == self.run_id:
+            self._set_state("idle")
+            self.error.emit(f"Training failed: {text}")
+        self._job_returned()
+

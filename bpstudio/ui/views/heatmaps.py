@@ -1,0 +1,164 @@
+"""One heatmap per weight layer, with its biases beside it.
+
+Row j, column k of layer l's image is wˡⱼₖ, the weight from neuron k of the
+previous layer to neuron j of this one (W is (n_out, n_in)). The colour map is
+diverging (blue negative, white zero, red positive) with fixed symmetric levels
+±m: m only grows, in steps, so colours keep their meaning while a run goes on.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ..kit.widgets import subscript, superscript
+
+COLORMAP = "CET-D1"
+
+
+def symmetric_level(values, current=0.0):
+    """The level m for ±m colour limits: at least max |value|, rounded up to 1, 2 or 5 × 10ⁿ; never shrinks."""
+    peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if not np.isfinite(peak) or peak <= current:
+        return current or 1.0
+    exponent = np.floor(np.log10(peak))
+    for step in (1, 2, 5, 10):
+        level = step * 10.0 ** exponent
+        if level >= peak:
+            return float(level)
+    return peak
+
+
+def integer_ticks(n, most=6):
+    """Axis ticks at multiples of a round step (1, 2, 5, 10, 20 …) and at neuron 1, at most ~``most``."""
+    step = next(s * 10 ** e for e in range(12) for s in (1, 2, 5) if s * 10 ** e * most >= n)
+    first = [1] if step == 1 or step >= 5 else []   # "1" right beside "2" would crowd the axis
+    return [(i, str(i)) for i in sorted({*first, *range(step, n + 1, step)})]
+
+
+class WeightsView(QWidget):
+    """Heatmaps of every Wˡ and bˡ; hovering a cell shows wⱼₖ in the line below."""
+
+    weightClicked = Signal(int, int, int)   # weight layer, j, k (0-based array indices)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAccessibleName("Weights")
+        self.setObjectName("Weights")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName("Weight heatmaps")
+        self.hover = QLabel("Hover a cell to read its weight.")
+        self.hover.setAccessibleName("Weight under the pointer")
+        # Many layers need more width than the dock may have: then the heatmaps scroll sideways.
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.graphics)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.hover)
+        self.cmap = pg.colormap.get(COLORMAP)
+        self.level = 1.0
+        self.layers = []        # per layer: (weight PlotItem, weight ImageItem, bias PlotItem, bias ImageItem)
+        self.weights, self.biases = [], []
+        self.colorbar = None
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def set_network(self, sizes):
+        """Create the items for a network with these layer sizes (once per architecture)."""
+        self.graphics.clear()
+        self.graphics.ci.layout.setHorizontalSpacing(10)
+        self.layers, self.level = [], 0.0
+        pairs = list(zip(sizes[:-1], sizes[1:]))
+        for l, (n_in, n_out) in enumerate(pairs):
+            self.layers.append(self._add_layer(l, n_in, n_out, col=2 * l))
+        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
+                                        width=14, label="weight")
+        self.colorbar.setImageItem([item for layer in self.layers for item in (layer[1], layer[3])])
+        self.graphics.addItem(self.colorbar, row=0, col=2 * len(pairs))
+        minimum = self.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        self.graphics.setMinimumWidth(int(minimum) + 8)
+
+    def _add_layer(self, l, n_in, n_out, col):
+        # Small titles, and the "to neuron j" label on the first layer only, so that several
+        # layers fit side by side in a narrow dock.
+        w_plot = self.graphics.addPlot(row=0, col=col)
+        w_plot.setTitle(f"W{superscript(l + 1)} ({n_out}×{n_in})", size="9pt")
+        w_plot.setLabel("bottom", "from neuron k")
+        if l == 0:
+            w_plot.setLabel("left", "to neuron j")
+        for axis, n in (("bottom", n_in), ("left", n_out)):
+            w_plot.getAxis(axis).setTicks([integer_ticks(n)])
+            w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
+        b_plot = self.graphics.addPlot(row=0, col=col + 1)
+        b_plot.setTitle(f"b{superscript(l + 1)}", size="9pt")
+        b_plot.setMaximumWidth(44)
+        b_plot.hideAxis("left")
+        b_plot.setLabel("bottom", "bias")   # a bottom axis like W's keeps both rows of cells aligned
+        b_plot.getAxis("bottom").setTicks([[(1, " ")]])
+        items = []
+        for plot, width in ((w_plot, n_in), (b_plot, 1)):
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.getViewBox().invertY(True)   # neuron 1 at the top, like a matrix
+            image = pg.ImageItem(axisOrder="row-major")
+            image.setColorMap(self.cmap)
+            image.cell_rect = QRectF(0.5, 0.5, width, n_out)   # cell k is centred on neuron number k
+            plot.addItem(image)
+            plot.setRange(xRange=(0.5, width + 0.5), yRange=(0.5, n_out + 0.5), padding=0)
+            items.append(image)
+        return w_plot, items[0], b_plot, items[1]
+
+    def reset_levels(self):
+        """A new run: the colour scale may start small again."""
+        self.level = 0.0
+
+    def set_parameters(self, weights, biases):
+        """Show new weights (per-layer (n_out, n_in) arrays) and biases."""
+        self.weights, self.biases = weights, biases
+        level = symmetric_level(np.concatenate([np.ravel(w) for w in (*weights, *biases)]), self.level)
+        if level != self.level:
+            self.level = level
+            self.colorbar.setLevels((-level, level))
+        levels = (-self.level, self.level)
+        for (_, w_image, _, b_image), W, b in zip(self.layers, weights, biases):
+            for image, values in ((w_image, W), (b_image, b[:, None])):
+                image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=levels, rect=image.cell_rect)
+
+    def _on_mouse_moved(self, pos):
+        for l, (w_plot, _, b_plot, _) in enumerate(self.layers):
+            for plot, is_bias in ((w_plot, False), (b_plot, True)):
+                if plot.sceneBoundingRect().contains(pos):
+                    point = plot.getViewBox().mapSceneToView(pos)
+                    self.hover.setText(self.describe(l, round(point.y()), round(point.x()), is_bias))
+                    return
+
+    def _on_mouse_clicked(self, event):
+        """A click on a weight cell selects that weight (the inspector shows its chain rule)."""
+        pos = event.scenePos()
+        for l, (w_plot, _, _, _) in enumerate(self.layers):
+            if w_plot.sceneBoundingRect().contains(pos) and l < len(self.weights):
+                point = w_plot.getViewBox().mapSceneToView(pos)
+                j, k = round(point.y()), round(point.x())   # neuron numbers, from 1
+                if 1 <= j <= self.weights[l].shape[0] and 1 <= k <= self.weights[l].shape[1]:
+                    self.weightClicked.emit(l, j - 1, k - 1)
+                return
+
+    def describe(self, l, j, k, is_bias=False):
+        """The text for cell (j, k) of layer l (1-based neuron numbers), or "" outside the matrix."""
+        if l >= len(self.weights):
+            return ""
+        W, b = self.weights[l], self.biases[l]
+        if not 1 <= j <= W.shape[0]:
+            return ""
+        if is_bias:
+            return f"b{superscript(l + 1)}{subscript(j)} = {b[j - 1]:+.4f}   (bias of neuron {j} in layer {l + 1})"
+        if not 1 <= k <= W.shape[1]:
+            return ""
+        return (f"w{superscript(l + 1)}{subscript(j)},{subscript(k)} = {W[j - 1, k - 1]:+.4f}   "
+                f"(from neuron {k} of layer {l} to neuron {j} of layer {l + 1})")
+

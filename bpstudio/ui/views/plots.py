@@ -1,0 +1,225 @@
+"""Curves over time: cost and accuracy per epoch, and the gradient norm of every layer.
+
+Items are created once; a growing curve lives in a buffer that doubles (and is
+thinned past ``MAX_POINTS``, so memory stays bounded), and pyqtgraph downsamples
+and clips to the visible range, so a run of 100 000 epochs redraws as fast as
+one of 100.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+
+from ..kit.plotstyle import ReadableAxis
+from ..kit.widgets import superscript
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+TRAIN_COLOR = "#1f77b4"
+GRID_COLOR = "#dadde2"
+TEXT_COLOR = "#303030"
+VAL_COLOR = "#e8710a"
+MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
+LAYER_COLORS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+class GrowingCurve:
+    """x/y buffers that double when full; the plot item is given views of the filled part.
+
+    Memory stays bounded on a run of any length: past ``max_points`` the stored points are thinned
+    to every other one (and from then on only every ``stride``-th new point is stored). This is for
+    drawing only: the run's History keeps every epoch. float32 by default: what pyqtgraph draws
+    fastest, and half the memory."""
+
+    def __init__(self, item, dtype=np.float32, max_points=MAX_POINTS):
+        self.item = item
+        self.max_points = max_points
+        self.x = np.empty(256, dtype)
+        self.y = np.empty(256, dtype)
+        self.clear()
+
+    def clear(self):
+        self.n = 0
+        self.stride = 1      # points added per point stored
+        self.added = 0       # points added since the last clear
+        self.last = None     # the newest point added, drawn even when thinning skipped it
+        self.item.setData([], [])
+
+    def extend(self, xs, ys):
+        """Append points (no redraw; call ``show`` once after the batch of appends)."""
+        xs, ys = np.asarray(xs, self.x.dtype), np.asarray(ys, self.y.dtype)
+        if not len(xs):
+            return
+        self.last = (xs[-1], ys[-1])
+        keep = (self.added + np.arange(len(xs))) % self.stride == 0
+        self.added += len(xs)
+        xs, ys = xs[keep], ys[keep]
+        end = self.n + len(xs)
+        if end > len(self.x):
+            # Thinning starts past max_points: a buffer never needs more than max_points + the new points.
+            capacity = max(min(2 * len(self.x), self.max_points + 1), end)
+            self.x = np.resize(self.x, capacity)
+            self.y = np.resize(self.y, capacity)
+        self.x[self.n:end] = xs
+        self.y[self.n:end] = ys
+        self.n = end
+        while self.n > self.max_points:   # keep points 0, 2·stride, 4·stride, … of all added
+            self.n = (self.n + 1) // 2
+            self.x[:self.n] = self.x[:2 * self.n:2]
+            self.y[:self.n] = self.y[:2 * self.n:2]
+            self.stride *= 2
+
+    def show(self):
+        x, y = self.x[:self.n], self.y[:self.n]
+        if self.last is not None and (self.n == 0 or self.last[0] != x[-1]):
+            x, y = np.append(x, self.last[0]), np.append(y, self.last[1])
+        self.item.setData(x, y)
+
+
+def settle(widget):
+    """Apply the new auto-range now: left to the paint, it changes the axes mid-paint and
+    pyqtgraph paints the whole plot a second time."""
+    widget.getPlotItem().getViewBox().prepareForPaint()
+
+
+def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
+    """A PlotWidget with labelled axes, grid, a legend and an accessible name."""
+    widget = pg.PlotWidget(axisItems={"bottom": ReadableAxis()})
+    widget.setAccessibleName(name)
+    widget.setObjectName(name)
+    plot = widget.getPlotItem()
+    plot.setTitle(title)
+    # An opaque light grid at major ticks only: translucent grid lines make a repaint ~5× slower.
+    plot.showGrid(x=True, y=True, alpha=1.0)
+    for axis, label in (("bottom", x_label), ("left", y_label)):
+        item = plot.getAxis(axis)
+        item.setPen(GRID_COLOR)
+        item.setTextPen(TEXT_COLOR)
+        item.setStyle(maxTickLevel=0)
+        item.enableAutoSIPrefix(False)   # "cost (×0.001)" confuses more than it helps
+        item.setZValue(-1)   # the axis draws the grid: keep it under the curves, or a cost at 0 hides
+        plot.setLabel(axis, label, color=TEXT_COLOR)
+    plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210))
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.setMenuEnabled(False)
+    return widget
+
+
+def add_curve(widget, name, color, style=None, dtype=np.float32):
+    pen = pg.mkPen(color, width=1)
+    if style is not None:
+        pen.setStyle(style)
+    return GrowingCurve(widget.getPlotItem().plot([], [], pen=pen, name=name), dtype)
+
+
+class CurvesView(QWidget):
+    """Cost (train and validation, optional log scale) and accuracy per epoch."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cost_plot = make_plot("Cost plot", "Cost", "epoch", "cost (mean per sample)")
+        self.accuracy_plot = make_plot("Accuracy plot", "Accuracy", "epoch", "accuracy (%)", legend_offset=(-10, -10))
+        self.accuracy_plot.setYRange(0, 100, padding=0.02)
+        self.accuracy_plot.getPlotItem().enableAutoRange(y=False)
+        self.accuracy_plot.getPlotItem().getViewBox().setLimits(yMin=-5, yMax=105)
+        self.cost = {"train": add_curve(self.cost_plot, "train", TRAIN_COLOR),
+                     "val": add_curve(self.cost_plot, "validation", VAL_COLOR)}
+        self.accuracy = {"train": add_curve(self.accuracy_plot, "train", TRAIN_COLOR),
+                         "val": add_curve(self.accuracy_plot, "validation", VAL_COLOR)}
+        self.log_y = QCheckBox("Log scale")
+        self.log_y.setAccessibleName("Log scale")
+        self.log_y.setToolTip("Show the cost on a logarithmic axis (small late improvements become visible)")
+        self.log_y.toggled.connect(lambda on: self.cost_plot.getPlotItem().setLogMode(y=on))
+        self.readout = QLabel("")
+        self.readout.setAccessibleName("Last costs")
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.log_y)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.cost_plot, 3)
+        layout.addWidget(self.accuracy_plot, 2)
+        self._last = None   # history of the newest snapshot not drawn yet
+
+    def set_classification(self, on):
+        self.accuracy_plot.setVisible(on)
+
+    def clear(self):
+        for curve in (*self.cost.values(), *self.accuracy.values()):
+            curve.clear()
+        self.readout.setText("")
+        self._last = None
+
+    def add_snapshot(self, snap):
+        h = snap.history
+        if not h["epoch"]:
+            return
+        for key, curve in self.cost.items():
+            curve.extend(h["epoch"], h[f"{key}_cost"])
+        for key, curve in self.accuracy.items():
+            curve.extend(h["epoch"], 100 * np.asarray(h[f"{key}_accuracy"], float))
+        self._last = h
+
+    def refresh(self):
+        """Redraw with every point added since the last refresh."""
+        if self._last is None:
+            return
+        for curve in (*self.cost.values(), *self.accuracy.values()):
+            curve.show()
+        settle(self.cost_plot)
+        settle(self.accuracy_plot)
+        self.readout.setText(_readout(self._last))
+        self._last = None
+
+
+def _readout(h):
+    text = f"epoch {h['epoch'][-1]}:  train cost {h['train_cost'][-1]:.4g}"
+    if np.isfinite(h["val_cost"][-1]):
+        text += f"   validation cost {h['val_cost'][-1]:.4g}"
+    if np.isfinite(h["val_accuracy"][-1]):
+        text += f"   validation accuracy {100 * h['val_accuracy'][-1]:.1f} %"
+    elif np.isfinite(h["train_accuracy"][-1]):
+        text += f"   train accuracy {100 * h['train_accuracy'][-1]:.1f} %"
+    return text
+
+
+class GradientNormsView(QWidget):
+    """‖∇Wˡ‖ per layer against weight updates, on a log axis: vanishing gradients show as a gap."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = make_plot("Gradient norms plot", "Gradient norm per layer", "weight updates", "‖∂C/∂Wˡ‖",
+                              legend_offset=(-10, -10))
+        self.plot.getPlotItem().setLogMode(y=True)
+        self.curves = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.plot)
+
+    def set_layers(self, sizes):
+        """One curve per weight layer of a network with these sizes."""
+        plot = self.plot.getPlotItem()
+        for curve in self.curves:
+            plot.removeItem(curve.item)
+        plot.legend.clear()
+        self.curves = []
+        for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            color = LAYER_COLORS[l % len(LAYER_COLORS)]
+            # float64: x counts weight updates, which outgrow float32's exact integers (2²⁴) in a long run
+            self.curves.append(add_curve(self.plot, f"W{superscript(l + 1)}", color, dtype=np.float64))
+
+    def clear(self):
+        for curve in self.curves:
+            curve.clear()
+
+    def add_snapshot(self, snap):
+        x = snap.progress.updates
+        for curve, norm in zip(self.curves, snap.grad_norms):
+            if curve.last is not None and curve.last[0] == x:
+                continue   # no update since the last point
+            curve.extend([x], [norm])
+
+    def refresh(self):
+        for curve in self.curves:
+            curve.show()
+        settle(self.plot)
