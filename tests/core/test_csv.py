@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bpstudio.core import DataError
 from bpstudio.core.data.loading import LoadCancelled, inspect_csv, load_dataset
-from bpstudio.core.data.loading import csv_reader
+from bpstudio.core.data import csv_reader
 
 
 def write(tmp_path, content, name="data.csv"):
