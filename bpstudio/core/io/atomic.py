@@ -3,14 +3,25 @@
 The new content goes to a temporary file in the same folder (so the final
 ``os.replace`` is a rename on one file system, which is atomic); only when
 it is completely written and flushed does it take the target's name.
+
+Only regular files are replaced. ``-`` (standard output), a device (``/dev/null``) or a
+FIFO is written *through* (``special_files``). A symbolic link is never replaced and its
+target never overwritten behind the user's back: the save is refused, naming the target.
+
+Permissions: a new file gets the mode the umask allows (0666 & ~umask, like any program's
+new file); a replaced file keeps its mode (and, for root, its owner).
 """
 
+import errno
 import glob
+import io
 import os
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from .special_files import open_through, symlink_target, writes_through
 
 STALE_SECONDS = 600  # a temporary file untouched this long belongs to a save that was killed
 
@@ -21,15 +32,19 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
 
     On any exception the temporary file is removed and ``path`` is left untouched.
     """
+    if writes_through(path):
+        with _text_or_binary(open_through(path), mode, encoding, newline) as f:
+            yield f
+        return
     path = Path(path)
+    _refuse_symlink(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the permissions a normal save would.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        _give_final_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -38,6 +53,43 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
             pass
         raise
     _remove_abandoned_temporaries(path)
+
+
+def _text_or_binary(binary, mode, encoding, newline):
+    return binary if "b" in mode else io.TextIOWrapper(binary, encoding=encoding or "utf-8", newline=newline)
+
+
+def _refuse_symlink(path):
+    target = symlink_target(path)
+    if target is not None:
+        raise OSError(errno.EEXIST, f"it is a symbolic link to {target}, which was left as it was — save to "
+                                    f"{target} itself, or remove the link first", str(path))
+
+
+def _give_final_mode(tmp, path):
+    """mkstemp makes the file private (0600): give it the replaced file's mode, or the umask's."""
+    try:
+        old = path.stat()
+    except FileNotFoundError:
+        os.chmod(tmp, 0o666 & ~current_umask())
+        return
+    os.chmod(tmp, old.st_mode & 0o7777)
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and (old.st_uid, old.st_gid) != (0, 0):
+        os.chown(tmp, old.st_uid, old.st_gid)   # root saving a user's file leaves it theirs
+
+
+def current_umask():
+    """The process's umask, read without changing it (os.umask would, for a moment, in every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)   # no /proc (macOS, old kernels): the classic read-and-restore
+    os.umask(mask)
+    return mask
 
 
 def _remove_abandoned_temporaries(path):

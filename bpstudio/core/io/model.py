@@ -176,6 +176,8 @@ def _names(names, n, prefix, what):
 def _check_scaler(scaler, n, what):
     if not scaler.fitted or scaler.offset.shape != (n,) or scaler.scale.shape != (n,):
         raise ValueError(f"the {what} scaler must be fitted on {n} columns")
-    if not (np.isfinite(scaler.offset).all() and np.isfinite(scaler.scale).all() and (scaler.scale != 0).all()):
-        raise ValueError(f"the {what} scaler has non-finite offsets or zero/non-finite scales")
+    # A subnormal scale (5e-324) divides any input into infinity: as unusable as zero.
+    usable = np.abs(scaler.scale) >= np.finfo(np.float64).tiny
+    if not (np.isfinite(scaler.offset).all() and np.isfinite(scaler.scale).all() and usable.all()):
+        raise ValueError(f"the {what} scaler has non-finite offsets or zero, subnormal or non-finite scales")
     return scaler

@@ -13,7 +13,8 @@ Every format stores the weights and the metadata of ``Model.metadata()``
     .py           a PyTorch script (plus a .safetensors beside it); export only
 
 Writes are atomic (see ``atomic``). Anything wrong with a file to load — not
-found, truncated, corrupt, foreign — raises ``ModelFileError`` naming the file.
+found, truncated, corrupt, foreign, not a regular file, a field outside ``schema.MODEL``,
+weights that are not real numbers — raises ``ModelFileError`` naming the file.
 """
 
 import io
@@ -24,7 +25,9 @@ import numpy as np
 
 from .atomic import atomic_write, write_bytes, write_text
 from .model import Model, n_layers
-from .safe_npz import load_arrays
+from .safe_npz import NpzArchive, read_file
+from .schema import MODEL, check
+from .special_files import open_regular
 
 EXPORT_FORMATS = {
     ".npz": "NumPy archive: arrays W1, b1, … plus JSON metadata",
@@ -59,8 +62,12 @@ def load_model(path):
     """Read a model written by ``save_model``; raises ``ModelFileError`` for anything wrong with the file."""
     path = Path(path)
     ext = _extension(path, LOAD_FORMATS, "load")
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such file")
+    try:
+        open_regular(path).close()    # a FIFO or a device would block or never end: refused first
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file") from None
+    except (OSError, ValueError) as e:
+        raise ModelFileError(str(e) if str(path) in str(e) else f"{path}: {e.strerror or e}") from None
     try:
         meta, weights, biases = _READERS[ext](path)
     except ImportError as e:
@@ -68,9 +75,19 @@ def load_model(path):
     except Exception as e:  # noqa: BLE001 — foreign parsers raise anything on corrupt bytes
         raise ModelFileError(f"{path}: not a readable {ext} model file ({_describe(e)})") from None
     try:
-        return Model.from_metadata(meta, weights, biases)
+        check(meta, MODEL, "metadata")
+        return Model.from_metadata(meta, _real(weights, "weights"), _real(biases, "biases"))
     except Exception as e:  # noqa: BLE001 — a well-formed file can still hold nonsense values
         raise ModelFileError(f"{path}: {_describe(e)}") from None
+
+
+def _real(arrays, what):
+    """Each layer's array, if it holds real numbers (complex ones would be cast with their imaginary part lost)."""
+    arrays = [np.asarray(a) for a in arrays]
+    for l, a in enumerate(arrays, start=1):
+        if a.dtype.kind not in "fiu":
+            raise ValueError(f"layer {l} {what}: expected real numbers, found {a.dtype}")
+    return arrays
 
 
 def import_weights(network, path):
@@ -100,12 +117,16 @@ def _save_npz(model, path):
 
 def _read_npz(path):
     # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
-    arrays = load_arrays(path.read_bytes())
-    if "metadata" not in arrays:
-        raise ValueError(f"no \"metadata\" array (found: {', '.join(arrays) or 'nothing'})")
-    meta = json.loads(str(arrays["metadata"][()]))
-    n = n_layers(meta)
-    return meta, [arrays[f"W{l}"] for l in range(1, n + 1)], [arrays[f"b{l}"] for l in range(1, n + 1)]
+    with NpzArchive(read_file(path)) as arrays:    # reads only the members asked for, each checked first
+        if "metadata" not in arrays:
+            raise ValueError(f"no \"metadata\" array (found: {', '.join(arrays.files) or 'nothing'})")
+        meta = json.loads(str(arrays["metadata"][()]), parse_constant=_refuse_constant)
+        n = n_layers(meta)
+        return meta, [arrays[f"W{l}"] for l in range(1, n + 1)], [arrays[f"b{l}"] for l in range(1, n + 1)]
+
+
+def _refuse_constant(name):
+    raise ValueError(f"the metadata holds {name}, which is not a number JSON allows")
 
 
 # --- .json -----------------------------------------------------------------------
@@ -119,7 +140,7 @@ def _save_json(model, path):
 
 
 def _read_json(path):
-    content = json.loads(path.read_text(encoding="utf-8"))
+    content = json.loads(read_file(path).decode("utf-8"))
     n = n_layers(content)
     weights, biases = content.pop("weights"), content.pop("biases")
     if len(weights) != n or len(biases) != n:

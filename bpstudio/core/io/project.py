@@ -11,6 +11,13 @@ the network, the ``TrainConfig``, the weights and ``Trainer.state_dict()``
 optionally the finished runs kept for comparison (``core.compare.Run``; files
 without them open with an empty list).
 
+Opening checks every field of the description against ``schema.PROJECT`` and reads only the
+arrays it refers to, each checked against its declared size (``safe_npz``). A data file is
+named relative to the project's folder; one outside that folder (an absolute or ``../`` path)
+is read only with ``allow_outside_data=True`` — the user's consent, asked by the app and given
+on the command line with ``--allow-outside-data`` — else ``OutsideDataError`` names it. A
+project shared with you cannot quietly pull in, and on its next save embed, any file you can read.
+
 The file is an .npz archive: a JSON description plus plain arrays, read with
 ``allow_pickle=False``. Arrays inside the trainer state are stored as arrays
 named by their place in the state (``trainer.optimizer.exp_avg``) and
@@ -25,12 +32,15 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import write_bytes
+from .schema import PROJECT, check
 from ..explain.compare import Run
 from ..train.config import TrainConfig
 from ..data.dataset import Dataset, prepare
 from .model import output_targets
 from ..nn.network import Network
-from .safe_npz import load_arrays
+from .safe_npz import NpzArchive, read_file
+from .special_files import NotRegularFile
+from ..limits import MemoryLimitError
 from ..data.preprocessing import SCALINGS
 from ..train.trainer import History, Trainer
 
@@ -41,6 +51,17 @@ EXTENSION = ".bpproject"
 
 class ProjectFileError(ValueError):
     """A project file could not be written or read; the message names the file and the problem."""
+
+
+class OutsideDataError(ProjectFileError):
+    """The project reads a data file outside its folder, and no consent was given.
+
+    ``project`` and ``data_path`` are the two paths, for a surface to ask about or word its remedy."""
+
+    def __init__(self, project, data_path):
+        self.project, self.data_path = Path(project), Path(data_path)
+        super().__init__(f"{project}: its data file {data_path} is outside the project's folder "
+                         f"{self.project.resolve().parent} — a project reads data from elsewhere only with your consent")
 
 
 @dataclass
@@ -119,22 +140,75 @@ def save_project(path, network, config, data, trainer=None, runs=(), current_run
         raise ProjectFileError(f"{path}: cannot write the file: {e.strerror or e}") from None
 
 
-def open_project(path):
-    """Read a project written by ``save_project``; any problem raises ``ProjectFileError`` naming the file."""
+def open_project(path, allow_outside_data=False):
+    """Read a project written by ``save_project``; any problem raises ``ProjectFileError`` naming the file.
+
+    A data file outside the project's folder raises ``OutsideDataError`` unless ``allow_outside_data``."""
     path = Path(path)
-    if not path.is_file():
-        raise ProjectFileError(f"{path}: no such file")
     try:
-        # Read from memory: np.load leaves its file open when a corrupt archive makes it raise.
-        arrays = load_arrays(path.read_bytes())
-        description = json.loads(str(arrays["project"][()]))
+        archive = NpzArchive(read_file(path))
+    except FileNotFoundError:
+        raise ProjectFileError(f"{path}: no such file") from None
+    except NotRegularFile as e:
+        raise ProjectFileError(str(e)) from None
     except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
-        raise ProjectFileError(f"{path}: not a readable project file ({type(e).__name__}: {e})") from None
+        raise ProjectFileError(f"{path}: {_not_readable(e)}") from None
+    with archive:
+        try:
+            description = json.loads(str(archive["project"][()]))
+            check(description, PROJECT, "project")
+            arrays = {name: archive[name] for name in _arrays_named(description) if name in archive}
+        except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
+            raise ProjectFileError(f"{path}: {_not_readable(e)}") from None
     try:
-        return _build_project(description, arrays)
+        project = _build_project(description, arrays)
     except Exception as e:  # noqa: BLE001 — a well-formed file can still hold nonsense values
         reason = f"missing field {e}" if isinstance(e, KeyError) else str(e)
         raise ProjectFileError(f"{path}: {reason}") from None
+    project.data = _locate_data(path, project.data, allow_outside_data)
+    return project
+
+
+def _not_readable(error):
+    """The reason a project file cannot be read; a problem the file's own checks worded is kept as it is."""
+    worded = isinstance(error, ValueError) and str(error).startswith(("field ", "'"))
+    if worded or isinstance(error, MemoryLimitError):
+        return str(error)
+    return f"not a readable project file ({type(error).__name__}: {error})"
+
+
+def _arrays_named(description):
+    """The archive members the description uses: params, the embedded data, {"__array__": …} references."""
+    names = ["params", "data.X", "data.Y"]
+
+    def walk(value):
+        if isinstance(value, dict):
+            if set(value) == {"__array__"} and isinstance(value["__array__"], str):
+                names.append(value["__array__"])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    walk([description.get("trainer"), description.get("runs")])
+    return names
+
+
+def _locate_data(path, data, allow_outside_data):
+    """A named data file, relative to the project's folder; outside it only with consent."""
+    if data.dataset is not None or not data.name or _is_builtin(data.name):
+        return data
+    folder = path.resolve().parent
+    file = (folder / data.name).resolve()
+    if not file.is_relative_to(folder) and not allow_outside_data:
+        raise OutsideDataError(path, file)
+    data.name = str(file)
+    return data
+
+
+def _is_builtin(name):
+    from ..data import bundled, generated
+    return name in generated.GENERATORS or name in bundled.BUNDLED
 
 
 def _build_project(description, arrays):
@@ -149,6 +223,8 @@ def _build_project(description, arrays):
     n_parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     if arrays["params"].shape != (n_parameters,):
         raise ValueError(f"expected {n_parameters} parameters, found {arrays['params'].size}")
+    if arrays["params"].dtype.kind not in "fiu":
+        raise ValueError(f"weights and biases must be real numbers, found {arrays['params'].dtype}")
     network = Network(sizes, spec["activations"], spec["init"], spec["seed"], spec["dtype"])
     if version == 1:
         _convert_version_1(network, arrays)
@@ -197,8 +273,8 @@ def _describe_data(data, arrays):
 
 
 def _read_data(described, arrays):
-    embedded = described.pop("embedded")
-    dataset = Dataset(arrays["data.X"], arrays["data.Y"], **embedded) if embedded else None
+    embedded = described.pop("embedded", None)
+    dataset = Dataset(_finite_matrix(arrays, "data.X"), _finite_matrix(arrays, "data.Y"), **embedded) if embedded else None
     return DataSource(dataset=dataset, **described)
 
 
@@ -214,6 +290,17 @@ def _read_run(described, arrays):
         raise ValueError(f"run {described['name']!r}: a name and a flat array of weights are needed")
     return Run(described["name"], TrainConfig.from_dict(described["config"]),
                History.from_dict(described["history"]), params)
+
+
+def _finite_matrix(arrays, name):
+    """The embedded data array ``name``: real numbers, (N, k), every one finite."""
+    X = arrays[name]
+    if X.dtype.kind not in "fiu" or X.ndim != 2:
+        raise ValueError(f"embedded data {name!r}: expected a 2-D array of real numbers, got {X.dtype} {X.shape}")
+    if not np.isfinite(X).all():
+        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+        raise ValueError(f"embedded data {name!r}: row {row + 1} holds NaN or infinity — every value must be finite")
+    return X.astype(np.float64, copy=False)
 
 
 def _is_number(x):
