@@ -2,7 +2,9 @@
 
     layout = sniff("data.csv")      # Layout(encoding="utf-8-sig", delimiter=",", has_header=True, ...)
 
-Encoding: UTF-8 (a BOM is dropped), else Latin-1, which can decode any byte. Delimiter: the one of
+Encoding: a byte-order mark names it (UTF-8, UTF-16 or UTF-32, as spreadsheets write "Unicode
+text"); without one UTF-8, else Latin-1, which can decode any byte. Only regular files are read
+(a FIFO or a device would block or never end: ``special_files.open_regular``). Delimiter: the one of
 ``,`` ``;`` tab that splits the first rows into the same, largest number of fields. Header: the
 first row is a header when it holds a word where the rows below hold numbers.
 """
@@ -14,12 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dataset import DataError
+from ..io.special_files import NotRegularFile, open_regular
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})   # compared lower-cased, stripped
 SNIFF_BYTES = 1 << 18
 SAMPLE_ROWS = 1000
+# UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's. Python's "utf-16"/"utf-32" codecs read the mark.
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass
@@ -72,26 +78,34 @@ def is_text_column(layout, column):
 
 def _head(path):
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read(SNIFF_BYTES)
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
+    except NotRegularFile as e:
+        raise DataError(str(e)) from None
     except OSError as e:
         raise DataError(f"{path}: cannot be read ({e.strerror or e})") from None
 
 
 def _decode(raw, truncated):
-    """(encoding, text); a truncated head may end inside a UTF-8 character, which is not an error."""
+    """(encoding, text); a truncated head may end inside a character, which is not an error."""
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            try:
+                return encoding, codecs.getincrementaldecoder(encoding)().decode(raw, final=not truncated)
+            except UnicodeDecodeError:
+                break    # a mark followed by something else: judged as bytes below
     try:
         return "utf-8-sig", codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=not truncated)
     except UnicodeDecodeError:
         return "latin-1", raw.decode("latin-1")
 
 
-def _looks_binary(raw):
-    # Text files hold no NUL bytes and few control characters besides tab, newline, carriage return.
-    controls = sum(raw.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
-    return b"\x00" in raw or controls > len(raw) // 100
+def _looks_binary(text):
+    # Text holds no NUL characters and few control characters besides tab, newline, carriage return.
+    controls = sum(text.count(chr(c)) for c in range(32) if c not in (9, 10, 12, 13))
+    return "\x00" in text or controls > len(text) // 100
 
 
 def _detect_delimiter(lines):
@@ -140,10 +154,10 @@ def sniff(path, delimiter=None, header=None):
     path = Path(path)
     raw = _head(path)
     truncated = len(raw) == SNIFF_BYTES
-    if _looks_binary(raw):
-        raise DataError(f"{path.name}: binary or non-text content — expected a text CSV file "
-                        "(numbers separated by commas, semicolons or tabs)")
     encoding, text = _decode(raw, truncated)
+    if _looks_binary(text):
+        raise DataError(f"{path.name}: binary or non-text content — expected a text CSV file "
+                        "(numbers separated by commas, semicolons or tabs; UTF-16 and UTF-32 need a byte-order mark)")
     lines = io.StringIO(text, newline=None).readlines()    # the same line breaks as open() sees
     lines = lines[:-1] if truncated and len(lines) > 1 else lines   # the last line may be cut short
     if not text.strip():

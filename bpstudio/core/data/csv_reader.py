@@ -9,10 +9,13 @@ one is refused with its line and column, never guessed at. The target may hold t
 
 Speed: each chunk of lines is parsed by ``numpy.loadtxt``; only a chunk that fails (a bad cell, a
 ragged row, a missing value) is parsed again line by line with the csv module, to name the line
-and column or to drop the row. X is allocated once, from an upper bound on the number of rows.
+and column or to drop the row. X is allocated once, from an upper bound on the number of rows —
+checked against the memory available first (``core.limits``), so a 1 MB file of a 10,000-column
+header over a million blank lines is refused with the reason instead of asking for 75 GiB.
 """
 
 from dataclasses import dataclass
+import io
 import os
 
 import numpy as np
@@ -20,6 +23,8 @@ import numpy as np
 from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, is_number, numbered_rows, sniff
 from .dataset import Dataset, DataError, LoadCancelled
 from .targets import encode_targets
+from ..io.special_files import open_regular
+from ..limits import MemoryLimitError, check_memory
 
 CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next to X itself
 
@@ -88,10 +93,25 @@ def _roles(layout, target, ignore, task):
 def _count_lines(path):
     """An upper bound on the number of rows: every line ends in \\n, \\r, \\r\\n or the end of the file."""
     count = 1
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         while block := f.read(1 << 20):
             count += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
     return count
+
+
+def _row_capacity(layout, n_columns):
+    """An upper bound on the data rows: the lines, and no more than the file's bytes can hold, since a
+    row of n columns takes at least n bytes (n − 1 delimiters and a line end) — blank lines hold none."""
+    size = os.path.getsize(layout.path)
+    return min(_count_lines(layout.path), size // max(n_columns, 1) + 1)
+
+
+def _check_memory(layout, capacity, n_columns):
+    try:
+        check_memory(8 * capacity * (n_columns + 1),
+                     f"reading up to {capacity:,} rows × {n_columns:,} columns of numbers")
+    except MemoryLimitError as e:
+        raise DataError(f"{layout.where()}: {e}") from None
 
 
 def _chunks(f, first_line, size, progress, cancel):
@@ -188,11 +208,13 @@ def _careful_parse(lines, first_line, layout, roles, drop_missing):
 
 def _read_rows(layout, encoding, roles, drop_missing, progress, cancel):
     """X (N, d) float64 and the target values (N,), numbers or strings, of every data row."""
-    capacity, n_features = _count_lines(layout.path), len(roles.features)
+    n_features = len(roles.features)
+    capacity = _row_capacity(layout, len(layout.columns))
+    _check_memory(layout, capacity, n_features)
     X = np.empty((capacity, n_features))
     y_numbers, y_text, n = np.empty(capacity), [], 0
     size = max(os.path.getsize(layout.path), 1)
-    with open(layout.path, encoding=encoding) as f:
+    with io.TextIOWrapper(open_regular(layout.path), encoding=encoding) as f:
         for _ in range(layout.header_lines):
             f.readline()
         for first_line, lines in _chunks(f, layout.header_lines + 1, size, progress, cancel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .preprocessing import Scaler
+from .preprocessing import Scaler, check_scaled
 
 TASKS = ("classification", "regression")
 
@@ -118,10 +118,15 @@ def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, se
     train, val, test = dataset.split_indices([val_fraction, test_fraction], seed)
     if len(train) == 0:
         raise ValueError(f"no training samples left after the split ({dataset.n_samples} samples in all)")
-    x_scaler = Scaler(scaling).fit(dataset.X[train])
-    y_scaler = None if dataset.is_classification else Scaler("standard").fit(dataset.Y[train])
-    scale_y = (lambda Y: Y.astype(dtype)) if y_scaler is None else (lambda Y: y_scaler.transform(Y, dtype))
-    arrays = []
-    for idx in (train, val, test):
-        arrays += [x_scaler.transform(dataset.X[idx], dtype), scale_y(dataset.Y[idx])]
+    with np.errstate(over="ignore", invalid="ignore"):    # overflow is found by check_scaled, and named
+        x_scaler = Scaler(scaling).fit(dataset.X[train])
+        y_scaler = None if dataset.is_classification else Scaler("standard").fit(dataset.Y[train])
+        scale_y = (lambda Y: Y.astype(dtype)) if y_scaler is None else (lambda Y: y_scaler.transform(Y, dtype))
+        arrays = []
+        for idx in (train, val, test):
+            arrays += [x_scaler.transform(dataset.X[idx], dtype), scale_y(dataset.Y[idx])]
+    where = dataset.source.replace("\\", "/").rsplit("/", 1)[-1] or "the data"
+    check_scaled(x_scaler, arrays[0::2], dataset.X, dataset.feature_names, where, dtype)
+    if y_scaler is not None:
+        check_scaled(y_scaler, arrays[1::2], dataset.Y, dataset.target_names, where, dtype)
     return Prepared(dataset, x_scaler, y_scaler, *arrays)

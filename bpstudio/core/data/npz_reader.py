@@ -3,8 +3,9 @@
     read_npz("mnist.npz", x_key="images", y_key="labels")
 
 Never unpickles: ``allow_pickle=False`` always, so an archive holding Python objects is refused.
+Reads only the two arrays it needs, each checked against its declared size first (``safe_npz``).
 Features of more than 2 dimensions (images (N, 28, 28)) are flattened per sample. Targets may be
-numbers or strings, one per sample (N,), or several regression targets (N, k).
+numbers or strings (bytes are read as UTF-8), one per sample (N,), or several regression targets (N, k).
 """
 
 from pathlib import Path
@@ -14,7 +15,9 @@ import zlib
 import numpy as np
 
 from .dataset import Dataset, DataError
-from ..io.safe_npz import NPY_HEAD, check_array, check_head
+from ..io.safe_npz import NPY_HEAD, NpzArchive, check_head, read_file
+from ..io.special_files import NotRegularFile
+from ..limits import MemoryLimitError
 from .targets import encode_targets
 
 # zipfile reports a damaged archive in many ways: unknown versions and methods, "encryption" flags, …
@@ -30,11 +33,15 @@ def _array(archive, key, where, role):
         raise DataError(f"{where}: no array {key!r} for the {what}; arrays in the file: "
                         f"{', '.join(archive.files) or 'none'} — pass {role}_key=… to use another name")
     try:
-        return check_array(archive[key], key)
+        return archive[key]
+    except MemoryLimitError as e:
+        raise DataError(f"{where}: {e}") from None
     except ValueError as e:
-        if "allow_pickle" in str(e):
+        if "Python objects" in str(e):
             raise DataError(f"{where}: array {key!r} holds Python objects, which are refused (they would have "
                             "to be unpickled) — save plain numeric or string arrays") from None
+        if "in the archive is not" in str(e) or "declares" in str(e):
+            raise DataError(f"{where}: {e}") from None
         raise DataError(f"{where}: array {key!r} cannot be read ({e}) — the file is truncated or corrupt") from None
     except _CORRUPT as e:
         raise DataError(f"{where}: array {key!r} cannot be read ({e}) — the file is truncated or corrupt") from None
@@ -59,30 +66,46 @@ def _drop_nonfinite(X, y, where, drop_missing):
     return X[~bad], y[~bad]
 
 
-def _check_head(f, where, x_key, y_key):
-    """Refuse a single .npy array or a non-zip file (np.load would try to unpickle it) before loading."""
-    try:
-        check_head(f.read(len(NPY_HEAD)))
-    except ValueError as e:
-        raise DataError(f"{where}: {e} — expected a file saved by numpy.savez with arrays {x_key!r} and "
-                        f"{y_key!r}") from None
-    f.seek(0)
-
-
 def _open(path, x_key, y_key):
-    """The arrays x_key and y_key, read with allow_pickle=False; the file is closed whatever happens."""
+    """The arrays x_key and y_key, read with allow_pickle=False, each checked before it is read."""
     where = Path(path).name
     try:
-        with open(path, "rb") as f:
-            _check_head(f, where, x_key, y_key)
-            archive = np.load(f, allow_pickle=False)
+        raw = read_file(path)
+        try:
+            check_head(raw[:len(NPY_HEAD)])
+        except ValueError as e:    # a single .npy array, or not a zip (np.load would try to unpickle it)
+            raise DataError(f"{where}: {e} — expected a file saved by numpy.savez with arrays {x_key!r} and "
+                            f"{y_key!r}") from None
+        with NpzArchive(raw) as archive:
             return _array(archive, x_key, where, "x"), _array(archive, y_key, where, "y")
     except DataError:
         raise
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
+    except (NotRegularFile, MemoryLimitError) as e:
+        raise DataError(str(e) if str(path) in str(e) else f"{where}: {e}") from None
     except _CORRUPT as e:
         raise DataError(f"{where}: not a readable .npz archive ({e}) — expected a file saved by numpy.savez") from None
+
+
+def _text_labels(y, where, y_key):
+    """Bytes labels (numpy.savez of b"cat") as text; a label that is not UTF-8 is refused, named."""
+    if y.dtype.kind != "S":
+        return y
+    try:
+        return np.char.decode(y, "utf-8")
+    except UnicodeDecodeError as e:
+        bad = next(label for label in y.reshape(-1) if not _is_utf8(label))
+        raise DataError(f"{where}: {y_key!r} holds the bytes label {bytes(bad)!r}, which is not UTF-8 text ({e.reason}) — "
+                        "save the labels as text (numpy str) or numbers") from None
+
+
+def _is_utf8(label):
+    try:
+        label.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
@@ -90,6 +113,7 @@ def read_npz(path, x_key="X", y_key="y", task=None, drop_missing=False):
     where = Path(path).name
     X, y = _open(path, x_key, y_key)
     X = _features(X, where, x_key)
+    y = _text_labels(y, where, y_key)
     if y.ndim not in (1, 2) or len(X) != len(y) or y.dtype.kind not in "biufUS" or 0 in y.shape[1:]:
         raise DataError(f"{where}: {x_key!r} has {len(X)} samples but {y_key!r} has shape {y.shape} and dtype "
                         f"{y.dtype} — expected one target per sample, (N,) or (N, k), numbers or strings")

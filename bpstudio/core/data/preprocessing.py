@@ -61,3 +61,18 @@ class Scaler:
 
     def __repr__(self):
         return f"Scaler({self.kind!r}, fitted={self.fitted})"
+
+
+def check_scaled(scaler, scaled, raw, names, where, dtype):
+    """ValueError naming the first column whose legal but extreme values (±1e308) could not be scaled
+    into finite ``dtype`` numbers — the scaler's mean or variance overflowed, or the values outgrow
+    float32 — instead of a NaN found later in training, far from its cause."""
+    bad = ~(np.isfinite(scaler.offset) & np.isfinite(scaler.scale))
+    for part in scaled:
+        bad |= ~np.isfinite(part).all(axis=0) if len(part) else False
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        largest = float(np.max(np.abs(raw[:, j])))
+        raise ValueError(f"{where}: column {names[j]!r} holds values up to {largest:.3g} in magnitude, too large "
+                         f"to scale into {dtype} numbers — express it in larger units (divide it by a power of "
+                         "ten) so its values stay below about 1e150")
