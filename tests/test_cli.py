@@ -111,8 +111,8 @@ def _bad_files(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["predict", "{tmp}/garbage.onnx", "{tmp}/bad.csv"], "garbage.onnx: not a readable .onnx model file"),
-    (["predict", "{model}", "{tmp}/bad.csv"], "bad.csv: line 3, column 2 (x2): 'zz' is not a finite number"),
-    (["predict", "{model}", "{tmp}/short.csv"], "short.csv: line 1: no column named 'x2'"),
+    (["predict", "{model}", "{tmp}/bad.csv"], "bad.csv, line 3, column 'x2' (column 2): 'zz' is not a finite number"),
+    (["predict", "{model}", "{tmp}/short.csv"], "short.csv, line 1: no column named 'x2'"),
     (["predict", "{tmp}/missing.npz", "moons"], "missing.npz: no such file"),
     (["export", "{model}", "{tmp}/out.txt"], "cannot save .txt; supported: .npz"),
     (["train", "moonz"], "unknown dataset 'moonz'"),

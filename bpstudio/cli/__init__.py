@@ -6,17 +6,21 @@
     bpstudio datasets
 
 Bad input never shows a traceback: it prints one line ``error: …`` (naming the
-file, line and column where they apply) and exits with status 2.
+file, line and column where they apply) and exits with status 2. Python's warnings
+(an overflow inside NumPy) never reach the terminal: what matters is checked and worded.
+A reader of stdout that goes away early (``| head``) is not an error.
 
 One module per command (``train``, ``predict``, ``export``, ``datasets``), each with
 ``add_parser(commands)`` and ``run(args)``; ``common`` holds what they share.
 """
 
 import sys
+import warnings
 
 from bpstudio import __version__
 from bpstudio.cli import datasets, export, predict, train
-from bpstudio.cli.common import EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERNAL, CliError, Parser, one_line
+from bpstudio.cli.common import (EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERNAL, CliError, Parser, one_line,
+                                 silence_stdout)
 
 __all__ = ["main", "build_parser", "CliError", "EXIT_BAD_INPUT", "EXIT_DIVERGED", "EXIT_INTERNAL"]
 
@@ -31,7 +35,12 @@ def main(argv=None):
         return _open_app(argv)
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return args.run(args)
+    except BrokenPipeError:   # stdout's reader left: what it did not read goes nowhere
+        silence_stdout()
+        return 0
     except (CliError, ValueError, OSError) as e:  # DataError, ModelFileError, ProjectFileError are ValueErrors
         print(f"error: {one_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,7 +1,9 @@
 """What every command shares: the one-line error, the exit statuses, argument types, saving a model."""
 
 import argparse
+import io
 import math
+import os
 import sys
 
 EXIT_BAD_INPUT = 2
@@ -32,7 +34,36 @@ def save(model, path):
     from bpstudio.core.io.model_files import save_model
 
     save_model(model, path)
-    print(f"saved {path}", file=sys.stderr)
+    say(f"saved {path}")
+
+
+def say(text):
+    """A line on stderr (progress, "saved …"); a closed stderr loses the line, never the work."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):   # EPIPE, EBADF, or a closed stream object
+        pass
+
+
+def emit(text):
+    """Write ``text`` to stdout. A reader that has gone (``bpstudio … | head -1``) is not an error: the
+    rest of the output goes nowhere and the command ends as it would have."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def silence_stdout():
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail on a gone reader."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):   # a test's capture object: nothing to do
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 # --- argument types: each rejects bad values with a message argparse puts after the option's name ----

@@ -5,7 +5,7 @@ import io
 import math
 import sys
 
-from bpstudio.cli.common import CliError, one_line
+from bpstudio.cli.common import CliError, emit, one_line, say
 
 
 def add_parser(commands):
@@ -14,25 +14,32 @@ def add_parser(commands):
                                               "feature columns (by header name), an .npz with an array X, or a built-in name.")
     predict.add_argument("model", metavar="MODEL", help="a model file (.npz .json .safetensors .onnx)")
     predict.add_argument("data", metavar="DATA")
-    predict.add_argument("--out", metavar="FILE", help="write the CSV here instead of to standard output")
+    predict.add_argument("--out", metavar="FILE", help="write the CSV here instead of to standard output "
+                                                       "('-' is standard output; a device or FIFO is written into)")
     predict.set_defaults(run=run)
 
 
 def run(args):
+    import numpy as np
+
     from bpstudio.core.io.model_files import load_model
 
     model = load_model(args.model)
     outputs = model.predict(_feature_rows(args.data, model.feature_names))
+    bad = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+    if len(bad):
+        raise CliError(f"{args.model}: the model's outputs for row {bad[0] + 1} of {args.data} are not finite "
+                       "numbers — its weights or scaling are unusable on these inputs")
     text = prediction_csv(model, outputs)
-    if args.out:
+    if args.out and args.out != "-":
         from bpstudio.core.io.atomic import write_text
         try:
             write_text(args.out, text)
         except OSError as e:  # its file name would be the temporary file's
             raise CliError(f"{args.out}: cannot write the file: {e.strerror or e}") from None
-        print(f"wrote {len(outputs)} predictions to {args.out}", file=sys.stderr)
+        say(f"wrote {len(outputs)} predictions to {args.out}")
     else:
-        sys.stdout.write(text)
+        emit(text)
     return 0
 
 
@@ -56,11 +63,8 @@ def prediction_csv(model, outputs):
 def _feature_rows(source, feature_names):
     """Raw feature rows from a CSV (columns picked by header name), an .npz (array X) or a built-in name."""
     lower = source.lower()
-    if lower.endswith(".csv"):
-        try:
-            return _read_csv_features(source, feature_names)
-        except (UnicodeDecodeError, csv.Error) as e:
-            raise CliError(f"{source}: not a readable UTF-8 CSV file ({e})") from None
+    if lower.endswith((".csv", ".tsv", ".txt")):
+        return _read_csv_features(source, feature_names)
     if lower.endswith(".npz"):
         return _read_npz_features(source)
     from bpstudio.core.data.loading import load_dataset
@@ -71,16 +75,18 @@ def _read_npz_features(path):
     """The array X of an .npz archive: numeric, one row per sample, every value finite."""
     import numpy as np
 
-    from bpstudio.core.io.safe_npz import load_arrays
+    from bpstudio.core.io.safe_npz import load_arrays, read_file
+    from bpstudio.core.io.special_files import NotRegularFile
+    from bpstudio.core.limits import MemoryLimitError
 
-    with open(path, "rb") as f:
-        raw = f.read()
     try:
-        arrays = load_arrays(raw)
+        arrays = load_arrays(read_file(path), names=["X"])
+    except (FileNotFoundError, NotRegularFile, MemoryLimitError) as e:
+        raise CliError(one_line(e) if path in str(e) else f"{path}: {one_line(e)}") from None
     except Exception as e:  # noqa: BLE001 — zip and npy readers raise anything on corrupt bytes
         raise CliError(f"{path}: not a readable .npz archive ({one_line(e)})") from None
     if "X" not in arrays:
-        raise CliError(f"{path}: no array named X (found: {', '.join(arrays) or 'none'})")
+        raise CliError(f"{path}: no array named X")
     X = arrays["X"]
     if X.dtype.kind not in "biuf" or X.ndim < 2 or not np.isfinite(X).all():
         raise CliError(f"{path}: X must hold finite numbers, one row per sample; got dtype {X.dtype}, shape {X.shape}")
@@ -88,30 +94,35 @@ def _read_npz_features(path):
 
 
 def _read_csv_features(path, feature_names):
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = [name.strip() for name in next(reader, [])]
-        missing = [name for name in feature_names if name not in header]
-        if missing:
-            raise CliError(f"{path}: line 1: no column named {missing[0]!r}; the model needs the columns "
-                           f"{', '.join(feature_names)}")
-        columns = [header.index(name) for name in feature_names]
-        rows = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            rows.append([_number(row, j, path, reader.line_num, header) for j in columns])
+    """The model's feature columns of a CSV, read like ``train`` reads one: the same encodings
+    (UTF-8/16/32, Latin-1), delimiters and quoting; only regular files; every row as wide as the header."""
+    from bpstudio.core.data.csv_layout import DELIMITER_NAMES, numbered_rows, sniff
+    from bpstudio.core.io.special_files import open_regular
+
+    layout = sniff(path, header=True)
+    missing = [name for name in feature_names if name not in layout.columns]
+    if missing:
+        raise CliError(f"{layout.where(layout.header_lines)}: no column named {missing[0]!r}; the model needs the "
+                       f"columns {', '.join(feature_names)}")
+    columns, width, rows = [layout.columns.index(name) for name in feature_names], len(layout.columns), []
+    with io.TextIOWrapper(open_regular(path), encoding=layout.encoding, newline="") as f:
+        lines = f.read().splitlines(keepends=True)[layout.header_lines:]
+    for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, layout.header_lines + 1):
+        if len(row) != width:
+            raise CliError(f"{layout.where(line)}: {len(row)} fields, but the header has {width} — every row needs "
+                           f"{width} fields separated by {DELIMITER_NAMES[layout.delimiter]}s")
+        rows.append([_number(row, j, layout, line) for j in columns])
     if not rows:
-        raise CliError(f"{path}: no data rows below the header line")
+        raise CliError(f"{layout.where()}: no data rows below the header line")
     return rows
 
 
-def _number(row, j, path, line, header):
-    cell = row[j] if j < len(row) else ""
+def _number(row, j, layout, line):
+    cell = row[j]
     try:
         value = float(cell)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise CliError(f"{path}: line {line}, column {j + 1} ({header[j]}): {cell!r} is not a finite number")
+        raise CliError(f"{layout.where(line, j)}: {cell!r} is not a finite number")
     return value

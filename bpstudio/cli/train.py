@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from bpstudio.cli.common import (EXIT_DIVERGED, CliError, fraction, layer_sizes, non_negative_number,
-                                 positive_number, save, whole_number, whole_number_or_zero)
+from bpstudio.cli.common import (EXIT_DIVERGED, CliError, emit, fraction, layer_sizes, non_negative_number,
+                                 positive_number, save, say, whole_number, whole_number_or_zero)
 
 
 def add_parser(commands):
@@ -45,6 +45,9 @@ def add_parser(commands):
         help="seeds the data, the split, the initial weights and the shuffling (default 0)")
     add("--export", action="append", default=[], metavar="PATH",
         help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several")
+    add("--export-anyway", action="store_true",
+        help="save even when the cost exploded (ended over 100× its value before training); by default such "
+             "a run keeps the previous file")
     add("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=run)
 
@@ -81,31 +84,57 @@ def run(args):
     # Two classes on a sigmoid need one output: the probability of the second class.
     two_classes = dataset.is_classification and dataset.n_outputs == 2
     n_out = 1 if two_classes and output_activation == "sigmoid" else dataset.n_outputs
-    net = Network([dataset.n_features, *args.layers, n_out], [args.activation] * len(args.layers) + [output_activation],
-                  seed=args.seed)
+    sizes = [dataset.n_features, *args.layers, n_out]
+    check_training_memory(sizes, args.batch_size, dataset.n_samples)
+    net = Network(sizes, [args.activation] * len(args.layers) + [output_activation], seed=args.seed)
     config = TrainConfig(learning_rate=args.lr, batch_mode=args.batch_mode, batch_size=args.batch_size,
                          epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed)
     net.check_cost(cost)
     data = prepare(dataset, args.scale, args.val_split, seed=args.seed)
-    print(f"{args.data}: {dataset.summary()} → {net!r}", file=sys.stderr)
+    say(f"{args.data}: {dataset.summary()} → {net!r}")
+    X, Y = data.X_train, output_targets(data.Y_train, n_out)
+    cost_before = net.cost(X, Y, cost)
     trainer = Trainer(net, config)
     bar = None if args.quiet else ProgressBar(sys.stderr)
     with _ctrl_c_stops_training() as stop:
-        history = trainer.fit(data.X_train, output_targets(data.Y_train, n_out),
-                              data.X_val, output_targets(data.Y_val, n_out), on_progress=bar, stop=stop)
+        history = trainer.fit(X, Y, data.X_val, output_targets(data.Y_val, n_out), on_progress=bar, stop=stop)
     if bar:
         bar.close()
-    print(summary(trainer))
+    refusal = _why_not_saved(history, cost_before, args.export_anyway)
+    if not refusal:   # saved before the summary is printed: a closed stdout cannot lose the model
+        model = Model.from_prepared(net, data, config, history)
+        for path in args.export:
+            save(model, path)
+    emit(summary(trainer) + "\n")
+    for path in args.export if refusal else ():
+        say(f"not saved {path}: {refusal}")
+    return EXIT_DIVERGED if refusal else 0
+
+
+def _why_not_saved(history, cost_before, anyway):
+    """Why a run's model must not replace the files it would be exported to ('' when it may)."""
+    from bpstudio.core.train.trainer import COST_FLOOR, WARNING_FACTOR
+
     if history.diverged:
         # The restored weights are finite but can be huge (1e144): useless, and inf in float32 files.
-        for path in args.export:
-            print(f"not saved {path}: training diverged — lower the learning rate (--lr) and train again",
-                  file=sys.stderr)
-        return EXIT_DIVERGED
-    model = Model.from_prepared(net, data, config, history)
-    for path in args.export:
-        save(model, path)
-    return 0
+        return "training diverged — lower the learning rate (--lr) and train again"
+    final = history.train_cost[-1] if len(history) else cost_before
+    if final > WARNING_FACTOR * max(cost_before, COST_FLOOR) and not anyway:
+        return (f"the cost exploded: it ended at {final:.3g}, over {WARNING_FACTOR:g}× its {cost_before:.3g} before "
+                "training, so any previous file is kept — lower the learning rate (--lr), or pass --export-anyway")
+    return ""
+
+
+def check_training_memory(sizes, batch_size, n_samples):
+    """Refuse, before allocating, a network whose training would not fit in memory (--layers 100000,100000)."""
+    from bpstudio.core.limits import MemoryLimitError, check_memory, training_bytes
+
+    try:
+        check_memory(training_bytes(sizes, batch_size, n_samples),
+                     f"training a network {' → '.join(map(str, sizes))} "
+                     f"({sum(a * b + b for a, b in zip(sizes, sizes[1:])):,} weights and biases)")
+    except MemoryLimitError as e:
+        raise CliError(f"argument --layers: {e} — use fewer or smaller hidden layers") from None
 
 
 @contextlib.contextmanager
@@ -128,11 +157,14 @@ def _check_export_paths(paths):
 
     from bpstudio.core.io.atomic import check_writable
     from bpstudio.core.io.model_files import EXPORT_FORMATS
+    from bpstudio.core.io.special_files import writes_through
 
     for path in map(Path, paths):
         if path.suffix.lower() not in EXPORT_FORMATS:
             raise CliError(f"argument --export: {path}: cannot save {path.suffix or 'files without an extension'}; "
                            f"supported: {', '.join(EXPORT_FORMATS)}")
+        if writes_through(path):   # a FIFO or a device named like a model file: written into, not replaced
+            continue
         if not path.parent.is_dir():
             raise CliError(f"argument --export: {path}: the folder {path.parent} does not exist")
         try:
@@ -184,12 +216,21 @@ class ProgressBar:
         cost = f"{progress.train_cost:.4g}" if math.isfinite(progress.train_cost) else "—"
         val = f", validation {progress.val_cost:.4g}" if math.isfinite(progress.val_cost) else ""
         line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] epoch {progress.epoch}/{progress.epochs}  cost {cost}{val}"
-        self.stream.write(f"\r{line}   " if self._live else f"{line}\n")
-        self.stream.flush()
+        self._write(f"\r{line}   " if self._live else f"{line}\n")
 
     def close(self):
         if self._live:
-            self.stream.write("\n")
+            self._write("\n")
+
+    def _write(self, text):
+        """A closed stderr ends the bar, never the training."""
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
 
 
 def summary(trainer):

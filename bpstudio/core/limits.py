@@ -45,6 +45,15 @@ def check_memory(nbytes, what):
         raise MemoryLimitError(f"{what} needs {gib(nbytes)} of memory, but only {gib(available)} is available")
 
 
+def training_bytes(sizes, batch_size, n_samples, itemsize=8):
+    """About how much training a network of ``sizes`` takes: the parameters ~6 times over (weights,
+    gradient, optimizer buffers, best and snapshot copies) and the activations of a batch and of
+    the whole training set (the epoch's cost), a few times over."""
+    parameters = sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    activations = sum(sizes) * (4 * min(batch_size, n_samples) + 2 * n_samples)
+    return itemsize * (6 * parameters + activations)
+
+
 def _meminfo_available():
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
