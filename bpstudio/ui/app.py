@@ -27,6 +27,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="bpstudio", description="The bpstudio desktop app.")
     parser.add_argument("--dataset", metavar="NAME", help="built-in dataset or .csv/.npz file to open")
     parser.add_argument("--project", metavar="PATH", help="project file (.bpproject) to open")
+    parser.add_argument("--allow-outside-data", action="store_true",
+                        help="let the --project read a data file outside its folder without asking")
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window and exit")
     parser.add_argument("--size", metavar="WxH", type=_size, help="window size, e.g. 1280x800")
     parser.add_argument("--train-seconds", metavar="S", type=float, default=0.0,
@@ -112,7 +114,7 @@ def main(argv=None):
     if args.dataset:
         window.files.load(args.dataset)
     if args.project:
-        window.projects.open_path(args.project)
+        window.projects.open_path(args.project, allow_outside_data=args.allow_outside_data)
     if args.screenshot:
         _schedule_screenshot(window, args)
     code = app.exec()
@@ -120,7 +122,19 @@ def main(argv=None):
     # items are sometimes destroyed after the QApplication and the process segfaults.
     window.deleteLater()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    _exit_now_if_tasks_hang(code)
     return code
+
+
+def _exit_now_if_tasks_hang(code):
+    """A read that could not be interrupted is still running (closing waited a bounded time): end the
+    process without it — interpreter teardown would destroy its running QThread, which aborts."""
+    from .session.tasks import abandoned_tasks
+
+    if abandoned_tasks():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _schedule_screenshot(window, args):

@@ -1,8 +1,9 @@
 """File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
-Reading and writing happen off the UI thread (``TaskRunner``); a file being
-read shows a progress dialog with Cancel. Failures become a message in the
-window naming the file and the problem.
+Reading and writing happen off the UI thread (``TaskRunner``) — even the import
+dialog's first look at a CSV (``inspect_csv``), since any read can be slow or, on a
+network drive, stall; a file being read shows a progress dialog with Cancel.
+Failures become a message in the window naming the file and the problem.
 """
 
 from functools import partial
@@ -75,6 +76,9 @@ class FileActions(QObject):
         self.saver = TaskRunner(self)
         self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
         self.saver.failed.connect(lambda text: self._fail("Export failed", text))
+        self.inspector = TaskRunner(self)   # the import dialog's preview of a CSV
+        self.inspector.done.connect(self._on_inspected)
+        self.inspector.failed.connect(lambda text: self._fail("Could not read the file", text))
         self.importer = TaskRunner(self)
         self.importer.done.connect(self._on_model_read)
         self.importer.failed.connect(lambda text: self._fail("Import failed", text))
@@ -98,7 +102,7 @@ class FileActions(QObject):
         self.recent_menu.setEnabled(idle)
 
     def shutdown(self):
-        for runner in (self.loader, self.saver, self.importer):
+        for runner in (self.loader, self.inspector, self.saver, self.importer):
             runner.shutdown()
 
     # --- data ---------------------------------------------------------------------------
@@ -110,19 +114,19 @@ class FileActions(QObject):
             self.open_path(path)
 
     def open_path(self, path):
-        """Open a CSV through the import dialog; other files load directly."""
+        """Open a CSV through the import dialog (once its preview is read); other files load directly."""
         self._remember_folder(path)
         if Path(path).suffix.lower() == ".csv":
-            try:
-                preview = inspect_csv(path)
-            except (ValueError, OSError) as exc:
-                return self._fail("Could not read the file", f"{path}: {exc}")
-            dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
-            self.window.data_panel.set_options(dialog.data_options())
-            return self.load(path, **dialog.load_options())
+            return self.inspector.run(lambda progress, cancel: (path, inspect_csv(path)), path)
         return self.load(path)
+
+    def _on_inspected(self, result):
+        path, preview = result
+        dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        self.window.data_panel.set_options(dialog.data_options())
+        return self.load(path, **dialog.load_options())
 
     def load(self, source, **options):
         """Read ``source`` (built-in name or file) off the UI thread; files show progress with Cancel."""

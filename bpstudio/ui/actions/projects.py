@@ -10,7 +10,8 @@ Saving never touches the trainer while the worker runs it: training pauses,
 the run is copied once the worker has returned, training resumes, and the copy
 is written off the UI thread. Opening reads and checks the whole project off
 the UI thread; only a project that can be used replaces the session, so a bad
-file changes nothing.
+file changes nothing. A project whose data file lies outside its folder opens only
+after the user says yes to a question naming that file (``ask_outside_data``).
 """
 
 import copy
@@ -26,7 +27,8 @@ from bpstudio.core import Trainer
 from bpstudio.core.explain.compare import Run
 from bpstudio.core.data.loading import LoadCancelled, list_datasets, load_dataset
 from bpstudio.core.data.dataset import Prepared, prepare
-from bpstudio.core.io.project import EXTENSION, DataSource, ProjectFileError, open_project, save_project
+from bpstudio.core.io.project import (EXTENSION, DataSource, OutsideDataError, ProjectFileError, open_project,
+                                     save_project)
 
 from .files import RecentFiles, report_problem
 from ..session.session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
@@ -54,10 +56,26 @@ class Opened:
     origin: tuple | None   # (name, load options) of a built-in dataset; None for embedded data
 
 
-def read_project(path):
+def ask_outside_data(window, error, on_yes):
+    """Ask (without blocking) whether a project may read ``error.data_path``, outside its folder."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Data outside the project's folder",
+                      f"{error.project.name} reads its data from a file outside its folder:\n\n{error.data_path}",
+                      QMessageBox.StandardButton.Cancel, window)
+    box.setInformativeText("Read it only if you trust this project: a project shared with you could name any "
+                           "file you can read, and saving the project copies that file's contents into it.")
+    read = box.addButton("Read this file", QMessageBox.ButtonRole.AcceptRole)
+    box.setAccessibleName("Data outside the project's folder")
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.buttonClicked.connect(lambda button: on_yes() if button is read else None)
+    box.open()
+    return box
+
+
+def read_project(path, allow_outside_data=False):
     """Open ``path``, load its data and split it as it was saved; any problem is a ProjectFileError
-    naming the file."""
-    project = open_project(path)
+    naming the file (``OutsideDataError`` for data outside its folder, unless allowed)."""
+    project = open_project(path, allow_outside_data)
     data, net = project.data, project.network
     try:
         dataset = data.load()
@@ -195,8 +213,9 @@ class ProjectActions(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path):
-        """Read ``path`` off the UI thread (the current state stays until it has been read and checked)."""
+    def open_path(self, path, allow_outside_data=False):
+        """Read ``path`` off the UI thread (the current state stays until it has been read and checked);
+        data outside the project's folder is read after the user agrees, or with ``allow_outside_data``."""
         self._remember_folder(path)
         self._finish_progress()   # a newer open replaces one still being read
         self.progress = QProgressDialog(f"Opening {Path(path).name}…", "Cancel", 0, 0, self.window)
@@ -204,7 +223,7 @@ class ProjectActions(QObject):
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(300)   # quick opens never flash a dialog
         self.progress.canceled.connect(self.reader.cancel)
-        self.reader.run(partial(_read_unless_cancelled, path), path)
+        self.reader.run(partial(_read_unless_cancelled, path, allow_outside_data), path)
 
     def _finish_progress(self, text=""):
         if self.progress is not None:
@@ -216,6 +235,10 @@ class ProjectActions(QObject):
 
     def _on_read(self, opened):
         self._finish_progress()
+        if isinstance(opened, OutsideDataError):
+            path = str(opened.project)
+            ask_outside_data(self.window, opened, lambda: self.open_path(path, allow_outside_data=True))
+            return
         self._after_stop(partial(self._restore, opened))
 
     def _restore(self, opened):
@@ -314,9 +337,13 @@ class ProjectActions(QObject):
         self.window.settings().setValue("lastProjectFolder", str(Path(path).parent))
 
 
-def _read_unless_cancelled(path, progress, cancel):
-    """TaskRunner's task: reading cannot be interrupted, so a cancelled open drops what it read."""
-    opened = read_project(path)
+def _read_unless_cancelled(path, allow_outside_data, progress, cancel):
+    """TaskRunner's task: reading cannot be interrupted, so a cancelled open drops what it read.
+    Data outside the project's folder comes back as the OutsideDataError, for the question."""
+    try:
+        opened = read_project(path, allow_outside_data)
+    except OutsideDataError as error:
+        return error
     if cancel.is_set():
         raise LoadCancelled()
     return opened

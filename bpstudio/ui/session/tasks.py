@@ -4,13 +4,22 @@
 reports ``progressed(fraction)``, then ``done(result)``, ``failed(message)``
 or ``cancelled()`` on the GUI thread. ``cancel()`` sets the event ``fn``
 checks. A new task cancels the one before, and only the newest one reports.
+
+Closing waits for running tasks, but not forever (``shutdown``): a read that cannot be
+interrupted (a stalled network drive) is abandoned after SHUTDOWN_SECONDS — kept alive,
+since a QThread destroyed while it runs aborts the process — and the app ends without
+waiting for it (``abandoned_tasks``).
 """
 
 import threading
+import time
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from bpstudio.core.data.loading import LoadCancelled
+
+SHUTDOWN_SECONDS = 10.0
+_abandoned = []   # (thread, worker) of tasks still running when their runner shut down
 
 
 class _TaskWorker(QObject):
@@ -78,13 +87,17 @@ class TaskRunner(QObject):
         for _, worker in self._jobs:
             worker.cancel.set()
 
-    def shutdown(self):
-        """Cancel what can be cancelled and wait for every task: an export in progress completes
-        (its file is written whole), and a QThread destroyed while it runs would abort the process."""
+    def shutdown(self, timeout=SHUTDOWN_SECONDS):
+        """Cancel what can be cancelled and wait up to ``timeout`` seconds in all for every task: an
+        export in progress completes (its file is written whole). A task still running then is
+        abandoned (see the module doc); returns False if one was."""
         self.cancel()
-        for thread, _ in list(self._jobs):
-            thread.quit()
-            thread.wait()
+        deadline = time.monotonic() + timeout
+        for job in list(self._jobs):
+            job[0].quit()
+            if not job[0].wait(max(int(1000 * (deadline - time.monotonic())), 0)):
+                _abandoned.append(job)
+        return not any(job in _abandoned for job in self._jobs)
 
     def _is_latest(self):
         """Only the newest task reports; one that was superseded is dropped silently."""
@@ -113,3 +126,9 @@ class TaskRunner(QObject):
             if t is thread:
                 worker.deleteLater()
         self._jobs = [(t, w) for t, w in self._jobs if t is not thread]
+
+
+def abandoned_tasks():
+    """Threads of tasks abandoned by ``shutdown`` that still run (the app then exits without them)."""
+    _abandoned[:] = [(thread, worker) for thread, worker in _abandoned if thread.isRunning()]
+    return [thread for thread, _ in _abandoned]
