@@ -1,0 +1,234 @@
+"""Where a save goes: regular files are replaced atomically with the umask's mode (or the replaced
+file's); devices, FIFOs and ``-`` are written through; a symbolic link is never replaced and its
+target never overwritten. A closed stdout loses nothing, and a run whose cost exploded keeps the
+previous export. Python's warnings never reach the terminal."""
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpstudio.cli import main
+from bpstudio.core.io import special_files
+from bpstudio.core.io.atomic import write_bytes, write_text
+from bpstudio.core.io.model_files import ModelFileError, load_model, save_model
+
+import hostile
+
+ROOT = Path(__file__).parents[2]
+
+
+def _env():
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# --- modes ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("umask, expected", [(0o077, 0o600), (0o022, 0o644), (0o002, 0o664)])
+def test_a_new_file_gets_the_mode_the_umask_allows(tmp_path, umask, expected):
+    old = os.umask(umask)
+    try:
+        save_model(hostile._model(), tmp_path / "m.npz")
+        write_text(tmp_path / "p.csv", "a\n")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "m.npz") == expected and _mode(tmp_path / "p.csv") == expected
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "m.npz"
+    save_model(hostile._model(1.0), path)
+    os.chmod(path, 0o640)
+    old = os.umask(0o000)
+    try:
+        save_model(hostile._model(2.0), path)
+    finally:
+        os.umask(old)
+    assert _mode(path) == 0o640 and load_model(path).network.params[0] == 2.0
+
+
+# --- special files ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/stdout", "/dev/stderr"])
+def test_predict_writes_through_a_device_and_leaves_it_a_device(tmp_path, device):
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    before = os.stat(device, follow_symlinks=False)
+    result = subprocess.run([sys.executable, "-m", "bpstudio", "predict", str(model), "xor", "--out", device],
+                            capture_output=True, text=True, timeout=60, env=_env())
+    assert result.returncode == 0, result.stderr
+    after = os.stat(device, follow_symlinks=False)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)   # still the same node
+    if device == "/dev/stdout":
+        assert result.stdout.startswith("predicted,p(no),p(yes)\n")
+
+
+def test_a_full_device_is_one_error_line(tmp_path):
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    result = subprocess.run([sys.executable, "-m", "bpstudio", "predict", str(model), "xor", "--out", "/dev/full"],
+                            capture_output=True, text=True, timeout=60, env=_env())
+    assert result.returncode == 2 and result.stderr == "error: /dev/full: cannot write the file: No space left on device\n"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_dash_is_standard_output(capsys, tmp_path):
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    assert main(["predict", str(model), "xor", "--out", "-"]) == 0
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def _read_fifo(path, into):
+    with open(path, "rb") as f:
+        into.append(f.read())
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_with_a_reader_gets_the_bytes_and_stays_a_fifo(tmp_path):
+    fifo = tmp_path / "m.npz"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=_read_fifo, args=(fifo, received))
+    reader.start()
+    save_model(hostile._model(3.0), fifo)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received and received[0].startswith(b"PK")
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(received[0])
+    assert load_model(copy).network.params[0] == 3.0
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_nobody_reads_is_waited_for_a_bounded_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(special_files, "FIFO_WAIT_SECONDS", 0.3)
+    fifo = tmp_path / "m.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match=r"m.npz: cannot write the file: no program read the FIFO within 0.3 s"):
+        save_model(hostile._model(), fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.timeout(60)
+def test_training_on_a_fifo_is_refused_at_once(tmp_path):
+    """The FIFO case with a timeout: nobody writes to the FIFO, and nothing waits for a writer."""
+    fifo = tmp_path / "p.csv"
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "bpstudio", "train", str(fifo), "--quiet"],
+                            capture_output=True, text=True, timeout=30, env=_env())
+    assert result.returncode == 2
+    assert result.stderr == f"error: {fifo}: is a FIFO (named pipe), not a regular file — bpstudio reads data, " \
+                            "models and projects only from regular files (copy the contents into one)\n"
+
+
+@pytest.mark.parametrize("save", ["model", "text"])
+def test_a_symlink_is_never_replaced_nor_its_target_overwritten(tmp_path, save):
+    target = tmp_path / "elsewhere" / "real.npz"
+    target.parent.mkdir()
+    target.write_bytes(b"the user's file")
+    link = tmp_path / "m.npz"
+    link.symlink_to(target)
+    with pytest.raises((ModelFileError, OSError)) as info:
+        if save == "model":
+            save_model(hostile._model(), link)
+        else:
+            write_bytes(link, b"new")
+    assert f"it is a symbolic link to {target}, which was left as it was" in str(info.value)
+    assert link.is_symlink() and os.readlink(link) == str(target) and target.read_bytes() == b"the user's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "m.npz"]
+
+
+def test_the_cli_refuses_an_export_onto_a_symlink_with_one_line(capsys, tmp_path):
+    target = tmp_path / "real.npz"
+    target.write_bytes(b"keep")
+    (tmp_path / "link.npz").symlink_to(target)
+    assert main(["train", "xor", "--epochs", "1", "--quiet", "--export", str(tmp_path / "link.npz")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"error: {tmp_path / 'link.npz'}: cannot write the file: it is a symbolic link to")
+    assert target.read_bytes() == b"keep"
+
+
+# --- a closed stdout ---------------------------------------------------------------------------------
+
+def _with_closed_stdout(*argv):
+    """Run the CLI with a stdout pipe whose reader has already gone (like `bpstudio … | true`)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "bpstudio", *map(str, argv)], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120, env=_env())
+    finally:
+        os.close(write)
+
+
+def test_a_closed_stdout_loses_no_model_and_is_not_an_error(tmp_path):
+    result = _with_closed_stdout("train", "moons", "--epochs", "30", "--quiet", "--export", tmp_path / "m.npz")
+    assert result.returncode == 0, result.stderr
+    assert "error" not in result.stderr and "Broken pipe" not in result.stderr and "Exception" not in result.stderr
+    assert load_model(tmp_path / "m.npz").network.sizes == (2, 16, 8, 1)
+
+
+def test_predict_into_a_closed_stdout_is_not_an_error(tmp_path):
+    save_model(hostile._model(), tmp_path / "m.npz")
+    result = _with_closed_stdout("predict", tmp_path / "m.npz", "moons")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+# --- a cost that exploded ----------------------------------------------------------------------------
+
+EXPLODING = ["train", "moons", "--optimizer", "adam", "--lr", "1e6", "--epochs", "20", "--quiet"]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_a_run_whose_cost_exploded_keeps_the_previous_export(capsys, tmp_path, optimizer):
+    path = tmp_path / "m.npz"
+    save_model(hostile._model(), path)
+    before = path.read_bytes()
+    argv = [*EXPLODING, "--optimizer", optimizer, "--export", str(path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"not saved {path}: the cost exploded: it ended at " in err and "pass --export-anyway" in err
+    assert path.read_bytes() == before
+    assert main([*argv, "--export-anyway"]) == 0
+    assert path.read_bytes() != before and load_model(path).network.sizes == (2, 16, 8, 1)
+
+
+def test_no_python_warning_reaches_the_terminal(tmp_path):
+    """An exploding run overflows inside NumPy; the CLI says what matters in its own words only."""
+    result = subprocess.run([sys.executable, "-m", "bpstudio", *EXPLODING, "--activation", "sigmoid"],
+                            capture_output=True, text=True, timeout=120, env=_env())
+    assert result.returncode in (0, 1)
+    assert "Warning" not in result.stderr and "warn" not in result.stderr, result.stderr
+
+
+def test_huge_layers_are_refused_before_allocating(capsys):
+    assert main(["train", "moons", "--layers", "100000,100000", "--quiet"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("error: argument --layers: training a network 2 → 100000 → 100000 → 1 "
+                          "(10,000,500,001 weights and biases) needs ")
+    assert "of memory, but only" in err and err.endswith("— use fewer or smaller hidden layers")
+
+
+def test_predict_refuses_outputs_that_are_not_finite(capsys, tmp_path):
+    """Finite weights and scales whose outputs overflow: an error naming the row, never inf in a CSV."""
+    from bpstudio.core import Network
+    from bpstudio.core.io.model import Model
+    from bpstudio.core.data.preprocessing import Scaler
+
+    net = Network([2, 3, 1], ["tanh", "linear"], seed=0)
+    net.params[:] = 1e300
+    y_scaler = Scaler("standard", offset=[0.0], scale=[1e300])
+    save_model(Model(net, Scaler("none").fit(np.zeros((1, 2))), y_scaler, "regression", ["a", "b"]),
+               tmp_path / "m.npz")
+    assert main(["predict", str(tmp_path / "m.npz"), "xor"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'm.npz'}: the model's outputs for row 1 of xor are not finite")
