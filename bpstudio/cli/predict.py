@@ -2,7 +2,6 @@
 
 import csv
 import io
-import math
 import sys
 
 from bpstudio.cli.common import CliError, emit, one_line, say
@@ -63,8 +62,9 @@ def prediction_csv(model, outputs):
 def _feature_rows(source, feature_names):
     """Raw feature rows from a CSV (columns picked by header name), an .npz (array X) or a built-in name."""
     lower = source.lower()
-    if lower.endswith((".csv", ".tsv", ".txt")):
-        return _read_csv_features(source, feature_names)
+    if lower.endswith(".csv"):
+        from bpstudio.core.data.csv_reader import read_features
+        return read_features(source, feature_names)
     if lower.endswith(".npz"):
         return _read_npz_features(source)
     from bpstudio.core.data.loading import load_dataset
@@ -91,38 +91,3 @@ def _read_npz_features(path):
     if X.dtype.kind not in "biuf" or X.ndim < 2 or not np.isfinite(X).all():
         raise CliError(f"{path}: X must hold finite numbers, one row per sample; got dtype {X.dtype}, shape {X.shape}")
     return X.reshape(len(X), -1)
-
-
-def _read_csv_features(path, feature_names):
-    """The model's feature columns of a CSV, read like ``train`` reads one: the same encodings
-    (UTF-8/16/32, Latin-1), delimiters and quoting; only regular files; every row as wide as the header."""
-    from bpstudio.core.data.csv_layout import DELIMITER_NAMES, numbered_rows, sniff
-    from bpstudio.core.io.special_files import open_regular
-
-    layout = sniff(path, header=True)
-    missing = [name for name in feature_names if name not in layout.columns]
-    if missing:
-        raise CliError(f"{layout.where(layout.header_lines)}: no column named {missing[0]!r}; the model needs the "
-                       f"columns {', '.join(feature_names)}")
-    columns, width, rows = [layout.columns.index(name) for name in feature_names], len(layout.columns), []
-    with io.TextIOWrapper(open_regular(path), encoding=layout.encoding, newline="") as f:
-        lines = f.read().splitlines(keepends=True)[layout.header_lines:]
-    for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, layout.header_lines + 1):
-        if len(row) != width:
-            raise CliError(f"{layout.where(line)}: {len(row)} fields, but the header has {width} — every row needs "
-                           f"{width} fields separated by {DELIMITER_NAMES[layout.delimiter]}s")
-        rows.append([_number(row, j, layout, line) for j in columns])
-    if not rows:
-        raise CliError(f"{layout.where()}: no data rows below the header line")
-    return rows
-
-
-def _number(row, j, layout, line):
-    cell = row[j]
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise CliError(f"{layout.where(line, j)}: {cell!r} is not a finite number")
-    return value

@@ -80,4 +80,4 @@ def test_a_csv_too_big_for_the_cap_is_refused_before_allocating(big_files):
 @pytest.mark.timeout(300)
 def test_huge_layers_are_refused_under_the_cap():
     _refused(capped_cli("train", "xor", "--layers", "3000,3000", "--quiet"), "--layers",
-             "training a network 2 → 3000 → 3000 → 1")
+             "training a network 2 → 3000 → 3000 → 2")

@@ -174,7 +174,7 @@ def test_a_closed_stdout_loses_no_model_and_is_not_an_error(tmp_path):
     result = _with_closed_stdout("train", "moons", "--epochs", "30", "--quiet", "--export", tmp_path / "m.npz")
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr and "Broken pipe" not in result.stderr and "Exception" not in result.stderr
-    assert load_model(tmp_path / "m.npz").network.sizes == (2, 16, 8, 1)
+    assert load_model(tmp_path / "m.npz").network.sizes == (2, 16, 8, 2)
 
 
 def test_predict_into_a_closed_stdout_is_not_an_error(tmp_path):
@@ -199,7 +199,7 @@ def test_a_run_whose_cost_exploded_keeps_the_previous_export(capsys, tmp_path, o
     assert f"not saved {path}: the cost exploded: it ended at " in err and "pass --export-anyway" in err
     assert path.read_bytes() == before
     assert main([*argv, "--export-anyway"]) == 0
-    assert path.read_bytes() != before and load_model(path).network.sizes == (2, 16, 8, 1)
+    assert path.read_bytes() != before and load_model(path).network.sizes == (2, 16, 8, 2)
 
 
 def test_no_python_warning_reaches_the_terminal(tmp_path):
@@ -213,8 +213,8 @@ def test_no_python_warning_reaches_the_terminal(tmp_path):
 def test_huge_layers_are_refused_before_allocating(capsys):
     assert main(["train", "moons", "--layers", "100000,100000", "--quiet"]) == 2
     err = capsys.readouterr().err.splitlines()[-1]
-    assert err.startswith("error: argument --layers: training a network 2 → 100000 → 100000 → 1 "
-                          "(10,000,500,001 weights and biases) needs ")
+    assert err.startswith("error: argument --layers: training a network 2 → 100000 → 100000 → 2 "
+                          "(10,000,600,002 weights and biases) needs ")
     assert "of memory, but only" in err and err.endswith("— use fewer or smaller hidden layers")
 
 
