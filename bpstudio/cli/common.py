@@ -120,5 +120,15 @@ def whole_number(text, low=1):
     return value
 
 
+def epoch_count(text):
+    """Epochs: what the app's Epochs box and a model file allow (1 to 10,000,000)."""
+    from bpstudio.core.io.schema import MAX_EPOCHS
+
+    value = whole_number(text)
+    if value > MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_EPOCHS:,}, got {text!r}")
+    return value
+
+
 def whole_number_or_zero(text):
     return whole_number(text, low=0)

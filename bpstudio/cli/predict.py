@@ -2,7 +2,6 @@
 
 import csv
 import io
-import sys
 
 from bpstudio.cli.common import CliError, emit, one_line, say
 

@@ -7,8 +7,9 @@ import sys
 import threading
 import time
 
-from bpstudio.cli.common import (EXIT_DIVERGED, CliError, emit, fraction, layer_sizes, non_negative_number,
-                                 positive_number, save, say, whole_number, whole_number_or_zero)
+from bpstudio.cli.common import (EXIT_DIVERGED, CliError, emit, epoch_count, fraction, layer_sizes,
+                                 non_negative_number, positive_number, save, say, whole_number,
+                                 whole_number_or_zero)
 
 
 def add_parser(commands):
@@ -38,7 +39,7 @@ def add_parser(commands):
     add("--batch-size", type=whole_number, default=32, metavar="N", help="default 32")
     add("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
         help=f"{', '.join(OPTIMIZERS)} (default adam)")
-    add("--epochs", type=whole_number, default=100, metavar="N", help="default 100")
+    add("--epochs", type=epoch_count, default=100, metavar="N", help="default 100")
     add("--val-split", type=fraction, default=0.2, metavar="F",
         help="fraction of samples held out for validation (default 0.2)")
     add("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")

@@ -77,7 +77,8 @@ def test_a_full_device_is_one_error_line(tmp_path):
     save_model(hostile._model(), model)
     result = subprocess.run([sys.executable, "-m", "bpstudio", "predict", str(model), "xor", "--out", "/dev/full"],
                             capture_output=True, text=True, timeout=60, env=_env())
-    assert result.returncode == 2 and result.stderr == "error: /dev/full: cannot write the file: No space left on device\n"
+    assert result.returncode == 2
+    assert result.stderr == "error: /dev/full: cannot write the file: No space left on device\n"
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 

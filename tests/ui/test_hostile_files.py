@@ -83,7 +83,8 @@ def test_data_beside_the_project_opens_without_a_question(window, qtbot, tmp_pat
 
 def test_the_command_line_can_give_the_consent(window, qtbot, outside):
     project, csv = outside
-    window.projects.open_path(str(project), allow_outside_data=True)   # what `bpstudio --project … --allow-outside-data` does
+    # What `bpstudio --project P --allow-outside-data` does:
+    window.projects.open_path(str(project), allow_outside_data=True)
     qtbot.waitUntil(lambda: f"Opened {project}" in message(window), timeout=10000)
     assert window.session.dataset.source == str(csv)
 

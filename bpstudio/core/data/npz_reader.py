@@ -96,7 +96,8 @@ def _text_labels(y, where, y_key):
         return np.char.decode(y, "utf-8")
     except UnicodeDecodeError as e:
         bad = next(label for label in y.reshape(-1) if not _is_utf8(label))
-        raise DataError(f"{where}: {y_key!r} holds the bytes label {bytes(bad)!r}, which is not UTF-8 text ({e.reason}) — "
+        raise DataError(f"{where}: {y_key!r} holds the bytes label {bytes(bad)!r}, which is not UTF-8 text "
+                        f"({e.reason}) — "
                         "save the labels as text (numpy str) or numbers") from None
 
 

@@ -61,7 +61,8 @@ class OutsideDataError(ProjectFileError):
     def __init__(self, project, data_path):
         self.project, self.data_path = Path(project), Path(data_path)
         super().__init__(f"{project}: its data file {data_path} is outside the project's folder "
-                         f"{self.project.resolve().parent} — a project reads data from elsewhere only with your consent")
+                         f"{self.project.resolve().parent} — a project reads data from elsewhere only with your "
+                         "consent")
 
 
 @dataclass
@@ -274,7 +275,9 @@ def _describe_data(data, arrays):
 
 def _read_data(described, arrays):
     embedded = described.pop("embedded", None)
-    dataset = Dataset(_finite_matrix(arrays, "data.X"), _finite_matrix(arrays, "data.Y"), **embedded) if embedded else None
+    dataset = None
+    if embedded:
+        dataset = Dataset(_finite_matrix(arrays, "data.X"), _finite_matrix(arrays, "data.Y"), **embedded)
     return DataSource(dataset=dataset, **described)
 
 
