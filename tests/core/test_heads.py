@@ -77,16 +77,21 @@ def test_read_features_picks_columns_by_name_in_the_model_order(tmp_path):
     np.testing.assert_array_equal(read_features(path, ["a", "b"]), [[1, 2.5], [-1e-3, 3]])
 
 
-def test_read_features_tolerates_a_row_without_a_target(tmp_path):
+def test_read_features_refuses_a_ragged_row_like_read_csv(tmp_path):
+    """Issue 17 item 13: predict refuses the ragged rows train refuses; a file without the target
+    column at all is fine."""
     path = tmp_path / "ragged.csv"
     path.write_text("a,b,y\n1,2,0\n3,4\n\n5,6,1\n")
+    with pytest.raises(DataError, match="ragged.csv, line 3: 2 fields, but the header has 3"):
+        read_features(path, ["a", "b"])
+    path.write_text("a,b\n1,2\n3,4\n\n5,6\n")
     np.testing.assert_array_equal(read_features(path, ["a", "b"]), [[1, 2], [3, 4], [5, 6]])
 
 
 @pytest.mark.parametrize("text, message", [
     ("a,b\n1,2\n3,x\n", "line 3, column 'b' (column 2): 'x' is not a number"),
     ("a,b\n1,2\n3,NA\n", "line 3, column 'b' (column 2): missing or infinite value 'NA'"),
-    ("a,b,y\n1,2,0\n3\n", "line 3, column 'b' (column 2): missing or infinite value ''"),
+    ("a,b,y\n1,2,0\n3,,0\n", "line 3, column 'b' (column 2): missing or infinite value ''"),
     ("a,c\n1,2\n", "feature column 'b' not found; columns: a, c"),
     ("a,b\n", "no data rows")])
 def test_read_features_names_the_bad_cell(tmp_path, text, message):
