@@ -22,6 +22,7 @@ from .metrics import accuracy, is_classification
 from ..nn.network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
 from .series import Series
+from . import compiled
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
 # A cost above this many times its value before training gets a warning (Trainer.warning). It is
@@ -100,6 +101,7 @@ class Progress:
     samples_per_s: float
     epoch_ended: bool
     warning: str = ""       # Trainer.warning
+    status: str = ""        # a passing note for the status bar (e.g. the compiled path being built)
 
 
 class Trainer:
@@ -124,6 +126,8 @@ class Trainer:
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
         self._grad_scale = 1.0          # the factor folded into the last batch's gradient
+        self._compiled = None           # the compiled path (compiled.CompiledDescent) when it suits the run
+        self._run_length = 64           # batches per compiled call, adapted to take ~2 ms
 
     # --- public API -------------------------------------------------------------
 
@@ -250,8 +254,13 @@ class Trainer:
             train_cost=last(h.train_cost), val_cost=last(h.val_cost),
             elapsed=self.elapsed + self._epoch_elapsed,
             samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
-            epoch_ended=epoch_ended, warning=self.warning,
+            epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
+
+    def _status(self):
+        if self._data and self._compiled is not None and compiled.is_building():
+            return "Preparing the compiled per-sample path (once, a few seconds); training goes on meanwhile"
+        return ""
 
     # --- data ---------------------------------------------------------------------
 
@@ -283,6 +292,7 @@ class Trainer:
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for ``warning``
+        self._compiled = self._compiled_descent()
         self._pos = 0
         self._epoch_started = False
         self._epoch_elapsed = 0.0
@@ -301,7 +311,7 @@ class Trainer:
             if stop is not None and stop.is_set():
                 self.history.stop_reason = "stopped"
                 break
-            self._train_batch()
+            self._train_batches()
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL
@@ -324,6 +334,38 @@ class Trainer:
         self._snapshot = self.net.params.copy()  # the last weights known to be finite
         self._epoch_elapsed = 0.0
         self._epoch_started = True
+
+    def _compiled_descent(self):
+        """The compiled path for this run (stochastic and tiny batches on small networks), or None."""
+        if not (compiled.suits(self.net, self.config, self._batch_size) and compiled.available()):
+            return None
+        # The kernel reads rows by index: C-contiguous arrays (and one compiled signature).
+        key, X, Y, X_val, Y_val = self._data
+        self._data = (key, np.ascontiguousarray(X), np.ascontiguousarray(Y), X_val, Y_val)
+        return compiled.CompiledDescent(self.net, self.config, self.optimizer, self._batch_size, self._ws.grad)
+
+    def _train_batches(self):
+        """The next batch on the NumPy path, or a run of batches (about 2 ms) on the compiled path.
+
+        The compiled kernel is built on first use (on its own thread, see ``compiled.mode``);
+        until it is ready, and whenever it cannot run, training goes on here batch by batch.
+        """
+        if self._compiled is None or compiled.ready() is None:
+            return self._train_batch()
+        started = time.perf_counter()
+        pos, done = self._compiled.run(self._data[1], self._data[2], self._order, self._pos,
+                                       self._run_length, self._Z_epoch)
+        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
+        took = time.perf_counter() - started
+        if took < 0.001:
+            self._run_length *= 2
+        elif took > 0.004 and self._run_length > 1:
+            self._run_length //= 2
+        self.samples_seen += pos - self._pos
+        self.updates += done
+        self._pos = pos
+        self._grad_scale = 1.0      # the kernel leaves the plain gradient of the last batch in ws.grad
+        self._ws._pending = None
 
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
