@@ -130,16 +130,16 @@ def _finish_build():
 class CompiledDescent:
     """Trains runs of consecutive batches of one epoch in a single compiled call.
 
-    ``run(X, Y, order, pos, n_batches)`` trains the batches starting at sample ``pos`` of
-    ``order`` and returns the new position; each sample's output pre-activation zᴸ goes into
-    ``z_epoch`` (for the epoch's cost). ``grad`` receives the last batch's gradient and
-    ``optimizer.last_update`` its step, as on the NumPy path.
+    ``run(...)`` trains the batches starting at sample ``pos`` of ``order`` and returns the new
+    position; each sample's output pre-activation zᴸ goes into ``z_epoch`` (for the epoch's
+    cost). Like the NumPy path's steps (``fused_step``), ``gradient()`` and ``update()`` give
+    the last batch's gradient and step.
     """
 
-    def __init__(self, net, config, optimizer, batch_size, grad):
-        self.net, self.config, self.optimizer = net, config, optimizer
+    def __init__(self, net, cost, optimizer, batch_size):
+        self.net, self.cost, self.optimizer = net, cost, optimizer
         self.batch_size = batch_size
-        self.grad = grad
+        self.grad = np.zeros_like(net.params)
         sizes = net.sizes
         pairs = list(zip(sizes[:-1], sizes[1:]))
         w_off = np.cumsum([0] + [i * o for i, o in pairs])[:-1]
@@ -163,24 +163,29 @@ class CompiledDescent:
         empty = np.zeros(0, self.net.dtype)
         return (b1 if b1 is not None else empty, b2 if b2 is not None else empty)
 
-    def _hyper(self):
-        opt, cfg = self.optimizer, self.config
+    def gradient(self):
+        """The last batch's gradient ∇ (+ λW), laid out like ``net.params`` (a live buffer: copy it)."""
+        return self.grad
+
+    def update(self):
+        """The last step, θ ← θ − update (a live buffer: copy it)."""
+        return self.step
+
+    def _hyper(self, cfg):
+        opt = self.optimizer
         beta1, beta2 = cfg.betas
         # A tuple, not an array: passed by value, so the compiler knows no store can change it.
         return tuple(float(x) for x in (opt.lr, cfg.l2, cfg.momentum, cfg.alpha, beta1, beta2, cfg.eps, LEAKY_SLOPE))
 
-    def run(self, X, Y, order, pos, n_batches, z_epoch):
-        """Train ``n_batches`` batches (fewer at the epoch's end) from ``pos``; returns the new position."""
-        kernel = ready()
+    def run(self, kernel, config, X, Y, order, pos, n_batches, z_epoch):
+        """Train ``n_batches`` batches (fewer at the epoch's end) from sample ``pos`` of ``order``
+        with ``kernel`` (from ``ready()``) and the current ``config`` (its learning rate and L2 are
+        live settings); returns (new position, batches trained)."""
         opt = self.optimizer
         b1, b2 = self.buffers
         new_pos, batches = kernel(
             self.net.params, self.grad, self.step, b1, b2, self.layout,
-            COST_CODES[self.config.cost], OPTIMIZER_CODES[opt.name], self._hyper(), opt.t,
+            COST_CODES[self.cost], OPTIMIZER_CODES[opt.name], self._hyper(config), opt.t,
             X, Y, order, pos, n_batches, self.batch_size, self.net.n_weights, z_epoch, self.a, self.delta)
         opt.t += batches
-        if opt.name == "sgd":
-            opt._last_update = self.step
-        else:
-            opt._scratch[...] = self.step
         return new_pos, batches
