@@ -9,7 +9,7 @@ targets of a regression (so a linear output trains at ordinary learning rates);
 both scalers are saved with a trained model, which undoes them in ``predict``.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,9 +69,6 @@ class Dataset:
     def labels(self):
         """Class index per sample (classification only)."""
         return self.Y.argmax(axis=1)
-
-    def subset(self, indices):
-        return replace(self, X=self.X[indices], Y=self.Y[indices])
 
     def split_indices(self, fractions, seed=0):
         """Shuffled index arrays, one per fraction plus the remainder first; stratified by class."""
