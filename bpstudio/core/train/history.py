@@ -76,3 +76,4 @@ class Progress:
     samples_per_s: float
     epoch_ended: bool
     warning: str = ""       # Trainer.warning
+    status: str = ""        # a passing note for the status bar (e.g. the compiled path being built)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..nn.backprop import Workspace
 from ..nn.network import _CHUNK, evaluate_cost
+from . import compiled
 from .fused_step import make_step
 from .history import History, Progress
 from .metrics import accuracy, is_classification
@@ -104,6 +105,9 @@ class Trainer:
         self.position = None          # EpochPosition, with the data
         self.best = Best()
         self._step = None             # the fused_step object that makes one update
+        self._last_step = None        # whichever path took the last update answers for it
+        self._compiled = None         # the compiled path (compiled.CompiledDescent) when it suits the run
+        self._run_length = 64         # batches per compiled call, adapted to take ~2 ms
         self._resume = None           # a loaded position, applied when data is next bound
 
     # --- public API -------------------------------------------------------------
@@ -176,14 +180,14 @@ class Trainer:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
         if not (self.data and self.updates):
             return None
-        return self._step.gradient()
+        return self._last_step.gradient()
 
     @property
     def last_update(self):
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
-        return self._step.update() if self.data else self.optimizer.last_update
+        return self._last_step.update() if self.data else self.optimizer.last_update
 
     @property
     def is_done(self):
@@ -202,8 +206,13 @@ class Trainer:
             updates=self.updates, samples_seen=self.samples_seen,
             train_cost=last(h.train_cost), val_cost=last(h.val_cost),
             elapsed=elapsed, samples_per_s=self.samples_seen / max(elapsed, 1e-9),
-            epoch_ended=epoch_ended, warning=self.warning,
+            epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
+
+    def _status(self):
+        if self.data and self._compiled is not None and compiled.is_building():
+            return "Preparing the compiled per-sample path (once, a few seconds); training goes on meanwhile"
+        return ""
 
     # --- data ---------------------------------------------------------------------
 
@@ -231,7 +240,8 @@ class Trainer:
             val_ws=Workspace(net, min(len(X_val), _CHUNK), backward=False) if has_val else None,
             xb=np.empty((batch_size, X.shape[1]), net.dtype), yb=np.empty((batch_size, Y.shape[1]), net.dtype),
             cost_before=evaluate_cost(net, self.cost_fn, X, Y))
-        self._step = make_step(net, self.data.ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._step = self._last_step = make_step(net, self.data.ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._compiled = self._compiled_descent()
         self.position = EpochPosition(np.arange(len(X)), np.empty((len(X), net.sizes[-1]), net.dtype))
         if self._resume:
             self._apply_resume()
@@ -273,7 +283,7 @@ class Trainer:
             if stop is not None and stop.is_set():
                 self.history.stop_reason = "stopped"
                 break
-            self._train_batch()
+            self._train_batches()
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL
@@ -295,6 +305,39 @@ class Trainer:
         self.position.begin(self.rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples),
                             self.net.params)
 
+    def _compiled_descent(self):
+        """The compiled path for this run (stochastic and tiny batches on small networks), or None."""
+        data = self.data
+        if not (compiled.suits(self.net, self.config, data.batch_size) and compiled.available()):
+            return None
+        # The kernel reads rows by index: C-contiguous arrays (and one compiled signature).
+        data.X, data.Y = np.ascontiguousarray(data.X), np.ascontiguousarray(data.Y)
+        return compiled.CompiledDescent(self.net, self.config.cost, self.optimizer, data.batch_size)
+
+    def _train_batches(self):
+        """The next batch on the NumPy path, or a run of batches (about 2 ms) on the compiled path.
+
+        The compiled kernel is built on first use (on its own thread, see ``compiled.mode``);
+        until it is ready, and whenever it cannot run, training goes on here batch by batch.
+        """
+        kernel = compiled.ready() if self._compiled is not None else None
+        if kernel is None:
+            return self._train_batch()
+        data, where = self.data, self.position
+        started = time.perf_counter()
+        done, updates = self._compiled.run(kernel, self.config, data.X, data.Y, where.order, where.done,
+                                           self._run_length, where.outputs)
+        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
+        took = time.perf_counter() - started
+        if took < 0.001:
+            self._run_length *= 2
+        elif took > 0.004 and self._run_length > 1:
+            self._run_length //= 2
+        self.samples_seen += done - where.done
+        self.updates += updates
+        where.done = done
+        self._last_step = self._compiled
+
     def _train_batch(self):
         """Forward, then one update (``fused_step``) on the next batch."""
         data, where = self.data, self.position
@@ -310,6 +353,7 @@ class Trainer:
         if self._step.l2 != self.config.l2:   # L2 is a live setting: the app may change it mid-run
             self._step = make_step(self.net, data.ws, self.cost_fn, self.optimizer, self.config.l2)
         self._step.step(x, y)
+        self._last_step = self._step
         where.done = stop
         self.updates += 1
         self.samples_seen += n
