@@ -14,7 +14,7 @@ where most of the time goes and a separate update would stream the largest array
 - smaller layers and the biases subtract η∇ as usual.
 
 The same numbers as ``GradientStep`` with ``SGD`` (to float rounding, tests/core/test_fused_descent.py),
-about 10 % faster on the medium benchmark. All of this bookkeeping lives here: the workspace's
+about 12 % faster on the medium benchmark (docs/architecture.md). All of this bookkeeping lives here: the workspace's
 buffers hold η-scaled values only between ``step`` and the next backward, and ``gradient()``
 and ``update()`` give back ∇ and the step η∇ exactly as ``GradientStep`` does.
 """
