@@ -180,14 +180,13 @@ def summary(trainer):
     """The final report: epochs, costs, accuracies, time, speed and why training stopped."""
     h = trainer.history
     fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
-    last = lambda values: values[-1] if values else None  # noqa: E731
     percent = lambda x: f"{100 * x:.1f} %" if x is not None and math.isfinite(x) else "—"  # noqa: E731
     lines = [
         f"epochs       {len(h)} ({h.stop_reason})",
-        f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
+        f"cost         train {fmt(h.latest('train_cost'), '.5g')}, validation {fmt(h.latest('val_cost'), '.5g')}",
     ]
-    if h.train_accuracy and math.isfinite(h.train_accuracy[-1]):
-        lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
+    if math.isfinite(h.latest("train_accuracy")):
+        lines.append(f"accuracy     train {percent(h.latest('train_accuracy'))}, validation {percent(h.latest('val_accuracy'))}")
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
     if trainer.warning:

@@ -36,6 +36,11 @@ class History:
     def __len__(self):
         return len(self.epoch)
 
+    def latest(self, name):
+        """The last epoch's value of the series ``name`` (e.g. "val_cost"); nan before the first epoch."""
+        series = getattr(self, name)
+        return series[-1] if len(series) else float("nan")
+
     @property
     def diverged(self):
         return self.stop_reason.startswith("diverged")

@@ -195,7 +195,6 @@ class Trainer:
 
     def progress(self, epoch_ended=False):
         h = self.history
-        last = lambda values: values[-1] if values else float("nan")  # noqa: E731
         where = self.position
         done, rows = (where.done, len(where.order)) if where else (0, 0)
         batch_size = self.data.batch_size if self.data else 1
@@ -204,7 +203,7 @@ class Trainer:
             epoch=self.epoch, epochs=self.config.epochs,
             batch=-(-done // batch_size), batches_per_epoch=-(-rows // batch_size),
             updates=self.updates, samples_seen=self.samples_seen,
-            train_cost=last(h.train_cost), val_cost=last(h.val_cost),
+            train_cost=h.latest("train_cost"), val_cost=h.latest("val_cost"),
             elapsed=elapsed, samples_per_s=self.samples_seen / max(elapsed, 1e-9),
             epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
