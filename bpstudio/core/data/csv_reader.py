@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, is_number, numbered_rows, sniff
-from .columns import left_out_notes, plan_columns
+from .columns import ColumnPlan, left_out_notes, plan_columns
 from .dataset import Dataset, DataError, LoadCancelled
 from .encoding import Encoder
 from .table import Table
@@ -34,15 +34,17 @@ CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next 
 @dataclass
 class Roles:
     plan: list            # a ColumnPlan per column (see columns.plan_columns)
-    target: int
+    target: int | None    # None when a file for prediction has no target column
     target_is_text: bool
+    training: bool = True  # False when reading a file for a trained model, whose column kinds are fixed
 
     def inputs(self, kinds):
         return [c.index for c in self.plan if c.kind in kinds]
 
     @property
     def numeric(self):    # columns parsed as numbers: the number inputs, then a numeric target
-        return self.inputs(("number",)) + ([] if self.target_is_text else [self.target])
+        numeric_target = [] if self.target_is_text or self.target is None else [self.target]
+        return self.inputs(("number",)) + numeric_target
 
     @property
     def text(self):       # columns kept as strings: a text target, then the category and date inputs
@@ -161,16 +163,20 @@ def _decimal_comma_hint(cell):
     return ""
 
 
-def _number(layout, line, column, cell, is_target):
+def _number(layout, line, column, cell, roles):
     if is_missing(cell):
         return float("nan")
     try:
         value = float(cell)
     except ValueError:
-        allowed = ("the target column's first rows are numbers, so every row needs a number there" if is_target
-                   else f"the column's first rows are numbers; fix the cell, or read the column as categories "
-                        f"(Python: kinds={{{layout.columns[column]!r}: 'category'}}; command line: --category "
-                        f"{layout.columns[column]!r}; app: its Encoding in the import dialog)")
+        if column == roles.target:
+            allowed = "the target column's first rows are numbers, so every row needs a number there"
+        elif not roles.training:
+            allowed = "the model reads this column as numbers"
+        else:
+            allowed = (f"the column's first rows are numbers; fix the cell, or read the column as categories "
+                       f"(Python: kinds={{{layout.columns[column]!r}: 'category'}}; command line: --category "
+                       f"{layout.columns[column]!r}; app: its Encoding in the import dialog)")
         raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number"
                         f"{_decimal_comma_hint(cell)} — cells must be numbers like 3, -0.5 or 1e-3 "
                         f"({allowed})") from None
@@ -189,7 +195,7 @@ def _careful_parse(lines, first_line, layout, roles):
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "
                             f"{width} fields separated by {DELIMITER_NAMES[layout.delimiter]}s")
-        numeric.append([_number(layout, line, j, row[j], j == roles.target) for j in roles.numeric])
+        numeric.append([_number(layout, line, j, row[j], roles) for j in roles.numeric])
         text.append(["" if is_missing(row[j]) else row[j].strip() for j in roles.text])
         numbers.append(line)
     return (np.array(numeric, dtype=np.float64).reshape(len(numeric), len(roles.numeric)),
@@ -285,4 +291,34 @@ def read_csv(path, target=None, task=None, drop_missing=False, progress=None, ca
     X = encoder.transform(table) if encoder else np.column_stack(table.columns)
     return Dataset(X, Y, task, encoder.feature_names if encoder else table.names, class_names, target_names,
                    source=str(path), description=f"{layout.path.name}: {len(X)} rows of a CSV file",
-                   table=table if encoder else None, notes=left_out_notes(roles.plan) + notes)
+                   table=table if encoder else None, notes=left_out_notes(roles.plan) + notes,
+                   target_column=layout.columns[roles.target])
+
+
+def _named_column(layout, name, needed_by):
+    """Index of the column called ``name`` (exactly, else ignoring case and spaces)."""
+    if name in layout.columns:
+        return layout.columns.index(name)
+    folded = [c.strip().lower() for c in layout.columns]
+    if name.strip().lower() in folded:
+        return folded.index(name.strip().lower())
+    raise DataError(f"{layout.where(layout.header_lines)}: no column named {name!r}; the model reads the columns "
+                    f"{needed_by}")
+
+
+def read_for_model(path, names, kinds, target=None, progress=None, cancel=None):
+    """(Table of the columns ``names`` read as ``kinds``, the target column's cells as text (or None when
+    the file has no column ``target``)) from a CSV file with a header, for a trained model."""
+    layout = sniff(path, header=True)
+    check_unique_names(layout)
+    if not layout.rows:
+        _check_rows(layout, 0, False)
+    columns = [_named_column(layout, name, ", ".join(names)) for name in names]
+    t = None
+    if target is not None and target.strip().lower() in [c.strip().lower() for c in layout.columns]:
+        t = _named_column(layout, target, "")
+    plan = [ColumnPlan(j, layout.columns[j], kind) for j, kind in zip(columns, kinds)]
+    roles = Roles(plan, t, t is not None, training=False)
+    numeric, text, lines = read_columns(layout, roles, progress, cancel)
+    table = input_table(layout, roles, numeric, text, lines)   # in the order of ``names``
+    return Table(list(names), table.kinds, table.columns, lines, "line"), (text[:, 0] if t is not None else None)

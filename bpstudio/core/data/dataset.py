@@ -41,6 +41,7 @@ class Dataset:
     description: str = ""
     table: object = None     # the raw input columns (a ``Table``) when X is their encoding
     notes: list = field(default_factory=list)   # what loading left out or filled, one line each
+    target_column: str = ""  # the file's target column, for reading it again at predict time
 
     def __post_init__(self):
         if self.task not in TASKS:

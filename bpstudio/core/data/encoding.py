@@ -178,3 +178,23 @@ def _date_features(values, name, lines, where):
         angle = 2 * math.pi * (d.timetuple().tm_yday - 1) / days
         out[i] = d.year, math.sin(angle), math.cos(angle)
     return out
+
+
+class UnseenCategoryWarning(UserWarning):
+    """A category cell holds a value the model never saw in training; it was encoded as all zeros."""
+
+
+class UnseenCategories:
+    """Collects ``on_unseen(line, column, value)`` reports; ``messages`` gives one line per column and value."""
+
+    def __init__(self):
+        self.seen = {}     # (column, value) → [first line, count]
+
+    def __call__(self, line, column, value):
+        entry = self.seen.setdefault((column, value), [line, 0])
+        entry[1] += 1
+
+    def messages(self, where="line"):
+        return [f"{where} {line}, column {column!r}: category {value!r} was not in the training data — encoded as "
+                f"all zeros" + (f" ({count} rows)" if count > 1 else "")
+                for (column, value), (line, count) in self.seen.items()]

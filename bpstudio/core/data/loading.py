@@ -108,6 +108,9 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
         return _done(_builtin(name, target, task, n_samples, noise, seed, options), progress)
     path = Path(name)
     suffix = path.suffix.lower()
+    if (n_samples is not None or noise is not None) and suffix:
+        raise DataError(f"{path.name}: n_samples and noise only apply to generated datasets, not to a file "
+                        "(command line: --samples, --noise)")
     if suffix in CSV_SUFFIXES:
         _check_options(path.name, options, CSV_OPTIONS)
         return read_csv(path, target, task, drop_missing, progress, cancel, **options)
