@@ -165,7 +165,7 @@ def _parse_dates(values, name, lines, where):
             try:
                 parsed[text] = _parse_date(text)
             except ValueError:
-                raise DataError(f"{where} {int(lines[i])}, column {name!r}: {text!r} is not a date — expected "
+                raise DataError(f"{where} {int(lines[i])}, column {name!r}: {str(text)!r} is not a date — expected "
                                 "2012-01-31 or 2012/01/31") from None
     return [parsed[text] for text in values]
 
