@@ -54,7 +54,7 @@ def test_predict_warns_on_unseen_categories_and_handles_missing_cells(capsys, pe
                    "2008,female,Atlantis,39,18,190,3700\r\n2008,NA,Biscoe,?,NA,,5000\r\n")
     status, out, err = run(capsys, "predict", penguins_model / "p.npz", new)
     assert status == 0 and len(out.splitlines()) == 3 and "scores" not in err
-    assert "warning: line 2, column 'island': category 'Atlantis' was not in the training data — encoded as all " \
+    assert "warning: new.csv, line 2, column 'island': category 'Atlantis' was not in the training data — encoded as all " \
            "zeros" in err and "note: filled with the values learned in training in 1 rows" in err
     status, out, err = run(capsys, "predict", penguins_model / "p.npz", new, "--drop-missing")
     assert status == 0 and len(out.splitlines()) == 2 and "note: left out 1 rows with missing inputs" in err

@@ -237,7 +237,8 @@ def input_table(layout, roles, numeric, text, lines):
         if c.kind in ("number", "category", "date"):
             source, at = (numeric, roles.numeric) if c.kind == "number" else (text, roles.text)
             columns.append((c.name, c.kind, source[:, at.index(c.index)]))
-    return Table([n for n, _, _ in columns], [k for _, k, _ in columns], [v for _, _, v in columns], lines, "line")
+    return Table([n for n, _, _ in columns], [k for _, k, _ in columns], [v for _, _, v in columns], lines,
+                 f"{layout.path.name}, line")
 
 
 def _check_rows(layout, n, dropped):
@@ -321,4 +322,4 @@ def read_for_model(path, names, kinds, target=None, progress=None, cancel=None):
     roles = Roles(plan, t, t is not None, training=False)
     numeric, text, lines = read_columns(layout, roles, progress, cancel)
     table = input_table(layout, roles, numeric, text, lines)   # in the order of ``names``
-    return Table(list(names), table.kinds, table.columns, lines, "line"), (text[:, 0] if t is not None else None)
+    return Table(list(names), table.kinds, table.columns, lines, table.where), (text[:, 0] if t is not None else None)

@@ -24,7 +24,7 @@ class Table:
     kinds: list           # one of INPUT_KINDS per column
     columns: list         # one array (N,) per column
     lines: np.ndarray = field(default=None)
-    where: str = "row"    # "line" for rows read from a file
+    where: str = "row"    # "data.csv, line" for rows read from a file: what comes before a row's number
 
     def __post_init__(self):
         n = len(self.columns[0]) if self.columns else 0
