@@ -64,7 +64,7 @@ def test_predict_without_a_column_names_it(capsys, penguins_model, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("island,bill_length_mm\nBiscoe,40\n")
     status, _, err = run(capsys, "predict", penguins_model / "p.npz", bad)
-    assert status == 2 and "bad.csv, line 1: no column named 'bill_depth_mm'; the model reads the columns island" in err
+    assert status == 2 and "bad.csv, line 1: no column named 'bill_depth_mm' — the model reads the columns island" in err
 
 
 @pytest.mark.parametrize("target, expect", [("weather", r"validation\s+accuracy"),

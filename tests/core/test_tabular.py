@@ -14,7 +14,7 @@ from bpstudio.core.data.dataset import prepare
 from bpstudio.core.data.encoding import Encoder, UnseenCategoryWarning
 from bpstudio.core.data.loading import inspect_csv, load_dataset
 from bpstudio.core.data.table import Table
-from bpstudio.core.io.model import Model, output_targets
+from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import load_model, save_model
 from bpstudio.core.train.evaluation import evaluate, evaluate_split
 

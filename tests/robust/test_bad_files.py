@@ -105,7 +105,7 @@ FILLED = {"nan.csv": "nan.csv, line 3, column 'b': missing value", "missing_cell
 
 # Files that are bad training data but hold good feature rows for `bpstudio predict`, which reads
 # only the model's feature columns (a, b) and the array X.
-PREDICTABLE = {"one_row.csv", "single_class.csv", "single_class.npz",
+PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "single_class.npz",
                "missing_y.npz", "mismatched_lengths.npz"}
 
 

@@ -191,6 +191,8 @@ def _careful_parse(lines, first_line, layout, roles):
     a missing number becomes NaN and a missing text cell ""."""
     numeric, text, numbers, width = [], [], [], len(layout.columns)
     for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, first_line):
+        if len(row) < width and not roles.training:    # a new file's row may lack a trailing target
+            row = row + [""] * (width - len(row))
         if len(row) != width:
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "
@@ -303,8 +305,8 @@ def _named_column(layout, name, needed_by):
     folded = [c.strip().lower() for c in layout.columns]
     if name.strip().lower() in folded:
         return folded.index(name.strip().lower())
-    raise DataError(f"{layout.where(layout.header_lines)}: no column named {name!r}; the model reads the columns "
-                    f"{needed_by}")
+    raise DataError(f"{layout.where(layout.header_lines)}: no column named {name!r} — the model reads the columns "
+                    f"{needed_by}; the file has {', '.join(layout.columns)}")
 
 
 def read_for_model(path, names, kinds, target=None, progress=None, cancel=None):
@@ -323,3 +325,4 @@ def read_for_model(path, names, kinds, target=None, progress=None, cancel=None):
     numeric, text, lines = read_columns(layout, roles, progress, cancel)
     table = input_table(layout, roles, numeric, text, lines)   # in the order of ``names``
     return Table(list(names), table.kinds, table.columns, lines, table.where), (text[:, 0] if t is not None else None)
+
