@@ -38,7 +38,7 @@ class ColumnPlan:
     name: str
     kind: str             # one of KINDS, or "target"
     note: str = ""        # why a column is left out
-    n_categories: int = 0  # distinct values in the first rows (categories only)
+    n_categories: int = 0  # distinct values in the first rows: the one-hot width if read as categories
 
     def describe(self):
         """How the column is encoded, as the import dialog shows it."""
@@ -86,15 +86,14 @@ def plan_columns(layout, target, ignore=(), kinds=None, dates="ignore"):
     plan = []
     for j, name in enumerate(layout.columns):
         if j == target:
-            plan.append(ColumnPlan(j, name, "target"))
+            plan.append(ColumnPlan(j, name, "target", n_categories=len(set(_cells(layout, j)))))
             continue
         kind, note = guess_kind(layout, j, dates)
         if j in ignore:
             kind, note = "ignore", "asked for"
         elif name in kinds:
             kind, note = kinds[name], ("asked for" if kinds[name] == "ignore" else "")
-        count = len(set(_cells(layout, j))) if kind == "category" else 0
-        plan.append(ColumnPlan(j, name, kind, note, count))
+        plan.append(ColumnPlan(j, name, kind, note, len(set(_cells(layout, j)))))
     return plan
 
 
