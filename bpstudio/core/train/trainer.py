@@ -255,7 +255,7 @@ class Trainer:
 
     def _status(self):
         if self._data and self._compiled is not None and compiled.is_building():
-            return "Preparing the compiled per-sample path (once, a few seconds); training goes on meanwhile"
+            return "Preparing the compiled per-sample path (once, under half a minute); training goes on meanwhile"
         return ""
 
     # --- data ---------------------------------------------------------------------
