@@ -210,7 +210,7 @@ class Trainer:
 
     def _status(self):
         if self.data and self._compiled is not None and compiled.is_building():
-            return "Preparing the compiled per-sample path (once, a few seconds); training goes on meanwhile"
+            return "Preparing the compiled per-sample path (once, under half a minute); training goes on meanwhile"
         return ""
 
     # --- data ---------------------------------------------------------------------
