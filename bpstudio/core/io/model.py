@@ -28,7 +28,12 @@ class Model:
     """network: a ``Network``; x_scaler: the fitted input ``Scaler``; y_scaler: the fitted target
     ``Scaler`` of a regression (or None); task: "classification" or "regression"; names of the
     features, classes and targets; config: the ``TrainConfig`` it was trained with (or None);
-    history: a ``History`` or its summary dict (or None)."""
+    history: a ``History`` or its summary dict (or None).
+
+    ``training_state`` (None unless set): the run's optimizer, shuffling and full history, saved in
+    .safetensors and .py files so training can continue exactly (see ``training_state``)."""
+
+    training_state = None
 
     def __init__(self, network, x_scaler, y_scaler, task, feature_names, class_names=(), target_names=(),
                  config=None, history=None):
@@ -107,9 +112,11 @@ class Model:
         if not np.isfinite(net.params).all():
             raise ValueError("weights or biases contain NaN or infinite values")
         y_scaler = meta.get("y_scaler")
-        return cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
-                   meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
-                   TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"))
+        model = cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
+                    meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
+                    TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"))
+        model.training_state = meta.get("training_state")
+        return model
 
     def __repr__(self):
         what = f"classes {self.class_names}" if self.is_classification else f"targets {self.target_names}"

@@ -10,7 +10,8 @@ Every format stores the weights and the metadata of ``Model.metadata()``
     .json         the metadata plus ``weights`` and ``biases`` as nested lists
     .safetensors  tensors named like torch.nn.Sequential's state dict; metadata in the header
     .onnx         a graph from raw features to outputs; metadata in the model's metadata_props
-    .py           a PyTorch script (plus a .safetensors beside it); export only
+    .py           a PyTorch script that predicts and keeps training (plus its .safetensors
+                  weights beside it, checked by SHA-256); export only
 
 Writes are atomic (see ``atomic``). Anything wrong with a file to load — not
 found, truncated, corrupt, foreign — raises ``ModelFileError`` naming the file.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write, write_bytes, write_text
+from .atomic import write_bytes, write_text
 from .model import Model, n_layers
 from .safe_npz import load_arrays
 
@@ -153,12 +154,12 @@ def _read_onnx(path):
 def _save_py(model, path):
     from . import export_safetensors
     from . import export_torch
-    weights = path.with_suffix(".safetensors")
-    # Both files are written completely before either replaces its old version, so a failed
-    # save never leaves an old script beside new weights (or the reverse).
-    with atomic_write(weights) as weights_file, atomic_write(path, "w", encoding="utf-8", newline="\n") as script:
-        weights_file.write(export_safetensors.to_bytes(model))
-        script.write(export_torch.script(model, weights.name))
+    weights_path = path.with_suffix(".safetensors")
+    weights = export_safetensors.to_bytes(model)
+    # The script names its weights by their SHA-256 and refuses any others. Written last, it is the
+    # commit: a save killed in between leaves new weights beside the old script, which refuses them.
+    write_bytes(weights_path, weights)
+    write_text(path, export_torch.script(model, weights_path.name, weights))
 
 
 _SAVERS = {".npz": _save_npz, ".json": _save_json, ".safetensors": _save_safetensors,
