@@ -73,6 +73,7 @@ def run(args):
     from bpstudio.core import Network, TrainConfig, Trainer
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
+    from bpstudio.core.io import training_state
     from bpstudio.core.io.model import Model, output_targets
 
     _check_export_paths(args.export)
@@ -103,6 +104,7 @@ def run(args):
                   file=sys.stderr)
         return EXIT_DIVERGED
     model = Model.from_prepared(net, data, config, history)
+    model.training_state = training_state.of_trainer(trainer)   # a .py export continues this run exactly
     for path in args.export:
         save(model, path)
     return 0

@@ -15,8 +15,9 @@ is in the metadata as ``output_activation``.
 Header metadata must be strings: text fields are stored as they are, the rest as JSON.
 
 A model that carries its run's ``training_state`` (optimizer, shuffling, history: see
-``training_state``) adds the header field ``training_state`` and the optimizer's buffers as tensors
-``optimizer.<buffer>.<parameter>``; load such a file's weights into the Sequential with
+``training_state``) adds the header field ``training_state``. The weights of a .py export, and the
+files its script writes, also hold the optimizer's buffers as tensors ``optimizer.<buffer>.<parameter>``;
+load such a file's weights into the Sequential with
 
     tensors = safetensors.torch.load_file(path)
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})
@@ -58,7 +59,9 @@ def sequential_text(network):
     return f"Sequential({', '.join(parts)})"
 
 
-def to_bytes(model):
+def to_bytes(model, optimizer_buffers=False):
+    """The file's bytes; the run's ``training_state`` goes in the header, and its optimizer buffers as
+    tensors only when ``optimizer_buffers`` (the .py export's weights: a plain export loads strictly)."""
     from safetensors.numpy import save
 
     meta = {key: value if isinstance(value, str) else json.dumps(value, allow_nan=False)
@@ -68,7 +71,7 @@ def to_bytes(model):
     tensors = state_dict(model.network)
     if model.training_state:
         from . import training_state
-        header, buffers = training_state.to_file(model.training_state, model.network)
+        header, buffers = training_state.to_file(model.training_state, model.network, optimizer_buffers)
         meta["training_state"] = json.dumps(header, allow_nan=False)
         tensors.update(buffers)
     return save(tensors, metadata=meta)

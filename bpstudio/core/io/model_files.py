@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_bytes, write_text
+from .atomic import atomic_write, write_bytes, write_text
 from .model import Model, n_layers
 from .safe_npz import load_arrays
 
@@ -155,11 +155,13 @@ def _save_py(model, path):
     from . import export_safetensors
     from . import export_torch
     weights_path = path.with_suffix(".safetensors")
-    weights = export_safetensors.to_bytes(model)
-    # The script names its weights by their SHA-256 and refuses any others. Written last, it is the
-    # commit: a save killed in between leaves new weights beside the old script, which refuses them.
-    write_bytes(weights_path, weights)
-    write_text(path, export_torch.script(model, weights_path.name, weights))
+    weights = export_safetensors.to_bytes(model, optimizer_buffers=True)
+    # Both files are written completely before either replaces its old version, the weights first:
+    # a failed save changes nothing. The script names its weights by their SHA-256 and refuses any
+    # others, so a save killed between the two renames leaves a pair that refuses to run.
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as script, atomic_write(weights_path) as f:
+        f.write(weights)
+        script.write(export_torch.script(model, weights_path.name, weights))
 
 
 _SAVERS = {".npz": _save_npz, ".json": _save_json, ".safetensors": _save_safetensors,

@@ -143,6 +143,10 @@ _BUFFERS = {"sgd": (), "momentum": ("momentum_buffer",), "nesterov": ("momentum_
             "rmsprop": ("square_avg",), "adam": ("exp_avg", "exp_avg_sq")}
 
 
+def has_optimizer_state(tensors, net, name):
+    return all(f"optimizer.{buffer}.{key}" in tensors for key, _ in net.named_parameters() for buffer in _BUFFERS[name])
+
+
 def restore_optimizer_state(optimizer, net, tensors, steps, name):
     """Give the optimizer bpstudio's buffers and step count (Adam's bias correction needs the count)."""
     for key, p in net.named_parameters():
@@ -598,6 +602,8 @@ def _train(args, processes):
     optimizer = make_optimizer(net, settings, lr)
     opt_state = state.get("optimizer") or {}
     steps = int(opt_state.get("t", 0)) if opt_state.get("name") == settings["optimizer"] else 0
+    if not has_optimizer_state(tensors, net, settings["optimizer"]):
+        steps = 0   # the file has no optimizer buffers: the optimizer starts afresh, as bpstudio's would
     if steps:
         restore_optimizer_state(optimizer, net, tensors, steps, settings["optimizer"])
     step_net = net

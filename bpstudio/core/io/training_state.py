@@ -36,20 +36,24 @@ def of_trainer(trainer):
 def resume(trainer, state):
     """``trainer`` (new, on the model's network) continuing the saved run: epochs, optimizer, shuffling, history."""
     history = History.from_dict(state["history"])
+    optimizer = {**{name: np.zeros_like(trainer.net.params) for name in trainer.optimizer.buffer_names},
+                 **state["optimizer"]}   # buffers not saved: the optimizer restarts (its t is 0)
     trainer.load_state_dict({
         "epoch": len(history), "updates": int(state["optimizer"]["t"]),
         "samples_seen": 0, "elapsed": history.time[-1] if len(history) else 0.0,
         "epoch_elapsed": 0.0, "pos": 0, "epoch_started": False, "order": None, "z_epoch": None,
-        "rng": state["rng"], "optimizer": state["optimizer"], "history": state["history"],
+        "rng": state["rng"], "optimizer": optimizer, "history": state["history"],
         "best_cost": math.inf, "best_epoch": 0, "best_params": None,
     })
     return trainer
 
 
-def to_file(state, network):
-    """(the header field's JSON-ready value, the buffer tensors) for ``network``'s model file."""
+def to_file(state, network, with_buffers=True):
+    """(the header field's JSON-ready value, the buffer tensors) for ``network``'s model file. Without
+    its buffers the optimizer is saved as restarting (step count 0) at the run's learning rate."""
     optimizer = state["optimizer"]
     buffers = {name: value for name, value in optimizer.items() if isinstance(value, np.ndarray)}
+    steps = int(optimizer["t"]) if with_buffers or not buffers else 0
     tensors = {}
     for name, flat in buffers.items():
         weights, biases = network.layer_views(np.asarray(flat, dtype=network.dtype))
@@ -57,9 +61,9 @@ def to_file(state, network):
             for kind, array in (("weight", W), ("bias", b)):
                 tensors[f"{BUFFER_PREFIX}{_TORCH_NAMES.get(name, name)}.{tensor_name(l, kind)}"] = \
                     np.ascontiguousarray(array)
-    header = {"optimizer": {"name": optimizer["name"], "t": int(optimizer["t"]), "lr": float(optimizer["lr"])},
+    header = {"optimizer": {"name": optimizer["name"], "t": steps, "lr": float(optimizer["lr"])},
               "rng": state["rng"], "history": _json_history(state["history"])}
-    return header, tensors
+    return header, tensors if with_buffers else {}
 
 
 def from_file(header, tensors, sizes):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgres
 
 import bpstudio
 from bpstudio.core.data.loading import inspect_csv, load_dataset
+from bpstudio.core.io import training_state
 from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS
 
@@ -198,7 +199,10 @@ class FileActions(QObject):
         s = self.session
         net = s.net.copy()
         net.params[...] = s.latest.params
-        return Model.from_prepared(net, s.prepared, s.config, s.history)
+        model = Model.from_prepared(net, s.prepared, s.config, s.history)
+        if not s.busy:   # the run's state, so a .py export continues it exactly (read while the worker is idle)
+            model.training_state = training_state.of_trainer(s.trainer)
+        return model
 
     def import_weights(self):
         filters = "Model files (" + " ".join(f"*{ext}" for ext in LOAD_FORMATS) + ");;All files (*)"
