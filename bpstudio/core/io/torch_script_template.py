@@ -201,16 +201,21 @@ _SAME_RULES = ("cost", "optimizer", "momentum", "betas", "alpha", "eps", "l2", "
 
 def check_same_model(path, header):
     """A file given with --weights must hold this network, with the same data encoding and training rules."""
-    meta = decode_header(header)
+    meta, mine = decode_header(header), as_json(METADATA)
     for key in _CONTRACT:
-        if meta.get(key) != METADATA.get(key):
+        if meta.get(key) != mine.get(key):
             raise Refused(f"{path}: not a model of this network: its {key!r} differs from the script's "
                           f"(export that model as its own script from bpstudio)")
-    config = meta.get("config") or {}
+    config, settings = meta.get("config") or {}, as_json(SETTINGS)
     for key in _SAME_RULES:
-        if key in config and config[key] != SETTINGS[key]:
+        if key in config and config[key] != settings[key]:
             raise Refused(f"{path}: trained with a different {key} ({config[key]!r}, the script has "
                           f"{SETTINGS[key]!r}); export that model as its own script from bpstudio")
+
+
+def as_json(value):
+    """``value`` as it reads back from JSON (tuples become lists), to compare with a file's header."""
+    return json.loads(json.dumps(value))
 
 
 _TEXT_FIELDS = ("format", "dtype", "init", "task")   # stored as plain text; every other field is JSON
@@ -446,7 +451,7 @@ class StopRequest:
 
     def _request(self, signum, frame):
         self.requested = True
-        signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
 
 
 def batch_shards(order, batch_size, processes):

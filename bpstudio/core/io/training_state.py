@@ -34,12 +34,15 @@ def of_trainer(trainer):
 
 
 def resume(trainer, state):
-    """``trainer`` (new, on the model's network) continuing the saved run: epochs, optimizer, shuffling, history."""
+    """``trainer`` (new, on the model's network) continuing the saved run: its epochs, history and
+    shuffling, and the optimizer's state when the trainer uses the same optimizer (else a fresh one)."""
     history = History.from_dict(state["history"])
-    optimizer = {**{name: np.zeros_like(trainer.net.params) for name in trainer.optimizer.buffer_names},
-                 **state["optimizer"]}   # buffers not saved: the optimizer restarts (its t is 0)
+    saved = state["optimizer"]
+    optimizer = trainer.optimizer.state_dict()
+    if saved.get("name") == optimizer["name"]:   # buffers not saved: the optimizer restarts (its t is 0)
+        optimizer.update({"t": saved["t"], "lr": saved["lr"]} if saved["t"] == 0 else saved)
     trainer.load_state_dict({
-        "epoch": len(history), "updates": int(state["optimizer"]["t"]),
+        "epoch": len(history), "updates": int(saved["t"]),
         "samples_seen": 0, "elapsed": history.time[-1] if len(history) else 0.0,
         "epoch_elapsed": 0.0, "pos": 0, "epoch_started": False, "order": None, "z_epoch": None,
         "rng": state["rng"], "optimizer": optimizer, "history": state["history"],
