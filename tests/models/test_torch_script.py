@@ -10,6 +10,7 @@ import ast
 import csv
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import signal
@@ -89,6 +90,35 @@ def _env(tmp_path):
             "PYTHONPATH": os.pathsep.join(sys.path)}
 
 
+_DRIVER = """
+import contextlib, io, json, runpy, sys
+results = []
+for script, run_name, *argv in json.loads(sys.argv[1]):
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    sys.argv = [script, *argv]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path(script, run_name=run_name)
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        except Exception as e:
+            code = f"{type(e).__name__}: {e}"
+    results.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+def _scripts(tmp_path, *runs):
+    """Run the scripts ``(script, arguments…)`` in one process (torch is imported once); each as
+    ``__main__``, or imported when its first argument is "import". [(exit status, stdout, stderr)]."""
+    jobs = [[str(script), "imported"] if args == ["import"] else [str(script), "__main__", *map(str, args)]
+            for script, *args in map(tuple, runs)]
+    done = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(jobs)], capture_output=True, text=True,
+                          timeout=600, env=_env(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return [tuple(result) for result in json.loads(done.stdout.splitlines()[-1])]
+
+
 def _script(tmp_path, script, *args, timeout=300):
     return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=_env(tmp_path), cwd=tmp_path)
@@ -137,33 +167,35 @@ def test_torchrun_with_two_processes_takes_the_same_steps(tmp_path):
 
 
 @needs_torch
-@pytest.mark.parametrize("optimizer, kind", [("momentum", "classification"), ("adam", "regression")])
-def test_the_optimizer_state_and_the_shuffling_continue_in_the_script(tmp_path, optimizer, kind):
+def test_the_optimizer_state_and_the_shuffling_continue_in_the_script(tmp_path):
     """Mini-batches of 16 (the last one 12), shuffled every epoch: the script must continue bpstudio's
     momentum or Adam buffers, step count and sample order to take the same steps."""
-    run = Run(tmp_path, kind=kind, optimizer=optimizer, batch_mode="mini-batch", batch_size=16,
-              learning_rate=0.01, l2=0.001)
-    done = _script(tmp_path, run.script, "train", run.csv, "--epochs", 3, "--out", tmp_path / "new.safetensors",
-                   "--device", "cpu")
-    assert done.returncode == 0, done.stderr
-    model = _same_as_bpstudio(run, tmp_path / "new.safetensors", 5)
-    assert model.training_state["optimizer"]["t"] == 5 * 4   # 4 updates an epoch
-    # back in bpstudio, the run goes on exactly too
-    config = TrainConfig(**{**run.config.to_dict(), "epochs": 6})
-    trainer = training_state.resume(Trainer(model.network, config), model.training_state)
-    trainer.fit(run.data.X_train, run.data.Y_train)
-    np.testing.assert_allclose(model.network.params, run.train(6)[0].params, rtol=0, atol=TOLERANCE)
+    runs = {}
+    for optimizer, kind in (("momentum", "classification"), ("adam", "regression")):
+        (tmp_path / optimizer).mkdir()
+        runs[optimizer] = Run(tmp_path / optimizer, kind=kind, optimizer=optimizer, batch_mode="mini-batch",
+                              batch_size=16, learning_rate=0.01, l2=0.001)
+    results = _scripts(tmp_path, *[(run.script, "train", run.csv, "--epochs", 3, "--out",
+                                    run.folder / "new.safetensors", "--device", "cpu") for run in runs.values()])
+    for (code, out, err), run in zip(results, runs.values()):
+        assert code == 0, err
+        model = _same_as_bpstudio(run, run.folder / "new.safetensors", 5)
+        assert model.training_state["optimizer"]["t"] == 5 * 4   # 4 updates an epoch
+        # back in bpstudio, the run goes on exactly too
+        config = TrainConfig(**{**run.config.to_dict(), "epochs": 6})
+        trainer = training_state.resume(Trainer(model.network, config), model.training_state)
+        trainer.fit(run.data.X_train, run.data.Y_train)
+        np.testing.assert_allclose(model.network.params, run.train(6)[0].params, rtol=0, atol=TOLERANCE)
 
 
 @needs_torch
 def test_cuda_device(tmp_path):
     import torch
+    if not torch.cuda.is_available():
+        pytest.skip("no GPU here (the refusal of --device cuda is checked in test_the_scripts_guards)")
     run = Run(tmp_path)
     done = _script(tmp_path, run.script, "train", run.csv, "--epochs", 3, "--out", tmp_path / "gpu.safetensors",
                    "--device", "cuda")
-    if not torch.cuda.is_available():
-        assert done.returncode == 2 and done.stderr.strip().startswith("error: --device cuda: no CUDA device")
-        pytest.skip("no GPU here: --device cuda refused with a message (checked)")
     assert done.returncode == 0, done.stderr
     model = bpstudio.load_model(tmp_path / "gpu.safetensors")
     np.testing.assert_allclose(model.network.params, run.train(5)[0].params, rtol=0, atol=1e-7)
@@ -223,24 +255,36 @@ def test_a_plain_safetensors_export_still_loads_strictly(tmp_path):
 
 
 @needs_torch
-def test_weights_from_another_export_are_refused_and_named(tmp_path):
+def test_the_scripts_guards(tmp_path):
+    """Weights from another export are refused (run or imported); --weights takes another model file of
+    the network; --help; bad data and an unavailable device are one error line naming what and where."""
+    import torch
+
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     a, b = Run(tmp_path / "a"), Run(tmp_path / "b", learning_rate=0.2)
     (tmp_path / "a" / "model.safetensors").write_bytes((tmp_path / "b" / "model.safetensors").read_bytes())
-    done = _script(tmp_path, a.script, "predict", a.csv)
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
-    assert "model.safetensors: these are not the weights this script was exported with" in done.stderr
-    # imported from Python it refuses too, with the same words
-    code = f"import sys; sys.path.insert(0, {str(tmp_path / 'a')!r}); import model"
-    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                              env=_env(tmp_path))
-    assert imported.returncode == 1 and "these are not the weights this script was exported with" in imported.stderr
-    # --weights starts from another model file of this network (B's weights, A's script: same network)
-    done = _script(tmp_path, a.script, "predict", a.csv, "--weights", tmp_path / "b" / "model.safetensors")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "predicted,p(p),p(q),p(r)" and len(done.stdout.splitlines()) == 61
+    bad, zebra = tmp_path / "bad.csv", tmp_path / "zebra.csv"
+    bad.write_text("a,b,c,label\n1,2,3,p\n4,NA,6,q\n", encoding="utf-8")
+    zebra.write_text("a,b,c,label\r\n1,2,3,p\r\n4,5,6,zebra\r\n", encoding="utf-8")
+    new = tmp_path / "n.safetensors"
+    mismatch, imported, other, helped, missing, unknown, cuda = _scripts(
+        tmp_path, (a.script, "predict", a.csv), (a.script, "import"),
+        (a.script, "predict", a.csv, "--weights", b.folder / "model.safetensors"), (b.script, "train", "--help"),
+        (b.script, "train", bad, "--epochs", 1, "--out", new), (b.script, "train", zebra, "--epochs", 1, "--out", new),
+        (b.script, "train", b.csv, "--epochs", 1, "--out", new, "--device", "cuda"))
+    assert mismatch[:2] == (2, "") and mismatch[2].count("\n") == 1 and mismatch[2].startswith("error: ")
+    assert "model.safetensors: these are not the weights this script was exported with" in mismatch[2]
+    assert imported[0].startswith("Refused: ") and "not the weights this script was exported with" in imported[0]
+    assert other[0] == 0, other[2]
+    assert other[1].splitlines()[0] == "predicted,p(p),p(q),p(r)" and len(other[1].splitlines()) == 61
+    assert helped[0] == 0 and "--device {auto,cpu,cuda}" in helped[1] and "--epochs N" in helped[1]
+    assert missing == (2, "", f"error: {bad}: line 3, column 2 (b): missing (fill or remove it, or pass --drop-missing)\n")
+    assert unknown[0] == 2 and unknown[2] == (f"error: {zebra}: line 3, column 4 (label): class 'zebra' is not one "
+                                              f"of the model's classes (p, q, r)\n")
+    if not torch.cuda.is_available():
+        assert cuda == (2, "", "error: --device cuda: no CUDA device is available to PyTorch here (use --device cpu)\n")
+    assert not new.exists() or torch.cuda.is_available()
 
 
 def test_the_script_names_the_package_it_misses(tmp_path):
@@ -253,22 +297,6 @@ def test_the_script_names_the_package_it_misses(tmp_path):
     assert done.returncode == 2
     assert done.stderr == ("error: this script needs the Python package 'torch' (it uses torch, numpy and "
                            "safetensors): pip install torch numpy safetensors\n")
-
-
-@needs_torch
-def test_help_and_bad_data_are_one_clear_line(tmp_path):
-    run = Run(tmp_path)
-    helped = _script(tmp_path, run.script, "train", "--help")
-    assert helped.returncode == 0 and "--device {auto,cpu,cuda}" in helped.stdout and "--epochs N" in helped.stdout
-    bad = tmp_path / "bad.csv"
-    bad.write_text("a,b,c,label\n1,2,3,p\n4,NA,6,q\n", encoding="utf-8")
-    done = _script(tmp_path, run.script, "train", bad, "--epochs", 1, "--out", tmp_path / "n.safetensors")
-    assert done.returncode == 2 and not (tmp_path / "n.safetensors").exists()
-    assert done.stderr == (f"error: {bad}: line 3, column 2 (b): missing (fill or remove it, or pass --drop-missing)\n")
-    bad.write_text("a,b,c,label\r\n1,2,3,p\r\n4,5,6,zebra\r\n", encoding="utf-8")
-    done = _script(tmp_path, run.script, "train", bad, "--epochs", 1, "--out", tmp_path / "n.safetensors")
-    assert done.returncode == 2
-    assert "line 3, column 4 (label): class 'zebra' is not one of the model's classes (p, q, r)" in done.stderr
 
 
 # --- nothing from the model or its file name becomes code ------------------------------------------
@@ -341,7 +369,7 @@ def test_kill_9_while_saving_a_py_never_leaves_a_pair_that_runs_together_wrongly
     path = tmp_path / "m.py"
     rng = np.random.default_rng(0)
     seen = {"match": 0, "mismatch": 0}
-    for trial in range(16):
+    for _ in range(10):
         process = subprocess.Popen([sys.executable, "-c", _SAVE_FOREVER, str(path)], stdout=subprocess.PIPE,
                                    text=True, env=_env(tmp_path))
         process.stdout.readline()   # one complete save happened
