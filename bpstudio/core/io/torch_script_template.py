@@ -32,6 +32,8 @@ From Python, when the file name is a valid module name (say iris_model.py):
 import argparse
 import csv
 import hashlib
+import io
+import itertools
 import json
 import math
 import os
@@ -92,7 +94,7 @@ _OUTPUT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
 def build_model():
     """Linear, activation, Linear, …, Linear: scaled features → logits z (state dict keys 0.weight, 0.bias, 2.weight …)."""
     layers = []
-    for l, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for l, (n_in, n_out) in enumerate(itertools.pairwise(SIZES)):
         layers.append(torch.nn.Linear(n_in, n_out, dtype=DTYPE))
         if l < len(SIZES) - 2:
             layers.append(_HIDDEN[ACTIVATIONS[l]]())
@@ -470,7 +472,8 @@ def correct_count(z, y):
 
 
 def run_epoch(step_net, optimizer, X, Y, order, batch_size, processes, stop, show):
-    """One epoch; (mean cost, accuracy) of the samples as the network saw them, or None when stopped.
+    """One epoch: (batches done, mean cost, accuracy) of the samples as the network saw them; the cost
+    is None when a stop was requested (every process stops at the same batch).
 
     Each process's loss is its samples' cost sum × K / (batch size): DistributedDataParallel averages
     the K gradients, so every step is bpstudio's gradient of the batch mean."""
@@ -479,7 +482,7 @@ def run_epoch(step_net, optimizer, X, Y, order, batch_size, processes, stop, sho
     n_batches = -(-len(order) // batch_size)
     for b, (rows, n_batch) in enumerate(batch_shards(order, batch_size, processes)):
         if processes.any(stop.requested):
-            return None
+            return b, None, None
         rows = rows.to(X.device)
         x, y = X[rows], Y[rows]
         z = step_net(x)
@@ -491,7 +494,7 @@ def run_epoch(step_net, optimizer, X, Y, order, batch_size, processes, stop, sho
         correct += correct_count(z.detach(), y)
         show(b + 1, n_batches)
     totals = processes.total(torch.stack([cost_sum, correct])).tolist()
-    return totals[0] / len(order), totals[1] / len(order)
+    return n_batches, totals[0] / len(order), totals[1] / len(order)
 
 
 def evaluate(net, X, Y):
@@ -577,6 +580,95 @@ class Progress:
             sys.stderr.write("\r" + " " * 72 + "\r")
 
 
+class Start:
+    """The model file a run starts from: WEIGHTS_FILE beside the script (refused unless its SHA-256 is
+    WEIGHTS_SHA256), or a file given with --weights (refused unless it is a model of this network)."""
+
+    def __init__(self, weights=None):
+        self.path = Path(weights) if weights else Path(__file__).with_name(WEIGHTS_FILE)
+        self.tensors, self.header = read_model_file(self.path, None if weights else WEIGHTS_SHA256)
+        if weights:
+            check_same_model(self.path, self.header)
+        meta = decode_header(self.header)
+        self.settings = {**SETTINGS, **(meta.get("config") or {})}
+        self.state = meta.get("training_state") or {}   # optimizer, shuffling, history (see Run)
+        self.summary = meta.get("history")
+
+
+class Run:
+    """A training run continued from a ``Start``: the network on this process's device, the optimizer
+    with bpstudio's state, the shuffling generator and the history. ``epoch`` trains one more epoch."""
+
+    def __init__(self, start, settings, lr, processes):
+        self.start, self.settings, self.processes = start, settings, processes
+        self.net = build_model()
+        load_weights(self.net, start.tensors, start.path)
+        self.net.to(processes.device)
+        self.history = History(start.state.get("history"), start.summary)
+        self.optimizer = make_optimizer(self.net, settings, lr or self._saved_lr())
+        self.steps = self._restore_optimizer()
+        self.rng = shuffling(settings, start.state.get("rng"))
+        self.step_net = self.net   # under torchrun, the same network wrapped to average the gradients
+        if processes.world > 1:
+            cuda = processes.device.type == "cuda"
+            self.step_net = torch.nn.parallel.DistributedDataParallel(self.net, [processes.device] if cuda else None)
+
+    def _saved(self):
+        """The saved optimizer state, if it is this optimizer's."""
+        saved = self.start.state.get("optimizer") or {}
+        return saved if saved.get("name") == self.settings["optimizer"] else {}
+
+    def _saved_lr(self):
+        """The learning rate the run had reached: saved with its optimizer, or decayed once per epoch done."""
+        if "lr" in self._saved():
+            return float(self._saved()["lr"])
+        lr = self.settings["learning_rate"]
+        for _ in range(self.history.epochs):
+            lr *= self.settings["lr_decay"]
+        return lr
+
+    def _restore_optimizer(self):
+        """The step count the optimizer continues from (0: it starts afresh, as bpstudio's would)."""
+        name, tensors = self.settings["optimizer"], self.start.tensors
+        steps = int(self._saved().get("t", 0))
+        if not (steps and has_optimizer_state(tensors, self.net, name)):
+            return 0
+        restore_optimizer_state(self.optimizer, self.net, tensors, steps, name)
+        return steps
+
+    def epoch(self, X, Y, val, stop, show):
+        """Train one epoch and record it (True), or stop inside it (False); a stop or a diverged cost sets
+        ``history.stop_reason``."""
+        settings, started = self.settings, time.perf_counter()
+        order = self.rng.permutation(len(X)) if settings["shuffle"] else np.arange(len(X))
+        batch_size = batch_size_for(settings, len(X))
+        batches, train_cost, train_accuracy = run_epoch(self.step_net, self.optimizer, X, Y, order, batch_size,
+                                                        self.processes, stop, show)
+        self.steps += batches
+        if train_cost is None:
+            self.history.stop_reason = "stopped"
+            return False
+        seconds = time.perf_counter() - started
+        val_cost, val_accuracy = evaluate(self.net, *val) if val else (math.nan, math.nan)
+        if not accuracy_counts(Y):
+            train_accuracy = val_accuracy = math.nan
+        self.history.add(train_cost, val_cost, train_accuracy, val_accuracy, seconds, len(X) / max(seconds, 1e-9))
+        if not math.isfinite(train_cost):
+            self.history.stop_reason = f"diverged at epoch {self.history.epochs}: the cost became {train_cost}"
+        for group in self.optimizer.param_groups:
+            group["lr"] *= settings["lr_decay"]
+        return True
+
+    def save(self, out):
+        """Write the run as a bpstudio model file (the header we started from, brought up to date)."""
+        name = self.settings["optimizer"]
+        state = {"optimizer": {"name": name, "t": self.steps, "lr": self.optimizer.param_groups[0]["lr"]},
+                 "rng": self.rng.bit_generator.state, "history": self.history.saved()}
+        write_atomically(out, model_file_bytes(self.net, self.start.header, {
+            "tensors": optimizer_tensors(self.optimizer, self.net, name), "config": self.settings,
+            "history": self.history.summary(), "training_state": state}))
+
+
 def train_command(args):
     processes = Processes(args.device)
     try:
@@ -586,80 +678,35 @@ def train_command(args):
 
 
 def _train(args, processes):
-    path = args.weights or Path(__file__).with_name(WEIGHTS_FILE)
-    tensors, header = read_model_file(path, None if args.weights else WEIGHTS_SHA256)
-    if args.weights:
-        check_same_model(path, header)
-    meta = decode_header(header)
-    settings = {**SETTINGS, **(meta.get("config") or {})}
+    start = Start(args.weights)
+    settings = dict(start.settings)
     if args.batch_size:
         settings.update(batch_mode="mini-batch", batch_size=args.batch_size)
-    state = meta.get("training_state") or {}
-    X, Y = read_training_data(args.data, args.target, args.drop_missing)
-    val = read_training_data(args.val, args.target, args.drop_missing) if args.val else None
-    net = build_model()
-    load_weights(net, tensors, path)
-    net.to(processes.device)
-    X, Y = X.to(processes.device), Y.to(processes.device)
-    val = tuple(t.to(processes.device) for t in val) if val else None
-    history = History(state.get("history"), meta.get("history"))
-    lr = args.lr or _current_lr(settings, state, history.epochs)
-    optimizer = make_optimizer(net, settings, lr)
-    opt_state = state.get("optimizer") or {}
-    steps = int(opt_state.get("t", 0)) if opt_state.get("name") == settings["optimizer"] else 0
-    if not has_optimizer_state(tensors, net, settings["optimizer"]):
-        steps = 0   # the file has no optimizer buffers: the optimizer starts afresh, as bpstudio's would
-    if steps:
-        restore_optimizer_state(optimizer, net, tensors, steps, settings["optimizer"])
-    step_net = net
-    if processes.world > 1:
-        step_net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[processes.device] if
-                                                             processes.device.type == "cuda" else None)
-    rng = shuffling(settings, state.get("rng"))
+    data = [read_training_data(path, args.target, args.drop_missing) for path in (args.data, args.val) if path]
+    (X, Y), *val = [tuple(t.to(processes.device) for t in pair) for pair in data]
+    run = Run(start, settings, args.lr, processes)
     stop, show = StopRequest(), Progress(processes.is_main and not args.quiet)
-    batch_size = batch_size_for(settings, len(X))
-    if processes.is_main:
-        where = f"{processes.world} processes" if processes.world > 1 else "1 process"
-        print(f"{args.data}: {len(X)} samples; {settings['optimizer']}, learning rate {lr:.6g}, batches of "
-              f"{batch_size}; on {processes.device} ({where})", file=sys.stderr)
+    say = print if processes.is_main else lambda *a, **k: None
+    lr, batch_size = run.optimizer.param_groups[0]["lr"], batch_size_for(settings, len(X))
+    say(f"{args.data}: {len(X)} samples; {settings['optimizer']}, learning rate {lr:.6g}, batches of {batch_size}; "
+        f"on {processes.device} ({processes.world} process{'es' if processes.world > 1 else ''})", file=sys.stderr)
     for epoch in range(args.epochs):
         show.epoch = (epoch, args.epochs)
-        order = rng.permutation(len(X)) if settings["shuffle"] else np.arange(len(X))
-        started = time.perf_counter()
-        result = run_epoch(step_net, optimizer, X, Y, order, batch_size, processes, stop, show)
-        if result is None:
-            history.stop_reason = "stopped"
-            break
-        steps += -(-len(X) // batch_size)
-        seconds = time.perf_counter() - started
-        val_cost, val_accuracy = evaluate(net, *val) if val else (math.nan, math.nan)
-        train_cost, train_accuracy = result
-        if not accuracy_counts(Y):
-            train_accuracy = val_accuracy = math.nan
-        history.add(train_cost, val_cost, train_accuracy, val_accuracy, seconds, len(X) / max(seconds, 1e-9))
+        recorded = run.epoch(X, Y, val[0] if val else None, stop, show)
         show.clear()
-        if processes.is_main:
-            print(_epoch_line(history, epoch + 1, args.epochs), flush=True)
-        if not math.isfinite(train_cost):
-            history.stop_reason = f"diverged at epoch {history.epochs}: cost became {train_cost}"
+        if recorded:
+            say(_epoch_line(run.history, epoch + 1, args.epochs), flush=True)
+        if run.history.stop_reason != "completed":
             break
-        for group in optimizer.param_groups:
-            group["lr"] *= settings["lr_decay"]
-    show.clear()
+    reason = run.history.stop_reason
+    if reason.startswith("diverged"):
+        say(f"error: {reason} — not saved {args.out}; lower the learning rate (--lr)", file=sys.stderr)
+        return 1
     if processes.is_main:
-        _save(args.out, net, header, settings, history, optimizer, steps, rng)
-    return 1 if history.stop_reason.startswith("diverged") else 0
-
-
-def _current_lr(settings, state, epochs_done):
-    """The learning rate bpstudio had reached: saved with its optimizer, or decayed once per epoch done."""
-    saved = (state.get("optimizer") or {})
-    if saved.get("name") == settings["optimizer"] and "lr" in saved:
-        return float(saved["lr"])
-    lr = settings["learning_rate"]
-    for _ in range(epochs_done):
-        lr *= settings["lr_decay"]
-    return lr
+        run.save(args.out)
+    why = " (stopped by Ctrl-C)" if reason == "stopped" else ""
+    say(f"saved {args.out}: {run.history.epochs} epochs in all{why}", file=sys.stderr)
+    return 0
 
 
 def _epoch_line(history, epoch, epochs):
@@ -672,47 +719,35 @@ def _epoch_line(history, epoch, epochs):
     return line
 
 
-def _save(out, net, header, settings, history, optimizer, steps, rng):
-    if history.stop_reason.startswith("diverged"):
-        print(f"error: {history.stop_reason} — not saved {out}; lower the learning rate (--lr)", file=sys.stderr)
-        return
-    lr = optimizer.param_groups[0]["lr"]
-    training_state = {"optimizer": {"name": settings["optimizer"], "t": steps, "lr": lr},
-                      "rng": rng.bit_generator.state, "history": history.saved()}
-    data = model_file_bytes(net, header, {"tensors": optimizer_tensors(optimizer, net, settings["optimizer"]),
-                                          "config": settings, "history": history.summary(),
-                                          "training_state": training_state})
-    write_atomically(out, data)
-    why = " (stopped by Ctrl-C)" if history.stop_reason == "stopped" else ""
-    print(f"saved {out}: {history.epochs} epochs in all{why}", file=sys.stderr)
-
-
 # --- predict ---------------------------------------------------------------------------------------
 
 
 def predict_command(args):
-    path = args.weights or Path(__file__).with_name(WEIGHTS_FILE)
-    tensors, header = read_model_file(path, None if args.weights else WEIGHTS_SHA256)
-    if args.weights:
-        check_same_model(path, header)
-    load_weights(model, tensors, path)
-    header_row, rows, lines = read_csv(args.data)
-    outputs = predict(read_features(args.data, header_row, rows, lines))
-    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
-    try:
-        writer = csv.writer(out, lineterminator="\n")
-        if IS_CLASSIFIER:
-            probabilities = np.hstack([1 - outputs, outputs]) if outputs.shape[1] == 1 else outputs
-            writer.writerow(["predicted"] + [f"p({name})" for name in CLASSES])
-            for row in probabilities:
-                writer.writerow([CLASSES[int(row.argmax())]] + [f"{p:.6g}" for p in row])
-        else:
-            writer.writerow(TARGETS)
-            writer.writerows([[f"{v:.8g}" for v in row] for row in outputs])
-    finally:
-        if args.out:
-            out.close()
+    start = Start(args.weights)
+    load_weights(model, start.tensors, start.path)
+    header, rows, lines = read_csv(args.data)
+    text = prediction_csv(predict(read_features(args.data, header, rows, lines)))
+    if args.out:
+        write_atomically(args.out, text.encode("utf-8"))
+        print(f"wrote {len(rows)} predictions to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
+
+
+def prediction_csv(outputs):
+    """As `bpstudio predict` writes it: the predicted class and a probability per class, or the values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if IS_CLASSIFIER:
+        probabilities = np.hstack([1 - outputs, outputs]) if outputs.shape[1] == 1 else outputs
+        writer.writerow(["predicted"] + [f"p({name})" for name in CLASSES])
+        for row in probabilities:
+            writer.writerow([CLASSES[int(row.argmax())]] + [f"{p:.6g}" for p in row])
+    else:
+        writer.writerow(TARGETS)
+        writer.writerows([[f"{v:.8g}" for v in row] for row in outputs])
+    return buffer.getvalue()
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -745,7 +780,7 @@ def parse_args(argv):
     predict_parser.add_argument("--weights", metavar="FILE", help="a bpstudio .safetensors of the same network")
     predict_parser.set_defaults(run=predict_command)
     args = parser.parse_args(argv)
-    if getattr(args, "out", None) and args.command == "train" and not Path(args.out).suffix == ".safetensors":
+    if args.command == "train" and Path(args.out).suffix != ".safetensors":
         parser.error(f"--out {args.out}: the trained model is a .safetensors file")
     return args
 

@@ -16,6 +16,7 @@ the weights of a ``.py`` export) keeps it as
 The PyTorch script continues from it and writes it back; the other formats leave it out.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -81,8 +82,11 @@ def from_file(header, tensors, sizes):
 
 def _flat(tensors, torch_name, sizes):
     """One buffer's per-layer tensors as one flat array: every W (column by column), then every b."""
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    key = lambda l, kind: f"{BUFFER_PREFIX}{torch_name}.{tensor_name(l, kind)}"  # noqa: E731
+    pairs = list(itertools.pairwise(sizes))
+
+    def key(l, kind):
+        return f"{BUFFER_PREFIX}{torch_name}.{tensor_name(l, kind)}"
+
     parts = [np.asarray(tensors[key(l, "weight")], dtype=np.float64).reshape(n_out, n_in).ravel(order="F")
              for l, (n_in, n_out) in enumerate(pairs)]
     parts += [np.asarray(tensors[key(l, "bias")], dtype=np.float64).reshape(n_out) for l, (_, n_out) in enumerate(pairs)]
