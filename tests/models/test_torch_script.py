@@ -268,11 +268,14 @@ def test_the_scripts_guards(tmp_path):
     bad.write_text("a,b,c,label\n1,2,3,p\n4,NA,6,q\n", encoding="utf-8")
     zebra.write_text("a,b,c,label\r\n1,2,3,p\r\n4,5,6,zebra\r\n", encoding="utf-8")
     new = tmp_path / "n.safetensors"
-    mismatch, imported, other, helped, missing, unknown, cuda = _scripts(
+    (tmp_path / "folder.safetensors").mkdir()
+    mismatch, imported, other, helped, missing, unknown, cuda, nowhere, folder = _scripts(
         tmp_path, (a.script, "predict", a.csv), (a.script, "import"),
         (a.script, "predict", a.csv, "--weights", b.folder / "model.safetensors"), (b.script, "train", "--help"),
         (b.script, "train", bad, "--epochs", 1, "--out", new), (b.script, "train", zebra, "--epochs", 1, "--out", new),
-        (b.script, "train", b.csv, "--epochs", 1, "--out", new, "--device", "cuda"))
+        (b.script, "train", b.csv, "--epochs", 1, "--out", new, "--device", "cuda"),
+        (b.script, "train", b.csv, "--epochs", 1, "--out", tmp_path / "no" / "n.safetensors"),
+        (b.script, "train", b.csv, "--epochs", 1, "--out", tmp_path / "folder.safetensors"))
     assert mismatch[:2] == (2, "") and mismatch[2].count("\n") == 1 and mismatch[2].startswith("error: ")
     assert "model.safetensors: these are not the weights this script was exported with" in mismatch[2]
     assert imported[0].startswith("Refused: ") and "not the weights this script was exported with" in imported[0]
@@ -285,6 +288,9 @@ def test_the_scripts_guards(tmp_path):
     if not torch.cuda.is_available():
         assert cuda == (2, "", "error: --device cuda: no CUDA device is available to PyTorch here (use --device cpu)\n")
     assert not new.exists() or torch.cuda.is_available()
+    assert nowhere == (2, "", f"error: --out {tmp_path / 'no' / 'n.safetensors'}: cannot write in the folder "
+                              f"{tmp_path / 'no'}: No such file or directory\n")
+    assert folder[0] == 2 and "not a regular file" in folder[2] and (tmp_path / "folder.safetensors").is_dir()
 
 
 def test_the_script_names_the_package_it_misses(tmp_path):

@@ -246,6 +246,20 @@ def model_file_bytes(net, header, updates):
     return save_safetensors(tensors, metadata=header)
 
 
+def check_output(out):
+    """Refuse before training an --out that could not be written: its folder must take a new file, and
+    an existing --out must be a regular file (a link, a device or a FIFO is never replaced)."""
+    path = Path(out)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise Refused(f"--out {out}: not a regular file (a link, a device or a folder); name a new .safetensors file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise Refused(f"--out {out}: cannot write in the folder {path.parent}: {e.strerror or e}") from None
+
+
 def write_atomically(path, data):
     """Replace ``path`` only once the new content is complete on disk; a new file gets the umask's mode."""
     path = Path(path)
@@ -678,6 +692,7 @@ def train_command(args):
 
 
 def _train(args, processes):
+    check_output(args.out)
     start = Start(args.weights)
     settings = dict(start.settings)
     if args.batch_size:
@@ -805,9 +820,15 @@ def main(argv=None):
     except Refused as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as e:
+        print(f"error: {e.filename or 'output'}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 — a bug or a PyTorch failure (out of GPU memory …): one line
+        print(f"error: {type(e).__name__}: {' '.join(str(e).split())[:500]}", file=sys.stderr)
+        return 3
 
 
 model = build_model()
