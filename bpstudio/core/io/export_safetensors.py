@@ -31,8 +31,9 @@ from .model import n_layers
 
 TORCH_MODULES = {"sigmoid": "Sigmoid()", "tanh": "Tanh()", "relu": "ReLU()",
                  "leaky_relu": "LeakyReLU(0.01)", "linear": "Identity()"}
-_TEXT_FIELDS = ("format", "dtype", "init", "task")
-_NOTES = ("output_activation", "torch_sequential", "training_state")  # written for people; rebuilt from the rest on load
+_TEXT_FIELDS = ("target_column", "format", "dtype", "init", "task")
+# Written for people and rebuilt from the rest on load; training_state is read on its own (see read).
+_NOTES = ("output_activation", "torch_sequential", "training_state")
 
 
 def tensor_name(layer, kind):

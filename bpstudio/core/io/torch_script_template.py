@@ -220,7 +220,7 @@ def as_json(value):
     return json.loads(json.dumps(value))
 
 
-_TEXT_FIELDS = ("format", "dtype", "init", "task")   # stored as plain text; every other field is JSON
+_TEXT_FIELDS = ("target_column", "format", "dtype", "init", "task")   # plain text; every other field is JSON
 
 
 def decode_header(header):
