@@ -219,6 +219,61 @@ def test_ctrl_c_stops_after_the_batch_and_saves(tmp_path):
     assert model.history["epochs"] >= 3 and model.history["stop_reason"] == "stopped"
 
 
+def _penguins(path, n=80):
+    """A CSV shaped like real data: a category column, numbers with NA / ? / empty cells, ISO and
+    slashed dates (one with a time), text classes, Windows line ends."""
+    rng = np.random.default_rng(2)
+    islands, species = np.array(["Biscoe", "Dream", "Torgersen"]), np.array(["Adelie", "Gentoo", "Chinstrap"])
+    lines = ["island,bill_mm,flipper_mm,seen,species"]
+    for i in range(n):
+        island = rng.integers(0, 3)
+        bill = f"{35 + 10 * rng.random() + 3 * island:.1f}" if i % 9 else ["NA", "?", ""][i % 3]
+        flipper = f"{180 + 30 * rng.random():.0f}"
+        day = f"2009-{1 + i % 12:02d}-{1 + i % 28:02d}" if i % 5 else f"2008/{1 + i % 12}/{1 + i % 28} 10:30"
+        lines.append(f"{islands[island]},{bill},{flipper},{day},{species[(island + (i % 7 == 0)) % 3]}")
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+@needs_torch
+def test_a_model_that_encodes_categories_missing_cells_and_dates_continues_exactly(tmp_path):
+    from bpstudio.core.data.loading import load_dataset
+
+    raw = _penguins(tmp_path / "penguins.csv")
+    ds = load_dataset(raw, dates="expand")
+    assert ds.table is not None
+    data = prepare(ds, "standard", val_fraction=0.0, seed=0)
+    assert data.encoder.width == 3 + 1 + 1 + 3
+    config = TrainConfig(learning_rate=0.05, batch_mode="mini-batch", batch_size=16, cost="cross_entropy",
+                         optimizer="momentum", epochs=2, l2=0.001)
+
+    def bpstudio_run(epochs):
+        net = Network([8, 6, 3], ["tanh", "softmax"], seed=3)
+        trainer = Trainer(net, TrainConfig(**{**config.to_dict(), "epochs": epochs}))
+        trainer.fit(data.X_train, data.Y_train)
+        return net, trainer
+
+    net, trainer = bpstudio_run(2)
+    model = Model.from_prepared(net, data, config, trainer.history)
+    model.training_state = training_state.of_trainer(trainer)
+    bpstudio.save_model(model, tmp_path / "penguins.py")
+    rows = raw.read_text(encoding="utf-8").splitlines()   # the training rows, in prepare's order
+    (tmp_path / "train.csv").write_text("\n".join([rows[0]] + [rows[1 + i] for i in ds.split_indices([0.0, 0.0], 0)[0]]))
+    (tmp_path / "new.csv").write_text("island,bill_mm,flipper_mm,seen\nAtlantis,40.1,NA,2010-03-01\n", encoding="utf-8")
+    trained, predicted = _scripts(tmp_path, (tmp_path / "penguins.py", "train", "train.csv", "--epochs", 3,
+                                             "--out", "new.safetensors"),
+                                  (tmp_path / "penguins.py", "predict", "new.csv"))
+    assert trained[0] == 0, trained[2]
+    new = bpstudio.load_model(tmp_path / "new.safetensors")
+    np.testing.assert_allclose(new.network.params, bpstudio_run(5)[0].params, rtol=0, atol=TOLERANCE)
+    assert new.encoder.to_dict() == model.encoder.to_dict() and new.target_column == "species"
+    # an unseen category is all zeros (and said), a missing number takes the training median: as in bpstudio
+    assert predicted[0] == 0 and "category 'Atlantis' was not in the training data" in predicted[2]
+    probabilities = [float(p) for p in predicted[1].splitlines()[1].split(",")[1:]]
+    np.testing.assert_allclose(probabilities, model.predict([["Atlantis", 40.1, None, "2010-03-01"]],
+                                                            on_unseen=lambda *a: None)[0], atol=1e-6)  # printed to 6 digits
+
+
 # --- the way back into the app ----------------------------------------------------------------------
 
 

@@ -23,14 +23,17 @@ predict`, `bpstudio.load_model`) and its cost curve continues — or go on with 
 From Python, when the file name is a valid module name (say iris_model.py):
 
     import iris_model as m
-    m.predict(X)            # raw features (N, len(m.FEATURES)) → probabilities, or values in the targets' units
+    m.predict(X)            # features (N, len(m.FEATURES)) → probabilities, or values in the targets' units
+                            # (a model with an encoder takes them encoded: m.read_features reads a CSV's rows)
     m.model                 # torch.nn.Sequential: scaled features → logits z (the output activation is in loss)
     m.loss(m.model(m.scale_inputs(X)), Y)    # bpstudio's cost, averaged over the batch; Y as m.encode_targets makes it
     m.make_optimizer()      # bpstudio's optimizer and settings (L2 on the weights only)
 """
 
 import argparse
+import calendar
 import csv
+import datetime
 import hashlib
 import io
 import itertools
@@ -74,6 +77,8 @@ DTYPE = {"float64": torch.float64, "float32": torch.float32}[METADATA.get("dtype
 X_OFFSET = np.array(METADATA.get("x_scaler", {}).get("offset") or [0.0] * len(FEATURES))
 X_SCALE = np.array(METADATA.get("x_scaler", {}).get("scale") or [1.0] * len(FEATURES))
 Y_SCALER = METADATA.get("y_scaler")   # a regression's target scaling, undone by predict
+ENCODER = METADATA.get("encoder")     # raw columns → inputs: categories, missing cells, dates (encode_column)
+INPUT_COLUMNS = [column["name"] for column in ENCODER["columns"]] if ENCODER else FEATURES
 IS_CLASSIFIER = METADATA.get("task") == "classification"
 EXIT_BAD_INPUT = 2
 
@@ -341,16 +346,64 @@ def _float_or_nan(cell):
         return math.nan
 
 
-def drop_missing(rows, lines, columns):
+def drop_rows(rows, lines, columns):
+    """The rows (and their line numbers) without a missing cell in ``columns``."""
     keep = [i for i, row in enumerate(rows) if not any(row[j].strip().lower() in MISSING for j in columns)]
     return [rows[i] for i in keep], [lines[i] for i in keep]
 
 
 def read_features(path, header, rows, lines):
-    if METADATA.get("encoder"):
-        raise Refused("this model encodes its inputs (categories, missing cells or dates), which this script "
-                      "cannot do yet: train it in bpstudio, or give it numeric feature columns")
-    return numbers(path, header, rows, lines, [column_index(path, header, name) for name in FEATURES])
+    """The network's inputs before scaling: the feature columns as numbers, or the encoder's raw columns
+    encoded as bpstudio encodes them (see encode_column)."""
+    if not ENCODER:
+        return numbers(path, header, rows, lines, [column_index(path, header, name) for name in FEATURES])
+    unseen = {}
+    blocks = [encode_column(path, header, rows, lines, column, unseen) for column in ENCODER["columns"]]
+    for (name, value), (line, count) in unseen.items():
+        print(f"warning: {path}: line {line}, column {name!r}: category {value!r} was not in the training data "
+              f"— encoded as all zeros" + (f" ({count} rows)" if count > 1 else ""), file=sys.stderr)
+    return np.column_stack(blocks) if blocks else np.zeros((len(rows), 0))
+
+
+def encode_column(path, header, rows, lines, column, unseen):
+    """One raw column as bpstudio's encoder makes it. A missing cell takes the training split's fill
+    value; a number is one input; a category one 0/1 input per category seen in training (a category
+    never seen is all zeros, and reported through ``unseen``); a date three (see date_inputs)."""
+    j = column_index(path, header, column["name"])
+    cells = [row[j].strip() for row in rows]
+    present = [None if cell.lower() in MISSING else cell for cell in cells]
+    if column["kind"] == "number":
+        values = np.array([column["fill"] if cell is None else _float_or_nan(cell) for cell in present])
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            raise Refused(f"{path}: line {lines[bad[0]]}, column {j + 1} ({header[j]}): {cells[bad[0]]!r} is not a number")
+        return values.reshape(len(rows), 1)
+    texts = np.array([column["fill"] if cell is None else cell for cell in present], dtype=str).reshape(len(rows))
+    if column["kind"] == "date":
+        return date_inputs(path, header, j, texts, lines)
+    categories = np.asarray(column["categories"], dtype=str)
+    onehot = (texts[:, None] == categories[None, :]).astype(np.float64)
+    for i in np.flatnonzero(onehot.sum(axis=1) == 0):
+        unseen.setdefault((column["name"], str(texts[i])), [lines[i], 0])[1] += 1
+    return onehot.reshape(len(rows), len(categories))
+
+
+def date_inputs(path, header, j, texts, lines):
+    """(N, 3) per date: the year, and sin and cos of 2π·(day of the year − 1)/(days in that year), so that
+    31 December sits next to 1 January. Dates read as 2012-01-31 or 2012/1/31 (a time after it is ignored)."""
+    out, known = np.empty((len(texts), 3)), {}
+    for i, text in enumerate(texts):
+        if text not in known:
+            try:
+                year, month, day = (int(part) for part in text.replace("T", " ").split(" ")[0].replace("/", "-").split("-"))
+                date = datetime.date(year, month, day)
+            except ValueError:
+                raise Refused(f"{path}: line {lines[i]}, column {j + 1} ({header[j]}): {str(text)!r} is not a date — "
+                              f"expected 2012-01-31 or 2012/01/31") from None
+            angle = 2 * math.pi * (date.timetuple().tm_yday - 1) / (366 if calendar.isleap(year) else 365)
+            known[text] = (year, math.sin(angle), math.cos(angle))
+        out[i] = known[text]
+    return out
 
 
 def class_name(cell):
@@ -361,57 +414,62 @@ def class_name(cell):
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def encode_targets(path, header, rows, lines, target):
+def target_columns(path, header, target):
+    """The target column(s): --target, else the model's target column (bpstudio's default: the last
+    column that is not an input)."""
+    if target:
+        return [column_index(path, header, target)]
+    if METADATA.get("target_column"):
+        return [column_index(path, header, METADATA["target_column"])]
+    if not IS_CLASSIFIER:
+        return [column_index(path, header, name) for name in TARGETS]
+    others = [j for j, name in enumerate(header) if name not in INPUT_COLUMNS]
+    if not others:
+        raise Refused(f"{path}: no target column besides the inputs; name it with --target COLUMN")
+    return others[-1:]
+
+
+def encode_targets(path, header, rows, lines, columns):
     """Targets as the network's outputs: one-hot rows of CLASSES (one column for a single sigmoid output,
     1 for CLASSES[1]); or a regression's values, scaled as bpstudio scaled them."""
     if not IS_CLASSIFIER:
-        names = [target] if target else TARGETS
-        Y = numbers(path, header, rows, lines, [column_index(path, header, name) for name in names])
+        Y = numbers(path, header, rows, lines, columns)
         return (Y - np.array(Y_SCALER["offset"])) / np.array(Y_SCALER["scale"]) if Y_SCALER else Y
-    j = column_index(path, header, target) if target else _default_target(path, header)
-    index = {name: k for k, name in enumerate(CLASSES)}
-    labels = []
-    for row, line in zip(rows, lines):
-        name = class_name(row[j].strip())
-        if name not in index:
-            raise Refused(f"{path}: line {line}, column {j + 1} ({header[j]}): class {name!r} is not one of "
-                          f"the model's classes ({', '.join(CLASSES)})")
-        labels.append(index[name])
-    Y = np.eye(len(CLASSES))[labels]
+    j, index = columns[0], {name: k for k, name in enumerate(CLASSES)}
+    names = [class_name(row[j].strip()) for row in rows]
+    unknown = [i for i, name in enumerate(names) if name not in index]
+    if unknown:
+        i = unknown[0]
+        raise Refused(f"{path}: line {lines[i]}, column {j + 1} ({header[j]}): class {names[i]!r} is not one of "
+                      f"the model's classes ({', '.join(CLASSES)})")
+    Y = np.eye(len(CLASSES))[[index[name] for name in names]].reshape(len(rows), len(CLASSES))
     return Y[:, 1:] if SIZES[-1] == 1 else Y
 
 
-def _default_target(path, header):
-    """bpstudio's default target: the last column (that is not a feature)."""
-    others = [j for j, name in enumerate(header) if name not in FEATURES]
-    if not others:
-        raise Refused(f"{path}: no target column besides the features; name it with --target COLUMN")
-    return others[-1]
-
-
 def read_training_data(path, target, drop):
+    """(scaled inputs, targets) of a CSV file. Rows without a target are left out, as bpstudio leaves
+    them out; with ``drop`` (--drop-missing) so are rows with a missing input."""
     header, rows, lines = read_csv(path)
+    targets = target_columns(path, header, target)
+    n = len(rows)
+    rows, lines = drop_rows(rows, lines, targets)
     if drop:
-        used = [column_index(path, header, name) for name in FEATURES]
-        used += [column_index(path, header, target)] if target else [_target_columns(path, header)]
-        rows, lines = drop_missing(rows, lines, used)
-        if not rows:
-            raise Refused(f"{path}: every row has a missing cell")
+        rows, lines = drop_rows(rows, lines, [column_index(path, header, name) for name in INPUT_COLUMNS])
+    if len(rows) < n:
+        print(f"{path}: left out {n - len(rows)} rows with a missing {'cell' if drop else 'target'}", file=sys.stderr)
+    if not rows:
+        raise Refused(f"{path}: no rows left to train on")
     return scale_inputs(read_features(path, header, rows, lines)), \
-        torch.as_tensor(encode_targets(path, header, rows, lines, target), dtype=DTYPE)
-
-
-def _target_columns(path, header):
-    return column_index(path, header, TARGETS[0]) if not IS_CLASSIFIER else _default_target(path, header)
+        torch.as_tensor(encode_targets(path, header, rows, lines, targets), dtype=DTYPE)
 
 
 def scale_inputs(X):
-    """Raw features (NumPy, N × len(FEATURES)) → the scaled tensor `model` expects."""
+    """Features (NumPy, N × len(FEATURES), encoded when the model has an encoder) → the scaled tensor `model` expects."""
     return torch.as_tensor((np.asarray(X, dtype=np.float64) - X_OFFSET) / X_SCALE, dtype=DTYPE)
 
 
 def predict(X, net=None):
-    """Raw features (N, len(FEATURES)) → probabilities, or values in the targets' units (NumPy)."""
+    """Features (N, len(FEATURES)), unscaled → probabilities, or values in the targets' units (NumPy)."""
     net = net or model
     with torch.no_grad():
         x = scale_inputs(X).to(next(net.parameters()).device)
@@ -776,21 +834,21 @@ def parse_args(argv):
         epilog=f"Several processes: torchrun --nproc_per_node=K {me} train DATA.csv --epochs N --out NEW.safetensors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser("train", help="continue training on a CSV file, write a bpstudio model file")
-    train.add_argument("data", metavar="DATA.csv", help=f"columns {', '.join(FEATURES)} and the target (by header name)")
+    train.add_argument("data", metavar="DATA.csv", help=f"columns {', '.join(INPUT_COLUMNS)} and the target (by header name)")
     train.add_argument("--epochs", type=_whole, default=SETTINGS.get("epochs", 100), metavar="N")
     train.add_argument("--out", required=True, metavar="NEW.safetensors", help="the trained model (a bpstudio file)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default auto: CUDA if available")
     train.add_argument("--batch-size", type=_whole, metavar="B", help="samples per update (default: the exported settings)")
     train.add_argument("--lr", type=_positive, metavar="LR", help="learning rate from now on (default: where bpstudio left it)")
     train.add_argument("--val", metavar="VALIDATION.csv", help="report the validation cost after every epoch")
-    train.add_argument("--target", metavar="COLUMN", help="target column (default: " +
-                       (", ".join(TARGETS) if not IS_CLASSIFIER else "the last column that is not a feature") + ")")
+    train.add_argument("--target", metavar="COLUMN", help="target column (default: " + (METADATA.get("target_column")
+                       or ", ".join(TARGETS) or "the last column that is not an input") + ")")
     train.add_argument("--drop-missing", action="store_true", help="drop rows with missing cells instead of failing")
     train.add_argument("--weights", metavar="FILE", help="start from this bpstudio .safetensors of the same network")
     train.add_argument("--quiet", action="store_true", help="no progress line")
     train.set_defaults(run=train_command)
     predict_parser = commands.add_parser("predict", help="write predictions for a CSV file as CSV")
-    predict_parser.add_argument("data", metavar="DATA.csv", help=f"columns {', '.join(FEATURES)} (by header name)")
+    predict_parser.add_argument("data", metavar="DATA.csv", help=f"columns {', '.join(INPUT_COLUMNS)} (by header name)")
     predict_parser.add_argument("--out", metavar="FILE", help="write here instead of to standard output")
     predict_parser.add_argument("--weights", metavar="FILE", help="a bpstudio .safetensors of the same network")
     predict_parser.set_defaults(run=predict_command)
