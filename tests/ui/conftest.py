@@ -39,7 +39,7 @@ def window(qtbot):
     qtbot.waitExposed(win)
     yield win
     win.close()
-    assert win.session._thread.thread.isFinished()
+    assert not win.session.busy
 
 
 @pytest.fixture

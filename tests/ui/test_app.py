@@ -147,7 +147,7 @@ def test_closing_while_training_stops_the_thread(qtbot):
     control(win, "Epochs").setValue(1_000_000)
     win.session.start()
     qtbot.waitUntil(lambda: win.session.latest.progress.updates > 0, timeout=5000)
-    thread = win.session._thread.thread
+    thread = win.session._job.thread
     assert win.close()
     assert thread.isFinished()
 

@@ -61,7 +61,7 @@ class DataPanel(QGroupBox):
         self.scaling.currentIndexChanged.connect(self._apply_options)
         self.val_split.valueChanged.connect(self._apply_options)
         session.datasetChanged.connect(self.show_dataset)
-        session.stateChanged.connect(lambda state: self.setEnabled(state == "idle"))
+        session.stateChanged.connect(lambda state: self.setEnabled(state.editable))
         self.show_dataset()
 
     def request_builtin(self):

@@ -64,7 +64,7 @@ class NetworkPanel(QGroupBox):
             box.currentIndexChanged.connect(self._apply)
         self.seed.valueChanged.connect(self._apply)
         session.networkChanged.connect(self.show_spec)
-        session.stateChanged.connect(lambda state: self.setEnabled(state == "idle"))
+        session.stateChanged.connect(lambda state: self.setEnabled(state.editable))
         self.show_spec()
 
     def _layer_buttons(self):

@@ -95,7 +95,7 @@ class TrainingPanel(QGroupBox):
 
     def _update_enabled(self, *_):
         # Learning rate, epochs, L2, decay and early stopping (LIVE_SETTINGS) stay editable mid-run.
-        idle = self.session.state == "idle"
+        idle = self.session.state.editable
         opt = self.optimizer.currentData()
         self.batch_mode.setEnabled(idle)
         self.batch_size.setEnabled(idle and self.batch_mode.currentData() == "mini-batch")
