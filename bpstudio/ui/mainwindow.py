@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state):
         self.status.show_state(state)
         can_run = state in (RunState.IDLE, RunState.PAUSED)
-        self.act_start.setEnabled(can_run and self.network_panel.problem.text() == "")
+        self.act_start.setEnabled(can_run and self.network_panel.valid)
         self.act_pause.setEnabled(state == RunState.TRAINING)
         self.act_step.setEnabled(can_run)
         self.act_stop.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))

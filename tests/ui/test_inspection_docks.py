@@ -12,7 +12,7 @@ def window(xor_window):
     """The XOR window of tests/ui/conftest.py; closing it must also join the experiments thread."""
     yield xor_window
     xor_window.close()
-    assert xor_window.inspection.runs.jobs.thread.isFinished()
+    assert not xor_window.inspection.runs.jobs.busy
 
 
 def _step(window, qtbot, n=1):

@@ -114,6 +114,8 @@ def test_a_split_that_leaves_no_training_samples_changes_nothing(session):
     from bpstudio.ui.session.session import DataOptions
 
     before = (session.options, session.prepared, session.net)
-    with pytest.raises(ValueError, match="val_fraction"):
-        session.set_data_options(DataOptions(val_fraction=1.0))
+    errors = []
+    session.error.connect(errors.append)
+    assert not session.set_data_options(DataOptions(val_fraction=1.0))
     assert (session.options, session.prepared, session.net) == before
+    assert len(errors) == 1 and errors[0].startswith("Data split:") and "val_fraction" in errors[0]

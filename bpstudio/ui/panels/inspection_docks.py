@@ -163,22 +163,15 @@ class InspectionDocks(QObject):
 
     # --- panels → session -------------------------------------------------------------
 
-    def _push_weights(self):
-        """The inspector changed view_net: copy it into the session's network (worker idle only)."""
-        s = self.session
-        if s.state == RunState.TRAINING or s.busy:
-            s.error.emit("Pause training to change the weights from the inspector.")
-            return False
-        s.net.params[...] = self.view_net.params
-        s.weights_edited()
-        return True
+    def _push_weights(self, note=""):
+        """The inspector changed view_net: ask the session to take its weights (worker idle only)."""
+        return self.session.edit_weights(self.view_net.params, note)
 
     def _rewind(self, epoch, params):
         if params.shape != self.view_net.params.shape:
             return
         self.view_net.params[...] = params
-        if self._push_weights():
-            self.session.message.emit(f"Weights rewound to epoch {epoch}")
+        self._push_weights(f"Weights rewound to epoch {epoch}")
 
     def _use_learning_rate(self, rate):
         if self.session.set_config(replace(self.session.config, learning_rate=float(rate))):

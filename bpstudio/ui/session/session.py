@@ -142,9 +142,14 @@ class Session(QObject):
         return True
 
     def set_data_options(self, options):
+        """Split the data anew; a split that cannot be made is reported (``error``) and changes nothing."""
         if not self._check_idle("change the data split"):
             return False
-        self._adopt_dataset(self.dataset, options)
+        try:
+            self._adopt_dataset(self.dataset, options)
+        except ValueError as exc:
+            self.error.emit(f"Data split: {exc}")
+            return False
         self._build_network(self.spec)
         return True
 
@@ -178,6 +183,15 @@ class Session(QObject):
         self._new_run()
 
     # --- training settings ------------------------------------------------------------
+
+    def edit_config(self, **changes):
+        """The user changed training settings (``TrainConfig`` fields): applied as ``set_config`` does;
+        an invalid value is reported (``error``) and changes nothing. Returns whether it applied."""
+        try:
+            return self.set_config(replace(self.config, **changes))
+        except ValueError as exc:
+            self.error.emit(f"Training settings: {exc}")
+            return False
 
     def set_config(self, config):
         """Apply training settings: live ones at once, the others as a new run (idle only)."""
@@ -261,11 +275,18 @@ class Session(QObject):
         self.net.set_parameters(weights, biases)
         self._new_run()
 
-    def weights_edited(self):
-        """The weights were changed in place while the worker was idle (inspector, rewind): show them everywhere."""
-        if self.busy:
-            raise RuntimeError("the weights can only be edited while the training worker is idle")
+    def edit_weights(self, params, note=""):
+        """The user changed the weights (an inspector edit, a rewind): take ``params`` (flat, in the
+        network's layout) into the current run and show them everywhere; ``note`` goes to the status bar.
+        Refused with a message while a training job holds the network. Returns whether it applied."""
+        if self.state == RunState.TRAINING or self.busy:
+            self.error.emit("Pause training to change the weights from the inspector.")
+            return False
+        self.net.params[...] = params
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, len(self.history)))
+        if note:
+            self.message.emit(note)
+        return True
 
     def restore(self, prepared, options, net, trainer, origin=None):
         """Take over a whole state: ``prepared`` data (split by ``options``), ``net`` and the run ``trainer``
