@@ -5,7 +5,18 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
-from uihelpers import click, control
+from uihelpers import click, control, shared_windows  # noqa: F401 — a fixture
+
+
+@pytest.fixture
+def window(shared_windows):
+    """The module's default window, as File ▸ New leaves it (building one per test was most of the time)."""
+    return shared_windows(None)
+
+
+@pytest.fixture
+def xor_window(shared_windows):
+    return shared_windows(("xor", {"n_samples": 200, "seed": 0}))
 
 REQUIRED_NAMES = ("Dataset", "Learning rate", "Batch mode", "Batch size", "Optimizer", "Cost function",
                   "Start", "Pause", "Step", "Stop", "Reset", "Cost plot", "Weights")

@@ -6,13 +6,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from uihelpers import shared_windows  # noqa: F401 — a fixture
+
 
 @pytest.fixture
-def window(xor_window):
-    """The XOR window of tests/ui/conftest.py; closing it must also join the experiments thread."""
-    yield xor_window
-    xor_window.close()
-    assert not xor_window.inspection.runs.jobs.busy
+def window(shared_windows, qtbot):
+    """The module's XOR window, as File ▸ New leaves it; no experiment may outlive a test."""
+    win = shared_windows(("xor", {"n_samples": 200, "seed": 0}))
+    yield win
+    win.inspection.runs.jobs.cancel()
+    qtbot.waitUntil(lambda: not win.inspection.runs.jobs.busy, timeout=10000)
 
 
 def _step(window, qtbot, n=1):
