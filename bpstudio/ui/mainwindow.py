@@ -24,7 +24,7 @@ from .panels.network_panel import NetworkPanel
 from .views.plots import CurvesView, GradientNormsView
 from .actions.projects import ProjectActions
 from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
-from .session.state import RunState
+from bpstudio.core.train.run_state import RunState
 from .views.status import RunStatusBar
 from .kit.theme import apply_plot_theme
 from .panels.training_panel import TrainingPanel

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
-from uihelpers import click, control, shared_windows  # noqa: F401 — a fixture
+from uihelpers import click, control
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from uihelpers import shared_windows  # noqa: F401 — a fixture
-
 
 @pytest.fixture
 def window(shared_windows, qtbot):

@@ -20,7 +20,7 @@ from bpstudio.core.data.loading import load_dataset
 from bpstudio.ui import MainWindow
 from bpstudio.ui.session import jobs
 from bpstudio.ui.session.session import NetworkSpec
-from bpstudio.ui.session.state import RunState
+from bpstudio.core import RunState
 from uihelpers import control
 
 # The offscreen platform's own notice is the one warning allowed.

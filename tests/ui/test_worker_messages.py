@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
 
 from bpstudio.core import Trainer
 from bpstudio.ui.session import session as session_module
-from bpstudio.ui.session.state import RunState
+from bpstudio.core import RunState
 from uihelpers import click, control
 
 LONG = 10_000_000   # epochs: a run that only ends when told to

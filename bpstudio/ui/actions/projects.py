@@ -31,7 +31,7 @@ from bpstudio.core.io.project import EXTENSION, DataSource, ProjectFileError, op
 from .files import RecentFiles, report_problem
 from ..session.session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
 from ..session.jobs import JobRunner
-from ..session.state import RunState
+from bpstudio.core.train.run_state import RunState
 
 FILTER = f"bpstudio projects (*{EXTENSION});;All files (*)"
 

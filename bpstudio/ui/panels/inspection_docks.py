@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from bpstudio.core.explain.compare import Run
 
-from ..session.state import RunState
+from bpstudio.core.train.run_state import RunState
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel

@@ -22,14 +22,13 @@ from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
 
-from bpstudio.core import TrainConfig, Trainer
+from bpstudio.core import RunState, TrainConfig, Trainer
 from bpstudio.core.nn.heads import check_pair, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 
-from .snapshot import make_probe, make_snapshot
 from .jobs import JobRunner
-from .state import RunState
+from .snapshot import make_probe, make_snapshot
 from .worker import Inbox, LiveSettings, Pace, TrainJob, share_the_gil
 
 LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")

@@ -3,7 +3,7 @@
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from ..session.state import RunState
+from bpstudio.core.train.run_state import RunState
 
 STATE_TEXT = {RunState.IDLE: "Idle", RunState.TRAINING: "Training", RunState.PAUSED: "Paused",
               RunState.STOPPING: "Stopping…"}
