@@ -11,24 +11,23 @@ from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QSt
                                QWidget)
 
 from bpstudio.core.data.loading import load_dataset
+from bpstudio.core.train.run_state import RunState
 
-from .views.boundary import BoundaryView
-from .panels.data_panel import DataPanel
-from .views.diagram import DiagramView
 from .actions.files import FileActions
-from .views.frames import FrameScheduler
-from .views.heatmaps import WeightsView
 from .actions.help import math_html, shortcuts_html, show_about, show_text
+from .actions.projects import ProjectActions
+from .kit.theme import apply_plot_theme
+from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
-from .views.plots import CurvesView, GradientNormsView
-from .actions.projects import ProjectActions
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
-from bpstudio.core.train.run_state import RunState
-from .views.status import RunStatusBar
-from .kit.theme import apply_plot_theme
 from .panels.training_panel import TrainingPanel
-
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .views.boundary import BoundaryView
+from .views.diagram import DiagramView
+from .views.frames import FrameScheduler
+from .views.heatmaps import WeightsView
+from .views.plots import CurvesView, GradientNormsView
+from .views.status import RunStatusBar
 
 
 def app_settings():
