@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from bpstudio.cli.common import (EXIT_DIVERGED, CliError, emit, epoch_count, fraction, layer_sizes,
+from bpstudio.cli.common import (EXIT_DIVERGED, CliError, betas, decay, emit, epoch_count, fraction, layer_sizes,
                                  non_negative_number, positive_number, save, say, whole_number,
                                  whole_number_or_zero)
 
@@ -15,6 +15,7 @@ from bpstudio.cli.common import (EXIT_DIVERGED, CliError, emit, epoch_count, fra
 def add_parser(commands):
     from bpstudio.core.nn.activations import ACTIVATIONS
     from bpstudio.core.nn.costs import COSTS
+    from bpstudio.core.nn.init import INIT_NAMES
     from bpstudio.core.train.config import BATCH_MODES
     from bpstudio.core.train.optimizers import OPTIMIZERS
     from bpstudio.core.data.preprocessing import SCALINGS
@@ -39,9 +40,21 @@ def add_parser(commands):
     add("--batch-size", type=whole_number, default=32, metavar="N", help="default 32")
     add("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
         help=f"{', '.join(OPTIMIZERS)} (default adam)")
+    add("--momentum", type=fraction, default=0.9, metavar="F", help="of momentum and nesterov (default 0.9)")
+    add("--betas", type=betas, default=(0.9, 0.999), metavar="B1,B2", help="of adam (default 0.9,0.999)")
+    add("--l2", type=non_negative_number, default=0.0, metavar="F",
+        help="weight decay: adds F·W to every weight gradient (default 0)")
+    add("--lr-decay", type=decay, default=1.0, metavar="F",
+        help="multiply the learning rate by F after every epoch, 0 < F ≤ 1 (default 1: none)")
+    add("--init", choices=INIT_NAMES, default="auto", metavar="NAME",
+        help=f"initial weights: {', '.join(INIT_NAMES)} (default auto: he for relu, xavier otherwise)")
     add("--epochs", type=epoch_count, default=100, metavar="N", help="default 100")
+    add("--patience", type=whole_number, metavar="N",
+        help="early stopping: stop after N epochs without a better validation cost and restore the best weights")
     add("--val-split", type=fraction, default=0.2, metavar="F",
-        help="fraction of samples held out for validation (default 0.2)")
+        help="fraction of samples held out for validation (default 0.2; stratified by class)")
+    add("--test-split", type=fraction, default=0.0, metavar="F",
+        help="fraction held out as a test split, scored once at the end (default 0)")
     add("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")
     add("--seed", type=whole_number_or_zero, default=0, metavar="N",
         help="seeds the data, the split, the initial weights and the shuffling (default 0)")
@@ -62,15 +75,27 @@ def _add_data_options(train):
     add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
     add("--task", choices=TASKS, help="of a file's target (default: guessed from its values)")
     add("--ignore", action="append", metavar="COL", help="leave this CSV column out; repeat for several")
-    add("--drop-missing", action="store_true", help="drop rows with empty or NaN cells instead of failing")
+    add("--category", action="append", metavar="COL",
+        help="read this CSV column as categories (one 0/1 input each), e.g. a numeric code; repeat for several")
+    add("--dates", choices=("ignore", "expand"), default="ignore",
+        help="date columns: left out (default) or expanded into year and day of the year (sin, cos)")
+    missing = train.add_mutually_exclusive_group()
+    missing.add_argument("--impute", dest="drop_missing", action="store_false",
+                         help="fill missing input cells (NA, ?, empty…) with the training split's median or "
+                              "most frequent value (default)")
+    missing.add_argument("--drop-missing", dest="drop_missing", action="store_true",
+                         help="leave out rows with a missing input cell instead of filling them")
+    train.set_defaults(drop_missing=False)
     add("--samples", type=whole_number, metavar="N", help="number of samples of a generated dataset")
     add("--noise", type=non_negative_number, metavar="F", help="noise of a generated dataset")
 
 
 def _data_options(args):
     """load_dataset's keyword arguments for the options given (built-ins refuse file options)."""
+    kinds = {name: "category" for name in args.category or ()}
     given = {"target": args.target, "task": args.task, "ignore": args.ignore, "n_samples": args.samples,
-             "noise": args.noise, "drop_missing": args.drop_missing or None}
+             "noise": args.noise, "drop_missing": args.drop_missing or None, "kinds": kinds or None,
+             "dates": "expand" if args.dates == "expand" else None}
     return {key: value for key, value in given.items() if value is not None}
 
 
@@ -78,20 +103,28 @@ def run(args):
     from bpstudio.core import Network, TrainConfig, Trainer
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
+    from bpstudio.core.io import training_state
     from bpstudio.core.io.model import Model, output_targets
     from bpstudio.core.nn.heads import complete_head, output_size
 
     _check_export_paths(args.export)
+    if args.patience is not None and args.val_split == 0:
+        raise CliError("argument --patience: early stopping needs a validation split (--val-split > 0)")
     dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    data = prepare(dataset, args.scale, args.val_split, args.test_split, seed=args.seed)
+    dataset = data.dataset   # its inputs as encoded on the training split
     output_activation, cost = complete_head(dataset, args.output_activation, args.cost)
     n_out = output_size(dataset, output_activation)
     sizes = [dataset.n_features, *args.layers, n_out]
     check_training_memory(sizes, args.batch_size, dataset.n_samples)
-    net = Network(sizes, [args.activation] * len(args.layers) + [output_activation], seed=args.seed)
+    net = Network(sizes, [args.activation] * len(args.layers) + [output_activation], init=args.init, seed=args.seed)
     config = TrainConfig(learning_rate=args.lr, batch_mode=args.batch_mode, batch_size=args.batch_size,
-                         epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed)
+                         epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed,
+                         momentum=args.momentum, betas=args.betas, l2=args.l2, lr_decay=args.lr_decay,
+                         patience=args.patience)
     net.check_cost(cost)
-    data = prepare(dataset, args.scale, args.val_split, seed=args.seed)
     say(f"{args.data}: {dataset.summary()} → {net!r}")
     X, Y = data.X_train, output_targets(data.Y_train, n_out)
     cost_before = net.cost(X, Y, cost)
@@ -104,9 +137,12 @@ def run(args):
     refusal = _why_not_saved(history, cost_before, args.export_anyway)
     if not refusal:   # saved before the summary is printed: a closed stdout cannot lose the model
         model = Model.from_prepared(net, data, config, history)
+        model.training_state = training_state.of_trainer(trainer)   # a .py export continues this run exactly
         for path in args.export:
             save(model, path)
     emit(summary(trainer) + "\n")
+    if not history.diverged:
+        emit(scores(net, data) + "\n")
     for path in args.export if refusal else ():
         say(f"not saved {path}: {refusal}")
     return EXIT_DIVERGED if refusal else 0
@@ -218,18 +254,32 @@ class ProgressBar:
             self.stream = None
 
 
+def scores(net, prepared):
+    """Accuracy, per-class precision/recall and the confusion matrix (or R², RMSE, MAE in the target's
+    units) on the training and validation splits, then the test split (if any), scored once here."""
+    from bpstudio.core.train.evaluation import SPLITS, evaluate_split
+
+    lines = []
+    for split in SPLITS:
+        evaluation = evaluate_split(net, prepared, split)
+        if evaluation is None:
+            continue
+        first, *rest = evaluation.lines() if split != "train" else [evaluation.headline()]
+        lines.append(f"{split:<12} {first}")
+        lines += rest
+    if not prepared.dataset.is_classification:
+        lines.append("             (RMSE and MAE in the target's own units)")
+    return "\n".join(lines)
+
+
 def summary(trainer):
-    """The final report: epochs, costs, accuracies, time, speed and why training stopped."""
+    """The final report: epochs, costs, time, speed and why training stopped (the scores follow)."""
     h = trainer.history
     fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
-    last = lambda values: values[-1] if values else None  # noqa: E731
-    percent = lambda x: f"{100 * x:.1f} %" if x is not None and math.isfinite(x) else "—"  # noqa: E731
     lines = [
         f"epochs       {len(h)} ({h.stop_reason})",
-        f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
+        f"cost         train {fmt(h.latest('train_cost'), '.5g')}, validation {fmt(h.latest('val_cost'), '.5g')}",
     ]
-    if h.train_accuracy and math.isfinite(h.train_accuracy[-1]):
-        lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
     if trainer.warning:

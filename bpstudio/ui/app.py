@@ -122,19 +122,7 @@ def main(argv=None):
     # items are sometimes destroyed after the QApplication and the process segfaults.
     window.deleteLater()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    _exit_now_if_tasks_hang(code)
     return code
-
-
-def _exit_now_if_tasks_hang(code):
-    """A read that could not be interrupted is still running (closing waited a bounded time): end the
-    process without it — interpreter teardown would destroy its running QThread, which aborts."""
-    from .session.tasks import abandoned_tasks
-
-    if abandoned_tasks():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
 
 
 def _schedule_screenshot(window, args):

@@ -73,7 +73,7 @@ def test_a_plausible_big_member_is_refused_under_the_cap(big_files, tmp_path):
 @pytest.mark.timeout(300)
 def test_a_csv_too_big_for_the_cap_is_refused_before_allocating(big_files):
     _refused(capped_cli("train", big_files / "rows.csv", "--quiet"), "rows.csv",
-             "reading up to 1,500,002 rows × 9 columns of numbers needs 114.4 MiB")
+             "reading up to 1,500,002 rows × 10 columns needs 125.9 MiB")
 
 
 @pytest.mark.timeout(300)

@@ -233,3 +233,10 @@ def test_predict_refuses_outputs_that_are_not_finite(capsys, tmp_path):
     assert main(["predict", str(tmp_path / "m.npz"), "xor"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {tmp_path / 'm.npz'}: the model's outputs for row 1 of xor are not finite")
+
+
+def test_predict_refuses_a_row_longer_than_the_header(capsys, tmp_path):
+    save_model(hostile._model(), tmp_path / "m.npz")
+    (tmp_path / "rows.csv").write_text("a,b,y\n1,2,no\n3,4,yes,5\n")
+    assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv")]) == 2
+    assert "rows.csv, line 3: 4 fields, but the header has 3" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from bpstudio.core import Network, TrainConfig
 from bpstudio.core.data.dataset import Dataset
 from bpstudio.core.io.project import DataSource, save_project
-from bpstudio.ui.session import tasks
+from bpstudio.ui.session import jobs
 from uihelpers import control
 
 
@@ -139,13 +139,13 @@ def test_a_project_with_nan_data_is_a_message(window, qtbot, tmp_path):
 
 @pytest.mark.timeout(60)
 def test_closing_waits_a_bounded_time_for_a_read_that_cannot_be_interrupted(qtbot):
-    runner = tasks.TaskRunner()
+    runner = jobs.JobRunner()
     release = threading.Event()
     runner.run(lambda progress, cancel: release.wait(30))     # ignores cancel, like a stalled read
     qtbot.waitUntil(lambda: runner.busy, timeout=5000)
     try:
-        assert runner.shutdown(timeout=0.2) is False            # returns, without the task
-        assert tasks.abandoned_tasks()                         # kept alive, never destroyed running
+        assert runner.shutdown(timeout_ms=200) is False        # returns, without the job
+        assert len(jobs._detached) == 1                        # kept alive, never destroyed running
     finally:
         release.set()
-    qtbot.waitUntil(lambda: not tasks.abandoned_tasks(), timeout=10000)
+    qtbot.waitUntil(lambda: len(jobs._detached) == 0, timeout=10000)
