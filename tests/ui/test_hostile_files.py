@@ -122,7 +122,7 @@ def test_a_project_naming_a_fifo_is_a_message_and_the_window_closes(qtbot, tmp_p
     win.projects.open_path(str(project))
     qtbot.waitUntil(lambda: "is a FIFO" in message(win), timeout=10000)
     win.close()
-    assert win.session._thread.thread.isFinished()
+    assert not win.session.busy
 
 
 def test_a_project_with_nan_data_is_a_message(window, qtbot, tmp_path):
