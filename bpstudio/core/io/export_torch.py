@@ -16,6 +16,7 @@ _LOSSES = {
     "mse": "F.mse_loss(output_activation(logits), y)",
     "half_mse": "0.5 * F.mse_loss(output_activation(logits), y)",
     "sse": "F.mse_loss(output_activation(logits), y, reduction=\"sum\") / len(y)",
+    "half_sse": "0.5 * F.mse_loss(output_activation(logits), y, reduction=\"sum\") / len(y)",
     "bce": "F.binary_cross_entropy_with_logits(logits, y)",
     "cross_entropy": "F.cross_entropy(logits, y)  # y: one-hot rows (class probabilities)",
 }

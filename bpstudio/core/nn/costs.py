@@ -4,6 +4,7 @@ Each cost is defined per sample (n = number of output neurons) and averaged
 over the samples of a batch, as in the seeds' "average gradient":
 
     sse            Σⱼ (aⱼ − yⱼ)²
+    half_sse       Σⱼ ½ (aⱼ − yⱼ)²                                  (the seeds' ½‖y − a‖², Mazur's E)
     mse            (1/n) Σⱼ (aⱼ − yⱼ)²
     half_mse       (1/n) Σⱼ ½ (aⱼ − yⱼ)²
     bce            −(1/n) Σⱼ [yⱼ log aⱼ + (1 − yⱼ) log(1 − aⱼ)]    (sigmoid output)
@@ -61,6 +62,19 @@ class SSE(Cost):
         np.subtract(a, y, out=out)
         out *= 2
         return out
+
+
+class HalfSSE(Cost):
+    name = "half_sse"
+    formula = "C = Σⱼ ½ (aⱼ − yⱼ)²"
+    grad_formula = "∂C/∂aⱼ = aⱼ − yⱼ"
+
+    def value(self, z, a, y):
+        diff = a - y
+        return 0.5 * float(np.vdot(diff, diff)) / len(a)
+
+    def grad_a(self, a, y, out):
+        return np.subtract(a, y, out=out)
 
 
 class MSE(Cost):
@@ -122,7 +136,7 @@ class CrossEntropy(Cost):
         raise ValueError("cross_entropy is only used fused with a softmax output")
 
 
-COSTS = {cls.name: cls() for cls in (SSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
+COSTS = {cls.name: cls() for cls in (SSE, HalfSSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
 
 # Output activation each log cost needs, and the activations that need a particular cost.
 _REQUIRED_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
@@ -153,6 +167,39 @@ def check_pair(cost_name, output_activation):
             f"a {output_activation} output layer needs the {needed!r} cost (got {cost_name!r}); "
             f"softmax outputs are class probabilities, scored by cross-entropy"
         )
+
+
+def check_targets(cost_name, output_activation, Y):
+    """Raise ValueError if the cost cannot score these targets (Y: (N, n_out), as the network sees them).
+
+    Cross-entropy on a softmax scores a probability distribution per row: with rows that
+    do not sum to 1 the fused δᴸ = a − y is no longer the gradient of the reported cost
+    (that would be a Σⱼyⱼ − y), and a row of zeros costs 0 whatever the network says.
+    """
+    check_pair(cost_name, output_activation)
+    if cost_name != "cross_entropy":
+        return
+    Y = np.asarray(Y)
+    if Y.shape[1] < 2:
+        raise ValueError(_ONE_OUTPUT_SOFTMAX)
+    sums = Y.sum(axis=1)
+    bad = np.flatnonzero(~(np.abs(sums - 1) <= 1e-6 * Y.shape[1]) | (Y < 0).any(axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"cross_entropy needs targets that are class probabilities (each row ≥ 0, summing to 1), "
+            f"but {bad.size} of {len(Y)} rows are not (row {i + 1} sums to {sums[i]:.6g}); "
+            f"use one-hot classes with softmax + cross_entropy, or a sigmoid/linear output with mse")
+
+
+_ONE_OUTPUT_SOFTMAX = ("a softmax over a single output is always 1, so cross_entropy would report 0 whatever "
+                       "the weights; use a sigmoid output with bce for one 0/1 target, or linear with mse")
+
+
+def check_outputs(output_activation, n_outputs):
+    """Raise ValueError for an output layer that cannot learn anything (a one-neuron softmax)."""
+    if output_activation == "softmax" and n_outputs < 2:
+        raise ValueError(_ONE_OUTPUT_SOFTMAX)
 
 
 def _fused_sigmoid_bce(z, a, y, out):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..nn.backprop import Workspace
+from ..nn.costs import check_targets
 from .metrics import accuracy, is_classification
 from ..nn.network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
@@ -265,10 +266,12 @@ class Trainer:
         Y = _finite(net.as_targets(Y, len(X)), "training targets")
         if len(X) == 0:
             raise ValueError("no training samples")
+        check_targets(self.config.cost, net.activations[-1], Y)
         has_val = X_val is not None and Y_val is not None and len(X_val) > 0
         if has_val:
             X_val = _finite(net.as_inputs(X_val), "validation inputs")
             Y_val = _finite(net.as_targets(Y_val, len(X_val)), "validation targets")
+            check_targets(self.config.cost, net.activations[-1], Y_val)
         elif self.config.patience is not None:
             raise ValueError("early stopping (patience) needs validation data")
         self._data = (key, X, Y, X_val if has_val else None, Y_val if has_val else None)
