@@ -6,13 +6,20 @@ For the output layer ∂C/∂aⱼ comes from the cost; for a hidden layer it is 
 sum over the next layer's neurons q of wᵩⱼ δᵩ — the error flowing back. A
 softmax output has no per-neuron ∂aⱼ/∂zⱼ (every output depends on every z),
 so there δⱼ = aⱼ − yⱼ is shown as one factor.
+
+``derivation`` writes the whole chain for one weight with every number substituted, as
+(kind, text) lines — kind "title", "text" or "math" — in Unicode or LaTeX (see ``notation``).
+For several inspected samples it lists δⱼaₖ per sample and their mean, which is the ∇W cell.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import formulas as f
+from .notation import UNICODE
 
+MAX_SAMPLES_LISTED = 8
 
 @dataclass
 class ChainRule:
@@ -62,3 +69,87 @@ def _output_factors(cost_fn, act, z, a, y, j):
     sigma_prime = act.derivative(z, a, np.empty_like(z))
     return float(grad[0, j]), float(sigma_prime[0, j])
 
+
+
+def derivation(net, X, Y, cost, layer, j, k, first_sample=1, learning_rate=None, nt=UNICODE):
+    """The chain rule of ∂C/∂W[layer][j, k] (layer 1-based; j, k 0-based) as (kind, text) lines.
+
+    X, Y: the inspected samples (N, ·); the derivation follows the first, and with N > 1
+    the batch mean over all of them is worked out too. ``first_sample`` numbers the first
+    row as on screen; ``learning_rate`` adds the update w⁺ = w − η ∂C/∂w.
+    """
+    X, Y = net.as_inputs(X), net.as_targets(np.atleast_2d(Y) if np.ndim(Y) == 1 else Y, len(net.as_inputs(X)))
+    p = f.Pass.of(net, X[:1], Y[:1], cost)
+    w, d, a = nt.sym("w", layer, j + 1, k + 1), nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
+    cell = float(net.gradients(X, Y, cost)[0][layer - 1][j, k])
+    lines = [("title", f"{w}: weight layer {layer}, from neuron {k + 1} (layer {layer - 1}) to neuron {j + 1} "
+                       f"(layer {layer})"),
+             ("text", f"Sample #{first_sample}" + (f", the first of the {len(X)} inspected" if len(X) > 1 else "")),
+             ("math", f"{nt.op('∂')}C/{nt.op('∂')}{w} = {nt.op('∂')}C/{nt.op('∂')}{nt.sym('a', layer, j + 1)} {nt.times} "
+                      f"{nt.op('∂')}{nt.sym('a', layer, j + 1)}/{nt.op('∂')}{nt.sym('z', layer, j + 1)} {nt.times} "
+                      f"{nt.op('∂')}{nt.sym('z', layer, j + 1)}/{nt.op('∂')}{w} = {d} {nt.times} {a}"),
+             ("title", "Forward"), ("math", f.z_line(nt, p, layer, j)), ("math", f.a_line(nt, p, layer, j))]
+    if layer == net.n_layers:
+        lines.append(("math", f.cost_line(nt, p)))
+    lines += [("title", "Backward")] + [("math", line) for line in _backward(nt, p, layer, j) if line]
+    product = float(p.delta[layer - 1][j] * p.a[layer - 1][k])
+    lines += [("math", f"{nt.op('∂')}{nt.sym('z', layer, j + 1)}/{nt.op('∂')}{w} = {a} = {nt.num(p.a[layer - 1][k])}"),
+              ("math", f"{nt.op('∂')}C/{nt.op('∂')}{w} = {d} {nt.times} {a} = "
+                       f"{nt.product(p.delta[layer - 1][j], p.a[layer - 1][k])} = {nt.num(product)}")]
+    mean = _batch_lines(nt, net, X, Y, cost, layer, j, k, first_sample, lines) if len(X) > 1 else product
+    lines.append(("text", _agreement(mean, cell, layer, j, k, len(X))))
+    if learning_rate is not None:
+        w_now = float(net.weights[layer - 1][j, k])
+        eta = nt.op("η")
+        lines += [("title", f"Update (η = {nt.num(learning_rate)})"),
+                  ("math", f"{nt.mark(w, '+')} = {w} {nt.minus} {eta} {nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)} = "
+                           f"{nt.num(w_now)} {nt.minus} {nt.product(learning_rate, cell)} = "
+                           f"{nt.num(w_now - learning_rate * cell)}")]
+    return lines
+
+
+def derivation_text(lines):
+    """The (kind, text) lines of ``derivation`` as plain text for the screen."""
+    out = []
+    for kind, text in lines:
+        if kind == "title" and out:
+            out.append("")
+        out.append(("  " if kind == "math" else "") + text)
+    return "\n".join(out)
+
+
+def _backward(nt, p, layer, j):
+    if layer == p.net.n_layers:
+        first = f.dC_da_line(nt, p, j)
+    else:
+        first = f.backflow_line(nt, p, layer, j)
+    return [first, f.sigma_prime_line(nt, p, layer, j), f.delta_line(nt, p, layer, j)]
+
+
+def _batch_lines(nt, net, X, Y, cost, layer, j, k, first_sample, lines):
+    """δⱼaₖ for every inspected sample and their mean: what the highlighted ∇W cell holds."""
+    deltas = net.deltas(X, Y, cost)[layer - 1][:, j]
+    a_k = net.forward(X).a[layer - 1][:, k]
+    products = deltas * a_k
+    n = len(X)
+    d, a = nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
+    lines += [("title", f"Batch: the ∇W cell is the mean over the {n} inspected samples"),
+              ("math", f"{nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)} = (1/{n}) {nt.op('Σ')}_n "
+                       f"{nt.mark(d, '(n)')} {nt.mark(a, '(n)')}")]
+    for i in range(min(n, MAX_SAMPLES_LISTED)):
+        lines.append(("math", f"{nt.op(f'#{first_sample + i}:')} {nt.product(deltas[i], a_k[i])} = {nt.num(products[i])}"))
+    if n > MAX_SAMPLES_LISTED:
+        lines.append(("text", f"… and {n - MAX_SAMPLES_LISTED} more samples"))
+    mean = float(products.mean())
+    shown = " + ".join(nt.factor(v) for v in products[:MAX_SAMPLES_LISTED]) + (" + …" if n > MAX_SAMPLES_LISTED else "")
+    lines.append(("math", f"mean = ({shown}) / {n} = {nt.num(mean)}"))
+    return mean
+
+
+def _agreement(value, cell, layer, j, k, n):
+    """Whether the worked-out value equals backprop's ∇W cell (equal up to rounding in the last digits)."""
+    scale = max(abs(value), abs(cell))
+    equal = abs(value - cell) <= 1e-9 * scale
+    what = "mean" if n > 1 else "product"
+    return (f"backprop's ∇W{UNICODE.sym('', layer)} cell ({j + 1}, {k + 1}) = {UNICODE.num(cell)}   "
+            + (f"✓ equal to the {what}" if equal else f"✗ DIFFERENT from the {what}"))
