@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..data.dataset import Dataset, Prepared
+from ..data.preprocessing import Scaler
 from ..nn.network import Network
 from ..train.config import TrainConfig
 
@@ -40,6 +42,7 @@ class WorkedExample:
     published: dict = field(default_factory=dict)   # name → (published value, where: see ``read``)
     feature_names: tuple = ()
     target_names: tuple = ()
+    focus: tuple = (1, 0, 0)   # the weight (layer 1-based, j, k 0-based) the source works through first
 
     def network(self):
         """A float64 Network holding exactly the example's weights and biases."""
@@ -51,6 +54,15 @@ class WorkedExample:
     def data(self):
         """(X, Y) as float64 arrays."""
         return np.array(self.X, dtype=np.float64), np.array(self.Y, dtype=np.float64)
+
+    def prepared(self):
+        """The sample(s) as training data, unscaled (the published numbers use the raw inputs), no validation."""
+        X, Y = self.data()
+        dataset = Dataset(X, Y, "classification", list(self.feature_names), class_names=list(self.target_names),
+                          source=self.title, description=self.source)
+        empty_x, empty_y = X[:0].copy(), Y[:0].copy()
+        return Prepared(dataset, Scaler("none").fit(X), None, X.copy(), Y.copy(), empty_x, empty_y,
+                        empty_x.copy(), empty_y.copy())
 
     def config(self):
         """Plain full-batch gradient descent with the example's η and cost: one epoch = one step."""
@@ -72,6 +84,7 @@ MAZUR = WorkedExample(
     learning_rate=0.5,
     feature_names=("i1", "i2"),
     target_names=("o1", "o2"),
+    focus=(2, 0, 0),   # w5
     published={
         "net_h1": (0.3775, ("z", 1, 0)),             # z¹₁ before the step
         "out_o1": (0.75136507, ("a", 2, 0)),         # a²₁ before the step

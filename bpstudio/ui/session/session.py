@@ -95,7 +95,10 @@ class Session(QObject):
 
     def __init__(self, dataset, spec=None, config=None, options=None, origin=None, parent=None):
         super().__init__(parent)
-        self.spec = spec or NetworkSpec()
+        if spec is None:   # the default design, with the output layer and cost the data needs
+            output, cost = default_head(dataset)
+            spec = NetworkSpec(output=output, cost=cost)
+        self.spec = spec
         self.config = config or TrainConfig()
         self.options = options or DataOptions()
         self.state = "idle"
