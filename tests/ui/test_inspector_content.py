@@ -131,7 +131,7 @@ def test_grad_check_shows_the_reason_and_the_selected_weight_side_by_side(panel,
     assert "equals finite differences in every layer" in panel.check_view.verdict.text()
     side = panel.check_view.selected.text()
     analytic = panel.net.gradients(X[:1], Y[:1], "mse")[0][0][1, 0]
-    assert side.startswith("w¹₂,₁:") and f"backprop {UNICODE.num(analytic)}" in side
+    assert side.startswith("w¹₂,₁\n") and f"backprop            {UNICODE.num(analytic)}" in side
     assert "finite differences" in side and ": passed" in side
 
 

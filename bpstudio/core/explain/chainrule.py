@@ -109,13 +109,42 @@ def derivation(net, X, Y, cost, layer, j, k, first_sample=1, learning_rate=None,
 
 
 def derivation_text(lines):
-    """The (kind, text) lines of ``derivation`` as plain text for the screen."""
+    """The (kind, text) lines of ``derivation`` as plain text for the screen.
+
+    A formula is broken at its top-level "=" signs, textbook style, so it fits a narrow pane:
+
+        z²₁ = w²₁,₁a¹₁ + w²₁,₂a¹₂ + b²₁
+            = (0.4)(0.5932699921071872) + (0.45)(0.596884378259767) + 0.6
+            = 1.10590596705977
+    """
     out = []
     for kind, text in lines:
         if kind == "title" and out:
             out.append("")
-        out.append(("  " if kind == "math" else "") + text)
+        if kind != "math":
+            out.append(text)
+            continue
+        first, *rest = _split_at_equals(text)
+        out.append(f"  {first}")
+        indent = " " * (2 + len(first.split(" = ")[0]) + 1)
+        out += [f"{indent}= {part}" for part in rest]
     return "\n".join(out)
+
+
+def _split_at_equals(text):
+    """["lhs = first", "second", …]: the parts between " = " signs outside brackets (the first keeps its lhs)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and text.startswith(" = ", i):
+            parts.append(text[start:i])
+            start = i = i + 3
+            continue
+        i += 1
+    parts.append(text[start:])
+    return [f"{parts[0]} = {parts[1]}", *parts[2:]] if len(parts) > 1 else parts
 
 
 def _backward(nt, p, layer, j):

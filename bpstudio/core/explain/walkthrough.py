@@ -90,8 +90,8 @@ def equations(net, cost, layer, n_samples=1):
     mean = "" if n_samples == 1 else f"\n(mean of {n_samples} samples)"
     softmax = act.name == "softmax"
     return {
-        "W": f"W{l}\n(weights into layer {layer})",
-        "b": f"b{l}\n(biases)",
+        "W": f"W{l}",
+        "b": f"b{l}",
         "sigma_prime": "(fused with cross-entropy:\nno σ′ per neuron)" if softmax
         else f"σ′(z{l})\n{act.derivative_formula}",
         "y": "y\n(the target)",

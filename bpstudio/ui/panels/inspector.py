@@ -48,6 +48,7 @@ QUANTITIES = (
     ("grad_w", "weight gradient", "j", "k"),
     ("grad_b", "bias gradient", "j", "n"),
 )
+FORWARD = ("a_prev", "W", "b", "z", "a", "sigma_prime")
 PER_SAMPLE = ("a_prev", "z", "a", "sigma_prime", "y", "grad_a", "delta")
 DIGITS = (("3 digits", 3), ("4 digits", 4), ("6 digits", 6), ("8 digits", 8), ("12 digits", 12),
           ("full (17)", 17))
@@ -82,21 +83,21 @@ class LayerRow(QGroupBox):
         self.layer = layer
         grid = QGridLayout(self)
         self.equations, self.views, self.headers = {}, {}, {}
-        column = 0
+        columns = [0, 0]   # the forward pass on the first line, the backward pass on the second
         for key, title, row_name, col_name in QUANTITIES:
             if key in ("y", "grad_a") and not output:
                 continue
+            line = 0 if key in FORWARD else 1
             header = QLabel(f"<b>{title}</b>")
             equation = _mono_label()
             equation.setAccessibleName(f"Layer {layer} {title} equation")
             view = MatrixView(f"Layer {layer} {title}", row_name, col_name)
-            grid.addWidget(header, 0, column)
-            grid.addWidget(equation, 1, column, Qt.AlignTop)
-            grid.addWidget(view, 2, column, Qt.AlignTop | Qt.AlignLeft)
+            grid.addWidget(header, 3 * line, columns[line])
+            grid.addWidget(equation, 3 * line + 1, columns[line], Qt.AlignTop)
+            grid.addWidget(view, 3 * line + 2, columns[line], Qt.AlignTop | Qt.AlignLeft)
             self.equations[key], self.views[key], self.headers[key] = equation, view, header
-            column += 1
-        grid.setRowStretch(3, 1)
-        grid.setColumnStretch(column, 1)
+            columns[line] += 1
+        grid.setColumnStretch(max(columns), 1)
 
     def show_step(self, step, first_sample, digits):
         """Fill in one ``LayerStep``: per-sample vectors become columns, headed by their sample number."""
@@ -140,12 +141,13 @@ class StepView(QWidget):
         for change, views in zip(changes, self.views):
             pairs = ((change.before, change.after, change.difference),
                      (change.b_before[:, None], change.b_after[:, None], change.b_difference[:, None]))
-            for (before, after, diff), (v_before, v_after, v_diff) in zip(pairs, (views[:3], views[3:])):
+            for (before, after, diff), (v_before, v_after, v_diff), labels in zip(
+                    pairs, (views[:3], views[3:]), (None, ["b"])):
                 d = digits_that_differ(before, after, digits)
                 level = max(np.abs(before).max(), np.abs(after).max(), 1e-12)
-                v_before.set_values(before, level, texts=texts(before, d))
-                v_after.set_values(after, level, texts=texts(after, d))
-                v_diff.set_values(diff, texts=texts(diff, digits))
+                v_before.set_values(before, level, labels, texts=texts(before, d))
+                v_after.set_values(after, level, labels, texts=texts(after, d))
+                v_diff.set_values(diff, None, labels, texts=texts(diff, digits))
 
     def _ensure_rows(self, n_layers):
         while len(self.views) < n_layers:
@@ -198,6 +200,7 @@ class GradCheckView(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self.table)
         layout.addWidget(self.selected)
+        layout.addStretch(1)
 
     def show_result(self, result, selected=None):
         """``selected``: (name, EntryCheck) of the weight picked in the layer rows, or None."""
@@ -208,6 +211,9 @@ class GradCheckView(QWidget):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + rows_height + 2 * self.table.frameWidth()
+                                  + self.table.horizontalScrollBar().sizeHint().height())
         self.verdict.setText(f"<b>Gradient check {result.verdict.upper()}</b>: {result.reason}")
         self.selected.setText(selected_text(*selected) if selected else
                               "Click an entry of ∇W to compare that weight here too.")
@@ -215,8 +221,10 @@ class GradCheckView(QWidget):
 
 def selected_text(name, entry):
     """Backprop's value beside the finite difference, with how precise the latter is."""
-    return (f"{name}:  backprop {UNICODE.num(entry.analytic)}   |   finite differences {UNICODE.num(entry.numeric)}"
-            f"  (±{entry.noise:.1e})\n  difference {entry.difference:.2e}: {entry.verdict}")
+    return (f"{name}\n  backprop            {UNICODE.num(entry.analytic)}\n"
+            f"  finite differences  {UNICODE.num(entry.numeric)}\n"
+            f"  their error ~       ±{entry.noise:.1e}\n"
+            f"  difference          {entry.difference:.2e}: {entry.verdict}")
 
 
 class WeightEditor(QWidget):
@@ -384,7 +392,7 @@ class InspectorPanel(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([900, 380])
+        split.setSizes([860, 420])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
@@ -401,6 +409,7 @@ class InspectorPanel(QWidget):
     def _side_tabs(self):
         self.chain_label = _mono_label("Click an entry of a weight gradient ∇W to see its chain rule.")
         self.chain_label.setAccessibleName("Chain rule")
+        self.chain_label.setWordWrap(True)   # the longest full-precision lines wrap instead of hiding
         self.chain_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.step_view, self.check_view, self.editor = StepView(), GradCheckView(), WeightEditor()
         tabs = QTabWidget()
