@@ -16,6 +16,11 @@ from bpstudio.core.explain.walkthrough import descent_step, walkthrough
 PUBLISHED = {"net_h1": 0.3775, "out_o1": 0.75136507, "E_total": 0.298371109, "w5+": 0.35891648, "w1+": 0.149780716}
 
 
+def flat(lines):
+    """The derivation's lines, one formula per line (the screen breaks them at "=")."""
+    return "\n".join(text for _, text in lines)
+
+
 def _digits(value):
     return len(str(value).split(".")[1])
 
@@ -42,23 +47,34 @@ def test_mazur_is_reproduced_by_one_descent_step():
 
 def test_the_chain_rule_writes_every_symbol_with_its_number():
     net, (X, Y) = MAZUR.network(), MAZUR.data()
-    text = derivation_text(derivation(net, X, Y, "half_sse", 2, 0, 0, learning_rate=0.5))
+    text = flat(derivation(net, X, Y, "half_sse", 2, 0, 0, learning_rate=0.5))
     assert "z²₁ = w²₁,₁a¹₁ + w²₁,₂a¹₂ + b²₁ = (0.4)(0.5932699921071872) + (0.45)(0.596884378259767) + 0.6" in text
     assert "σ′(z²₁) = a²₁(1 − a²₁) = (0.7513650695523157)(1 − 0.7513650695523157) = 0.18681560180895948" in text
     assert "∂C/∂a²₁ = (a²₁ − y₁) = (0.7513650695523157 − 0.01) = 0.7413650695523157" in text
     assert "C = Σⱼ ½(a²ⱼ − yⱼ)² = ½(0.7513650695523157 − 0.01)² + ½(0.7729284653214625 − 0.99)² = 0.29837110876" in text
     assert "✓ equal to the product" in text
     assert "w²₁,₁⁺ = w²₁,₁ − η ∇W²₁,₁ = 0.4 − (0.5)(0.08216704056423078) = 0.35891647971788465" in text
-    hidden = derivation_text(derivation(net, X, Y, "half_sse", 1, 0, 0))
+    hidden = flat(derivation(net, X, Y, "half_sse", 1, 0, 0))
     assert "∂C/∂a¹₁ = Σ_q w²_q,1 δ²_q = (0.4)(0.13849856162855698) + (0.5)(−0.03809823651655623)" in hidden
     assert "a⁰₁ = 0.05" in hidden   # superscripts on every symbol, the input included
+
+
+def test_on_screen_a_formula_breaks_at_its_equals_signs_not_inside_brackets():
+    net, (X, Y) = MAZUR.network(), MAZUR.data()
+    text = derivation_text(derivation(net, X, Y, "half_sse", 2, 0, 0, learning_rate=0.5))
+    assert ("  z²₁ = w²₁,₁a¹₁ + w²₁,₂a¹₂ + b²₁\n"
+            "      = (0.4)(0.5932699921071872) + (0.45)(0.596884378259767) + 0.6\n"
+            "      = 1.10590596705977") in text
+    bce = Network([2, 1], ["sigmoid"])
+    text = derivation_text(derivation(bce, [[1.0, 2.0]], [[1.0]], "bce", 1, 0, 0))
+    assert "(σ′ = a(1 − a) cancels)" in text   # an = inside a remark stays on its line
 
 
 def test_every_number_in_the_chain_rule_is_the_engines():
     rng = np.random.default_rng(3)
     net = Network([3, 4, 2], ["tanh", "sigmoid"], seed=1)
     X, Y = rng.normal(size=(1, 3)), rng.random((1, 2))
-    text = derivation_text(derivation(net, X, Y, "mse", 1, 2, 1))
+    text = flat(derivation(net, X, Y, "mse", 1, 2, 1))
     trace, deltas = net.forward(X), net.deltas(X, Y, "mse")
     for value in (trace.z[0][0, 2], trace.a[1][0, 2], deltas[0][0, 2], 1 - trace.a[1][0, 2] ** 2, X[0, 1]):
         assert UNICODE.num(value) in text
@@ -72,8 +88,7 @@ def test_a_batch_lists_each_samples_product_and_their_mean_equals_the_cell():
     rng = np.random.default_rng(4)
     net = Network([3, 5, 2], ["tanh", "sigmoid"], seed=2)
     X, Y = rng.normal(size=(3, 3)), rng.random((3, 2))
-    lines = derivation(net, X, Y, "mse", 1, 3, 2, first_sample=3)
-    text = derivation_text(lines)
+    text = flat(derivation(net, X, Y, "mse", 1, 3, 2, first_sample=3))
     deltas, a = net.deltas(X, Y, "mse")[0][:, 3], X[:, 2]
     for n, sample in enumerate(("#3", "#4", "#5")):
         assert f"{sample}: ({UNICODE.num(deltas[n])})({UNICODE.num(a[n])}) = {UNICODE.num(deltas[n] * a[n])}" in text
@@ -86,10 +101,10 @@ def test_a_batch_lists_each_samples_product_and_their_mean_equals_the_cell():
 def test_softmax_and_bce_outputs_say_their_delta_is_fused():
     rng = np.random.default_rng(5)
     net = Network([2, 3, 3], ["relu", "softmax"], seed=0)
-    text = derivation_text(derivation(net, rng.normal(size=(1, 2)), np.eye(3)[[1]], "cross_entropy", 2, 1, 0))
+    text = flat(derivation(net, rng.normal(size=(1, 2)), np.eye(3)[[1]], "cross_entropy", 2, 1, 0))
     assert "softmax + cross-entropy: fused" in text and "σ′(z²₂)" not in text
     net = Network([2, 3, 1], ["tanh", "sigmoid"], seed=0)
-    text = derivation_text(derivation(net, rng.normal(size=(1, 2)), [[1.0]], "bce", 2, 0, 1))
+    text = flat(derivation(net, rng.normal(size=(1, 2)), [[1.0]], "bce", 2, 0, 1))
     assert "σ′ = a(1 − a) cancels" in text and "✓ equal" in text
 
 

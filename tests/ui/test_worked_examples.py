@@ -47,7 +47,7 @@ def test_the_menu_loads_exactly_mazurs_network_sample_cost_and_rate(window, qtbo
     assert inspector.eta.value() == 0.5 and inspector.selected == (2, 0, 0)   # w5, Mazur's first weight
     assert control(window, "Cost function", QComboBox).currentData() == "half_sse"
     text = inspector.chain_label.text()
-    assert "a²₁ = σ(z²₁) = 1 / (1 + e^(−1.10590596705977)) = 0.7513650695523157" in text
+    assert "a²₁ = σ(z²₁)\n      = 1 / (1 + e^(−1.10590596705977))\n      = 0.7513650695523157" in text
     assert "= 0.2983711087600027" in text   # E_total
 
 
