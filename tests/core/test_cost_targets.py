@@ -8,7 +8,8 @@ import pytest
 
 from bpstudio.cli import main
 from bpstudio.core import Network, TrainConfig, Trainer, gradcheck
-from bpstudio.core.nn.costs import check_targets, get_cost
+from bpstudio.core.nn.costs import get_cost
+from bpstudio.core.nn.heads import check_targets
 
 RNG = np.random.default_rng(0)
 

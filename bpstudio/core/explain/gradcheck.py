@@ -124,7 +124,7 @@ def _check_layers(probe, grad_w, grad_b, max_per_layer, seed):
     rng = np.random.default_rng(seed)
     layers, entries = [], {}
     for l in range(probe.net.n_layers):
-        W, b = probe.net._weights[l], probe.net._biases[l]
+        W, b = probe.net.weights[l], probe.net.biases[l]
         w_idx = [np.unravel_index(i, W.shape) for i in _sample(W.size, max_per_layer, rng)]
         checks_w = {tuple(map(int, i)): probe.check(W, grad_w[l], i) for i in w_idx}
         checks_b = {(j,): probe.check(b, grad_b[l], (j,)) for j in range(b.size)}
@@ -139,7 +139,7 @@ def check_weight(net, X, Y, cost, layer, j, k, eps=EPS):
     with np.errstate(over="ignore"):
         probe = _Probe(net, X, Y, cost, eps)
         grad_w, _ = probe.net.gradients(probe.X, probe.Y, cost)
-        return probe.check(probe.net._weights[layer], grad_w[layer], (j, k))
+        return probe.check(probe.net.weights[layer], grad_w[layer], (j, k))
 
 
 def numerical_gradient(net, X, Y, cost, param, index, eps=1e-6):

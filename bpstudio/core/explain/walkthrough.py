@@ -55,7 +55,7 @@ def walkthrough(net, X, Y, cost):
         steps.append(LayerStep(
             l + 1, trace.a[l], trace.z[l], trace.a[l + 1], deltas[l], grad_w[l], grad_b[l],
             equations(net, cost, l + 1, len(X)), net.weights[l].copy(), net.biases[l].copy(),
-            _sigma_prime(net._activation_fns[l], trace.z[l], trace.a[l + 1]),
+            _sigma_prime(net.activation_fns[l], trace.z[l], trace.a[l + 1]),
             Y.copy() if output else None, _grad_a(net, cost, trace.a[-1], Y) if output else None))
     return steps
 

@@ -138,10 +138,6 @@ class CrossEntropy(Cost):
 
 COSTS = {cls.name: cls() for cls in (SSE, HalfSSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
 
-# Output activation each log cost needs, and the activations that need a particular cost.
-_REQUIRED_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
-_REQUIRED_COST = {"softmax": "cross_entropy"}
-
 
 def get_cost(name):
     """Look up a cost by name, with an error that lists the valid names."""
@@ -150,56 +146,6 @@ def get_cost(name):
     except (KeyError, TypeError):
         valid = ", ".join(COSTS)
         raise ValueError(f"unknown cost {name!r}; valid costs: {valid}") from None
-
-
-def check_pair(cost_name, output_activation):
-    """Raise ValueError, with the reason, if this cost cannot sit on this output activation."""
-    get_cost(cost_name)
-    needed = _REQUIRED_OUTPUT.get(cost_name)
-    if needed and output_activation != needed:
-        raise ValueError(
-            f"cost {cost_name!r} needs a {needed} output layer (the output layer is {output_activation}); "
-            f"its formula takes logs of outputs that only {needed} keeps in range"
-        )
-    needed = _REQUIRED_COST.get(output_activation)
-    if needed and cost_name != needed:
-        raise ValueError(
-            f"a {output_activation} output layer needs the {needed!r} cost (got {cost_name!r}); "
-            f"softmax outputs are class probabilities, scored by cross-entropy"
-        )
-
-
-def check_targets(cost_name, output_activation, Y):
-    """Raise ValueError if the cost cannot score these targets (Y: (N, n_out), as the network sees them).
-
-    Cross-entropy on a softmax scores a probability distribution per row: with rows that
-    do not sum to 1 the fused δᴸ = a − y is no longer the gradient of the reported cost
-    (that would be a Σⱼyⱼ − y), and a row of zeros costs 0 whatever the network says.
-    """
-    check_pair(cost_name, output_activation)
-    if cost_name != "cross_entropy":
-        return
-    Y = np.asarray(Y)
-    if Y.shape[1] < 2:
-        raise ValueError(_ONE_OUTPUT_SOFTMAX)
-    sums = Y.sum(axis=1)
-    bad = np.flatnonzero(~(np.abs(sums - 1) <= 1e-6 * Y.shape[1]) | (Y < 0).any(axis=1))
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"cross_entropy needs targets that are class probabilities (each row ≥ 0, summing to 1), "
-            f"but {bad.size} of {len(Y)} rows are not (row {i + 1} sums to {sums[i]:.6g}); "
-            f"use one-hot classes with softmax + cross_entropy, or a sigmoid/linear output with mse")
-
-
-_ONE_OUTPUT_SOFTMAX = ("a softmax over a single output is always 1, so cross_entropy would report 0 whatever "
-                       "the weights; use a sigmoid output with bce for one 0/1 target, or linear with mse")
-
-
-def check_outputs(output_activation, n_outputs):
-    """Raise ValueError for an output layer that cannot learn anything (a one-neuron softmax)."""
-    if output_activation == "softmax" and n_outputs < 2:
-        raise ValueError(_ONE_OUTPUT_SOFTMAX)
 
 
 def _fused_sigmoid_bce(z, a, y, out):
