@@ -9,7 +9,8 @@ from bpstudio.core.data.loading import load_dataset
 from bpstudio.core.explain.gradcheck import check_weight
 from bpstudio.core.nn import activations
 from bpstudio.core.nn import network as network_module
-from bpstudio.core.nn.costs import COSTS, check_pair
+from bpstudio.core.nn.costs import COSTS
+from bpstudio.core.nn.heads import check_pair
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 def _valid(cost, output):
