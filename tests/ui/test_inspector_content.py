@@ -126,7 +126,8 @@ def test_step_shows_w_and_b_before_and_after_at_digits_where_they_differ(panel, 
 
 def test_grad_check_shows_the_reason_and_the_selected_weight_side_by_side(panel, qtbot):
     click_cell(qtbot, panel.rows[0].views["grad_w"], 1, 0)
-    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
     assert panel.check_result.verdict == "passed"
     assert "equals finite differences in every layer" in panel.check_view.verdict.text()
     side = panel.check_view.selected.text()
@@ -143,7 +144,8 @@ def test_grad_check_says_inconclusive_with_the_reason_for_a_dead_layer(qtbot):
     net.biases[0][...] = -1.0
     panel.set_network(net, "mse")
     panel.set_data(np.ones((2, 2)), np.ones((2, 1)))
-    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
     text = panel.check_view.verdict.text()
     assert "INCONCLUSIVE" in text and "exactly 0" in text and "FAILED" not in text
 
@@ -175,3 +177,21 @@ def test_a_handout_that_cannot_be_written_is_a_message(qtbot, tmp_path):
     panel.export_handout(tmp_path / "no such folder" / "h.md")
     qtbot.waitUntil(lambda: "Could not write the handout" in panel.status.text(), timeout=5000)
     assert "Choose another folder" in panel.status.text()
+
+
+def test_a_long_gradient_check_runs_off_the_ui_thread_and_can_be_cancelled(qtbot):
+    panel = InspectorPanel()
+    qtbot.addWidget(panel)
+    rng = np.random.default_rng(0)
+    panel.set_network(Network([300, 100, 10], ["tanh", "softmax"], seed=0), "cross_entropy")
+    panel.set_data(rng.normal(size=(64, 300)), np.eye(10)[rng.integers(0, 10, 64)])
+    panel.count.setValue(64)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    cancel = panel.check_view.cancel
+    assert cancel.isVisible() and "Checking" in panel.check_view.verdict.text()
+    qtbot.mouseClick(panel.sample, Qt.MouseButton.LeftButton)   # the window still answers meanwhile
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in panel.check_view.verdict.text(), timeout=10000)
+    assert not cancel.isVisible() and panel.check_result is None

@@ -94,7 +94,8 @@ def test_step_applies_w_minus_eta_grad_and_shows_the_difference(panel, qtbot):
 
 
 def test_gradient_check_passes_on_backprop_and_fails_with_a_broken_derivative(panel, qtbot, monkeypatch):
-    qtbot.mouseClick(panel.check_button, Qt.LeftButton)
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.LeftButton)
     assert panel.check_result.passed and panel.check_result.verdict == "passed"
     assert "PASSED" in panel.check_view.verdict.text() and "equals finite differences" in panel.check_view.verdict.text()
     assert panel.check_view.table.rowCount() == 3
@@ -104,7 +105,8 @@ def test_gradient_check_passes_on_backprop_and_fails_with_a_broken_derivative(pa
         return np.subtract(1, a, out=out)
 
     monkeypatch.setattr(Tanh, "derivative", broken)
-    qtbot.mouseClick(panel.check_button, Qt.LeftButton)
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.LeftButton)
     assert not panel.check_result.passed
     assert "FAILED" in panel.check_view.verdict.text() and "disagree in layer 1" in panel.check_view.verdict.text()
     assert panel.check_view.table.item(0, 1).text() == "failed"   # the tanh layer

@@ -107,23 +107,31 @@ class GradCheckResult:
         return _reason(self)
 
 
-def gradcheck(net, X, Y, cost="mse", max_per_layer=200, seed=0, eps=EPS):
+class CheckCancelled(Exception):
+    """The ``stop`` event was set during a gradient check."""
+
+
+def gradcheck(net, X, Y, cost="mse", max_per_layer=200, seed=0, eps=EPS, stop=None, on_layer=None):
     """Compare ``net.gradients`` with central differences; returns a ``GradCheckResult``.
 
     Layers with more than ``max_per_layer`` weights are checked on a seeded random
     sample of that many entries (every bias is checked), which keeps the check
-    interactive for large layers.
+    interactive for large layers. ``stop`` (a ``threading.Event``) is checked before
+    every entry (``CheckCancelled``); ``on_layer(l, n_layers)`` reports progress.
     """
     with np.errstate(over="ignore"):   # a saturated sigmoid's e^(−z) overflows to σ = 0: the right limit
         probe = _Probe(net, X, Y, cost, eps)
+        probe.stop = stop
         grad_w, grad_b = probe.net.gradients(probe.X, probe.Y, cost)
-        return _check_layers(probe, grad_w, grad_b, max_per_layer, seed)
+        return _check_layers(probe, grad_w, grad_b, max_per_layer, seed, on_layer)
 
 
-def _check_layers(probe, grad_w, grad_b, max_per_layer, seed):
+def _check_layers(probe, grad_w, grad_b, max_per_layer, seed, on_layer):
     rng = np.random.default_rng(seed)
     layers, entries = [], {}
     for l in range(probe.net.n_layers):
+        if on_layer:
+            on_layer(l + 1, probe.net.n_layers)
         W, b = probe.net.weights[l], probe.net.biases[l]
         w_idx = [np.unravel_index(i, W.shape) for i in _sample(W.size, max_per_layer, rng)]
         checks_w = {tuple(map(int, i)): probe.check(W, grad_w[l], i) for i in w_idx}
@@ -159,8 +167,12 @@ class _Probe:
         self.c0 = self.net.cost(self.X, self.Y, cost)
         self.rounding = 8 * U * _cost_scale(self.net, self.X, self.Y, cost, self.c0)   # error of one C(θ)
 
+    stop = None   # a threading.Event that cancels the check
+
     def check(self, param, analytic, index):
         """Backprop's ``analytic[index]`` against central differences for ``param[index]`` (a view into params)."""
+        if self.stop is not None and self.stop.is_set():
+            raise CheckCancelled()
         h = self.eps * max(1.0, abs(float(param[index])))
         p1, m1 = _shifted(self.net, self.X, self.Y, self.cost, param, index, h)
         p2, m2 = _shifted(self.net, self.X, self.Y, self.cost, param, index, 2 * h)

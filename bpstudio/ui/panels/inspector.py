@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from bpstudio.core.explain.chainrule import chain_rule, derivation, derivation_text
-from bpstudio.core.explain.gradcheck import check_weight, gradcheck
+from bpstudio.core.explain.gradcheck import CheckCancelled, check_weight, gradcheck
 from bpstudio.core.explain.handout import handout_markdown
 from bpstudio.core.explain.notation import UNICODE, rounded, rounded_consistent, sub, sup
 from bpstudio.core.explain.walkthrough import descent_step, walkthrough
 from bpstudio.core.io.atomic import write_text
-from ..kit.matrixview import MatrixView
+from ..kit.matrixview import TEXT_CELLS, TEXT_SIDE, MatrixView
 
 # (key in LayerStep, title, row index name, column index name); y and ∇ₐC exist on the output layer only.
 QUANTITIES = (
@@ -64,9 +64,18 @@ def _mono_label(text=""):
     return label
 
 
+def printed(values):
+    """Whether a MatrixView prints these values (small) or only colours them (then no texts are needed)."""
+    values = np.atleast_2d(values)
+    return values.size <= TEXT_CELLS and max(values.shape) <= TEXT_SIDE
+
+
 def texts(values, digits):
-    """Cell texts of ``values`` at ``digits`` significant digits (never a false whole number)."""
+    """Cell texts of ``values`` at ``digits`` significant digits (never a false whole number); None when
+    the matrix is too large to print its values."""
     values = np.asarray(values, dtype=np.float64)
+    if not printed(values):
+        return None
     out = np.empty(values.shape, dtype=object)
     for index, v in np.ndenumerate(values):
         out[index] = rounded(v, digits)
@@ -109,10 +118,10 @@ class LayerRow(QGroupBox):
             if values is None:
                 continue
             shown = texts(values, digits)
-            if key == "a" and step.sigma_prime is not None and self.activation in _FROM_A:
+            if shown is not None and key == "a" and step.sigma_prime is not None and self.activation in _FROM_A:
                 shown = rounded_consistent(values, step.sigma_prime, _FROM_A[self.activation], digits)
             if key in PER_SAMPLE:
-                view.set_values(values.T, column_labels=samples, texts=shown.T)
+                view.set_values(values.T, column_labels=samples, texts=None if shown is None else shown.T)
             elif key in ("grad_b", "b"):
                 view.set_values(values, column_labels=["∇b" if key == "grad_b" else "b"], texts=shown)
             else:
@@ -170,6 +179,8 @@ class StepView(QWidget):
 
 def digits_that_differ(before, after, digits):
     """The fewest significant digits (≥ ``digits``) at which every changed entry reads differently."""
+    if not printed(before):
+        return digits
     changed = before != after
     for d in range(digits, 18):
         if all(rounded(b, d) != rounded(a, d) for b, a in zip(before[changed], after[changed])):
@@ -194,10 +205,14 @@ class GradCheckView(QWidget):
         self.table.setAccessibleName("Gradient check results")
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.verticalHeader().setVisible(False)
+        self.cancel = QPushButton("Cancel check")
+        self.cancel.setAccessibleName("Cancel check")
+        self.cancel.setVisible(False)
         self.selected = _mono_label("")
         self.selected.setAccessibleName("Selected weight: backprop and finite differences")
         self.selected.setWordWrap(True)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.cancel, 0, Qt.AlignLeft)
         layout.addWidget(self.table)
         layout.addWidget(self.selected)
         layout.addStretch(1)
@@ -278,6 +293,30 @@ class WeightEditor(QWidget):
                                 self.value.value())
 
 
+class Background(QObject):
+    """Runs a function on a thread of its own; ``finished(token, result, error)`` comes back on the UI thread.
+
+    The function must only use what it is given (copies), never the live network.
+    """
+
+    finished = Signal(object, object, str)
+    progress = Signal(str)
+
+    def run(self, token, function, *args):
+        threading.Thread(target=self._run, args=(token, function, args), daemon=True).start()
+
+    def _run(self, token, function, args):
+        try:
+            result = function(*args)
+        except CheckCancelled:
+            self.finished.emit(token, None, "cancelled")
+            return
+        except ValueError as exc:
+            self.finished.emit(token, None, str(exc))
+            return
+        self.finished.emit(token, result, "")
+
+
 class HandoutWriter(QObject):
     """Writes a handout atomically on a thread of its own; ``finished(path, error)`` comes back on the UI thread."""
 
@@ -304,6 +343,7 @@ class InspectorPanel(QWidget):
 
     parametersEdited = Signal()
     handoutWritten = Signal(str)   # the path, once the file is complete
+    checkFinished = Signal()       # a gradient check's result is shown
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -313,6 +353,11 @@ class InspectorPanel(QWidget):
         self.rows = []
         self.writer = HandoutWriter(self)
         self.writer.finished.connect(self._on_handout_written)
+        self.background = Background(self)
+        self.background.finished.connect(self._on_check_finished)
+        self.background.progress.connect(self._on_check_progress)
+        self._check_token = None   # the newest check; an older one finishing late is ignored
+        self._check_stop = None    # its stop flag while it runs
         self._build()
 
     # --- inputs ------------------------------------------------------------------
@@ -404,6 +449,7 @@ class InspectorPanel(QWidget):
         self.step_button.clicked.connect(lambda: self.step())
         self.check_button.clicked.connect(lambda: self.check_gradients())
         self.handout_button.clicked.connect(lambda: self.export_handout())
+        self.check_view.cancel.clicked.connect(lambda: self._cancel_check())
         self.editor.editRequested.connect(self.edit_parameter)
 
     def _side_tabs(self):
@@ -503,16 +549,40 @@ class InspectorPanel(QWidget):
         return lines[-1][1]
 
     def check_gradients(self):
+        """Compare backprop with finite differences on a thread (a large layer takes a while); see checkFinished."""
         if not self.steps:
             return
-        X, Y = self.inspected()
-        self.check_result = gradcheck(self.net, X, Y, self.cost)
-        selected = None
-        if self.selected:
-            layer, j, k = self.selected
-            selected = (UNICODE.sym("w", layer, j + 1, k + 1), check_weight(self.net, X, Y, self.cost, layer - 1, j, k))
-        self.check_view.show_result(self.check_result, selected)
+        X, Y = (a.copy() for a in self.inspected())
+        self._cancel_check()
+        self._check_token, self._check_stop = object(), threading.Event()
+        self.check_view.verdict.setText("Checking the gradients against finite differences…")
+        self.check_view.cancel.setVisible(True)
         self.tabs.setCurrentWidget(self.check_view)
+        report = lambda l, n: self.background.progress.emit(   # noqa: E731 — runs on the worker thread
+            f"Checking the gradients against finite differences… layer {l} of {n}")
+        self.background.run(self._check_token, _check, self.net.copy(), X, Y, self.cost, self.selected,
+                            self._check_stop, report)
+
+    def _cancel_check(self):
+        if self._check_stop is not None:
+            self._check_stop.set()
+
+    def _on_check_progress(self, text):
+        if self._check_stop is not None and not self._check_stop.is_set():
+            self.check_view.verdict.setText(text)
+
+    def _on_check_finished(self, token, result, error):
+        if token is not self._check_token:
+            return
+        self.check_view.cancel.setVisible(False)
+        self._check_stop = None
+        if error:
+            self.check_view.verdict.setText("Gradient check cancelled." if error == "cancelled"
+                                            else f"Cannot check: {error}")
+            return
+        self.check_result, selected = result
+        self.check_view.show_result(self.check_result, selected)
+        self.checkFinished.emit()
 
     def edit_parameter(self, layer, kind, j, k, value):
         """Set one weight or bias by hand and report the cost on all data before and after."""
@@ -556,6 +626,15 @@ class InspectorPanel(QWidget):
             return
         self.status.setText(f"Handout written to {path}")
         self.handoutWritten.emit(path)
+
+
+def _check(net, X, Y, cost, selected, stop, on_layer):
+    """The gradient check of the inspected samples, and the selected weight's (name, EntryCheck) or None."""
+    result = gradcheck(net, X, Y, cost, stop=stop, on_layer=on_layer)
+    if not selected:
+        return result, None
+    layer, j, k = selected
+    return result, (UNICODE.sym("w", layer, j + 1, k + 1), check_weight(net, X, Y, cost, layer - 1, j, k))
 
 
 def _scroll(widget):
