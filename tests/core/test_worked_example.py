@@ -9,7 +9,13 @@ from bpstudio.core import Network, Trainer
 from bpstudio.core.explain.chainrule import derivation, derivation_text
 from bpstudio.core.explain.examples import EXAMPLES, MAZUR, published_values
 from bpstudio.core.explain.handout import handout_markdown
-from bpstudio.core.explain.notation import LATEX, UNICODE, full, rounded, rounded_consistent
+from bpstudio.core.explain.notation import (
+    LATEX,
+    UNICODE,
+    full,
+    rounded,
+    rounded_consistent,
+)
 from bpstudio.core.explain.walkthrough import descent_step, walkthrough
 
 # Mazur's published numbers, to the digits he prints.
@@ -93,7 +99,7 @@ def test_a_batch_lists_each_samples_product_and_their_mean_equals_the_cell():
     for n, sample in enumerate(("#3", "#4", "#5")):
         assert f"{sample}: ({UNICODE.num(deltas[n])})({UNICODE.num(a[n])}) = {UNICODE.num(deltas[n] * a[n])}" in text
     cell = net.gradients(X, Y, "mse")[0][0][3, 2]
-    assert f"mean = (" in text and f"/ 3 = {UNICODE.num(np.mean(deltas * a))}" in text
+    assert "mean = (" in text and f"/ 3 = {UNICODE.num(np.mean(deltas * a))}" in text
     assert f"cell (4, 3) = {UNICODE.num(cell)}   ✓ equal to the mean" in text
     assert "Sample #3, the first of the 3 inspected" in text
 
@@ -149,7 +155,7 @@ def test_handout_holds_every_formula_with_its_numbers():
     net, (X, Y) = MAZUR.network(), MAZUR.data()
     md = handout_markdown(net, X, Y, "half_sse", 1, 0, 0, 0.5, title=MAZUR.title)
     assert md.startswith("# Mazur's 2-2-2 network")
-    blocks = re.findall(r"\$\$\n(.*?)\n\$\$", md, re.S)
+    blocks = re.findall(r"\$\$\n(.*?)\n\$\$", md, re.DOTALL)
     assert len(blocks) > 20
     for block in blocks:   # balanced braces: each block is one well-formed LaTeX formula
         assert block.count("{") == block.count("}"), block

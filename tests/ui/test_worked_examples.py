@@ -6,11 +6,10 @@ Also: the app refuses a one-output softmax where the user chose it.
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
+from uihelpers import click, control
 
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.ui import MainWindow
-
-from uihelpers import click, control
 
 PUBLISHED = {"net_h1": 0.3775, "out_o1": 0.75136507, "E_total": 0.298371109, "w5+": 0.35891648, "w1+": 0.149780716}
 

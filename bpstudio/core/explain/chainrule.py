@@ -78,34 +78,58 @@ def derivation(net, X, Y, cost, layer, j, k, first_sample=1, learning_rate=None,
     the batch mean over all of them is worked out too. ``first_sample`` numbers the first
     row as on screen; ``learning_rate`` adds the update w⁺ = w − η ∂C/∂w.
     """
-    X, Y = net.as_inputs(X), net.as_targets(np.atleast_2d(Y) if np.ndim(Y) == 1 else Y, len(net.as_inputs(X)))
+    X = net.as_inputs(X)
+    Y = net.as_targets(np.atleast_2d(Y) if np.ndim(Y) == 1 else Y, len(X))
     p = f.Pass.of(net, X[:1], Y[:1], cost)
-    w, d, a = nt.sym("w", layer, j + 1, k + 1), nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
     cell = float(net.gradients(X, Y, cost)[0][layer - 1][j, k])
-    lines = [("title", f"{w}: weight layer {layer}, from neuron {k + 1} (layer {layer - 1}) to neuron {j + 1} "
-                       f"(layer {layer})"),
-             ("text", f"Sample #{first_sample}" + (f", the first of the {len(X)} inspected" if len(X) > 1 else "")),
-             ("math", f"{nt.op('∂')}C/{nt.op('∂')}{w} = {nt.op('∂')}C/{nt.op('∂')}{nt.sym('a', layer, j + 1)} {nt.times} "
-                      f"{nt.op('∂')}{nt.sym('a', layer, j + 1)}/{nt.op('∂')}{nt.sym('z', layer, j + 1)} {nt.times} "
-                      f"{nt.op('∂')}{nt.sym('z', layer, j + 1)}/{nt.op('∂')}{w} = {d} {nt.times} {a}"),
-             ("title", "Forward"), ("math", f.z_line(nt, p, layer, j)), ("math", f.a_line(nt, p, layer, j))]
+    lines = _heading(nt, layer, j, k, first_sample, len(X))
+    lines += [("title", "Forward"), ("math", f.z_line(nt, p, layer, j)), ("math", f.a_line(nt, p, layer, j))]
     if layer == net.n_layers:
         lines.append(("math", f.cost_line(nt, p)))
     lines += [("title", "Backward")] + [("math", line) for line in _backward(nt, p, layer, j) if line]
     product = float(p.delta[layer - 1][j] * p.a[layer - 1][k])
-    lines += [("math", f"{nt.op('∂')}{nt.sym('z', layer, j + 1)}/{nt.op('∂')}{w} = {a} = {nt.num(p.a[layer - 1][k])}"),
-              ("math", f"{nt.op('∂')}C/{nt.op('∂')}{w} = {d} {nt.times} {a} = "
-                       f"{nt.product(p.delta[layer - 1][j], p.a[layer - 1][k])} = {nt.num(product)}")]
+    lines += _product_lines(nt, p, layer, j, k, product)
     mean = _batch_lines(nt, net, X, Y, cost, layer, j, k, first_sample, lines) if len(X) > 1 else product
     lines.append(("text", _agreement(mean, cell, layer, j, k, len(X))))
     if learning_rate is not None:
-        w_now = float(net.weights[layer - 1][j, k])
-        eta = nt.op("η")
-        lines += [("title", f"Update (η = {nt.num(learning_rate)})"),
-                  ("math", f"{nt.mark(w, '+')} = {w} {nt.minus} {eta} {nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)} = "
-                           f"{nt.num(w_now)} {nt.minus} {nt.product(learning_rate, cell)} = "
-                           f"{nt.num(w_now - learning_rate * cell)}")]
+        lines += _update_lines(nt, float(net.weights[layer - 1][j, k]), cell, learning_rate, layer, j, k)
     return lines
+
+
+def _partial(nt, top, bottom):
+    """∂top/∂bottom."""
+    d = nt.op("∂")
+    return f"{d}{top}/{d}{bottom}"
+
+
+def _heading(nt, layer, j, k, first_sample, n):
+    w, a, z = nt.sym("w", layer, j + 1, k + 1), nt.sym("a", layer, j + 1), nt.sym("z", layer, j + 1)
+    delta, a_k = nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
+    whose = f", the first of the {n} inspected" if n > 1 else ""
+    chain = (f"{_partial(nt, 'C', w)} = {_partial(nt, 'C', a)} {nt.times} {_partial(nt, a, z)} {nt.times} "
+             f"{_partial(nt, z, w)} = {delta} {nt.times} {a_k}")
+    title = f"{w}: weight layer {layer}, from neuron {k + 1} (layer {layer - 1}) to neuron {j + 1} (layer {layer})"
+    return [("title", title),
+            ("text", f"Sample #{first_sample}{whose}"),
+            ("math", chain)]
+
+
+def _product_lines(nt, p, layer, j, k, product):
+    """∂zⱼ/∂wⱼₖ = aₖ and the product δⱼ · aₖ, for the first sample."""
+    w, z = nt.sym("w", layer, j + 1, k + 1), nt.sym("z", layer, j + 1)
+    delta, a_k = nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
+    numbers = nt.product(p.delta[layer - 1][j], p.a[layer - 1][k])
+    return [("math", f"{_partial(nt, z, w)} = {a_k} = {nt.num(p.a[layer - 1][k])}"),
+            ("math", f"{_partial(nt, 'C', w)} = {delta} {nt.times} {a_k} = {numbers} = {nt.num(product)}")]
+
+
+def _update_lines(nt, w_now, cell, learning_rate, layer, j, k):
+    """w⁺ = w − η ∇w with its numbers."""
+    w = nt.sym("w", layer, j + 1, k + 1)
+    grad = f"{nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)}"
+    update = (f"{nt.mark(w, '+')} = {w} {nt.minus} {nt.op('η')} {grad} = {nt.num(w_now)} {nt.minus} "
+              f"{nt.product(learning_rate, cell)} = {nt.num(w_now - learning_rate * cell)}")
+    return [("title", f"Update (η = {nt.num(learning_rate)})"), ("math", update)]
 
 
 def derivation_text(lines):
@@ -162,11 +186,12 @@ def _batch_lines(nt, net, X, Y, cost, layer, j, k, first_sample, lines):
     products = deltas * a_k
     n = len(X)
     d, a = nt.sym(nt.op("δ"), layer, j + 1), nt.sym("a", layer - 1, k + 1)
-    lines += [("title", f"Batch: the ∇W cell is the mean over the {n} inspected samples"),
-              ("math", f"{nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)} = (1/{n}) {nt.op('Σ')}_n "
-                       f"{nt.mark(d, '(n)')} {nt.mark(a, '(n)')}")]
+    mean_formula = (f"{nt.op('∇')}{nt.sym('W', layer, j + 1, k + 1)} = (1/{n}) {nt.op('Σ')}_n "
+                    f"{nt.mark(d, '(n)')} {nt.mark(a, '(n)')}")
+    lines += [("title", f"Batch: the ∇W cell is the mean over the {n} inspected samples"), ("math", mean_formula)]
     for i in range(min(n, MAX_SAMPLES_LISTED)):
-        lines.append(("math", f"{nt.op(f'#{first_sample + i}:')} {nt.product(deltas[i], a_k[i])} = {nt.num(products[i])}"))
+        label = nt.op(f"#{first_sample + i}:")
+        lines.append(("math", f"{label} {nt.product(deltas[i], a_k[i])} = {nt.num(products[i])}"))
     if n > MAX_SAMPLES_LISTED:
         lines.append(("text", f"… and {n - MAX_SAMPLES_LISTED} more samples"))
     mean = float(products.mean())

@@ -22,16 +22,39 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from bpstudio.core.explain.chainrule import chain_rule, derivation, derivation_text
 from bpstudio.core.explain.gradcheck import CheckCancelled, check_weight, gradcheck
 from bpstudio.core.explain.handout import handout_markdown
-from bpstudio.core.explain.notation import UNICODE, rounded, rounded_consistent, sub, sup
+from bpstudio.core.explain.notation import (
+    UNICODE,
+    rounded,
+    rounded_consistent,
+    sub,
+    sup,
+)
 from bpstudio.core.explain.walkthrough import descent_step, walkthrough
 from bpstudio.core.io.atomic import write_text
+
 from ..kit.matrixview import TEXT_CELLS, TEXT_SIDE, MatrixView
 
 # (key in LayerStep, title, row index name, column index name); y and ∇ₐC exist on the output layer only.
@@ -558,7 +581,7 @@ class InspectorPanel(QWidget):
         self.check_view.verdict.setText("Checking the gradients against finite differences…")
         self.check_view.cancel.setVisible(True)
         self.tabs.setCurrentWidget(self.check_view)
-        report = lambda l, n: self.background.progress.emit(   # noqa: E731 — runs on the worker thread
+        report = lambda l, n: self.background.progress.emit(
             f"Checking the gradients against finite differences… layer {l} of {n}")
         self.background.run(self._check_token, _check, self.net.copy(), X, Y, self.cost, self.selected,
                             self._check_stop, report)
