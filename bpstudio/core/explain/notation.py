@@ -12,16 +12,20 @@ import math
 import numpy as np
 
 _SUP = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
-_SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
+_SUB = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
 
 
-def sup(n):
-    """A layer index as a superscript: sup(12) == '¹²'."""
+def superscript(n):
+    """A layer index as a superscript: superscript(12) == '¹²'."""
     return str(n).translate(_SUP)
 
 
-def sub(n):
+def subscript(n):
+    """A neuron index as a subscript: subscript(12) == '₁₂' (a comma between indices stays)."""
     return str(n).translate(_SUB)
+
+
+sup, sub = superscript, subscript   # short, for the formulas
 
 
 def full(v):
