@@ -106,7 +106,10 @@ def cost_line(nt, p):
     L, a, y, n = p.net.n_layers, p.a[-1], p.y, len(p.y)
     js = _shown(n)
     more = _more(n)
-    diff = lambda j: f"({nt.num(a[j])} {nt.minus} {nt.num(y[j])})"
+
+    def diff(j):
+        return f"({nt.num(a[j])} {nt.minus} {nt.num(y[j])})"
+
     terms = {
         "sse": lambda j: nt.sq(diff(j)), "mse": lambda j: nt.sq(diff(j)),
         "half_sse": lambda j: f"{nt.op('½')}{nt.sq(diff(j))}", "half_mse": lambda j: f"{nt.op('½')}{nt.sq(diff(j))}",

@@ -581,8 +581,11 @@ class InspectorPanel(QWidget):
         self.check_view.verdict.setText("Checking the gradients against finite differences…")
         self.check_view.cancel.setVisible(True)
         self.tabs.setCurrentWidget(self.check_view)
-        report = lambda l, n: self.background.progress.emit(
-            f"Checking the gradients against finite differences… layer {l} of {n}")
+
+        def report(layer, n_layers):   # runs on the checking thread: a signal carries it over
+            self.background.progress.emit(f"Checking the gradients against finite differences… "
+                                          f"layer {layer} of {n_layers}")
+
         self.background.run(self._check_token, _check, self.net.copy(), X, Y, self.cost, self.selected,
                             self._check_stop, report)
 
