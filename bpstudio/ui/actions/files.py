@@ -1,6 +1,6 @@
 """File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
-Reading and writing happen off the UI thread (``TaskRunner``); a file being
+Reading and writing happen off the UI thread (``JobRunner``); a file being
 read shows a progress dialog with Cancel. Failures become a message in the
 window naming the file and the problem.
 """
@@ -20,7 +20,7 @@ from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS
 
 from .import_dialog import ImportDialog
-from ..session.tasks import TaskRunner
+from ..session.jobs import JobRunner
 
 DATA_SUFFIXES = (".csv", ".npz")
 MAX_RECENT = 8
@@ -69,15 +69,15 @@ class FileActions(QObject):
         self.recent_menu = self.recent.menu
         self.progress = None
         self.request = None   # (source, load options) of the newest load
-        self.loader = TaskRunner(self)
+        self.loader = JobRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(lambda: self._finish_progress("Loading cancelled"))
-        self.saver = TaskRunner(self)
+        self.saver = JobRunner(self)
         self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
         self.saver.failed.connect(lambda text: self._fail("Export failed", text))
-        self.importer = TaskRunner(self)
+        self.importer = JobRunner(self)
         self.importer.done.connect(self._on_model_read)
         self.importer.failed.connect(lambda text: self._fail("Import failed", text))
 
