@@ -4,6 +4,8 @@ The suite runs with ``BPSTUDIO_COMPILED=0`` (tests/conftest.py) so that every ot
 path; these tests switch the compiled path on (``wait``: built before the first batch).
 """
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -120,6 +122,21 @@ def test_without_numba_or_switched_off_the_numpy_path_trains(monkeypatch):
     trainer = Trainer(Network([3, 4, 1], seed=0), TrainConfig(batch_mode="stochastic", epochs=2, cost="mse"))
     trainer.fit(X, Y)
     assert trainer._compiled is None and trainer.updates == 2 * len(X)
+
+
+def test_without_numba_the_numpy_path_trains(monkeypatch):
+    """An installation where Numba cannot be imported trains on the NumPy path, same numbers."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    monkeypatch.setitem(sys.modules, "numba", None)    # makes ``import numba`` fail
+    X, Y = _data(1, False)
+    config = TrainConfig(batch_mode="stochastic", epochs=2, cost="mse")
+    net, reference = Network([3, 4, 1], seed=0), Network([3, 4, 1], seed=0)
+    trainer = Trainer(net, config)
+    trainer.fit(X, Y)
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "0")
+    Trainer(reference, config).fit(X, Y)
+    assert trainer._compiled is None
+    np.testing.assert_array_equal(net.params, reference.params)
 
 
 def test_large_batches_and_large_networks_stay_on_numpy(monkeypatch):

@@ -186,7 +186,8 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
     Wⱼₖ before its step, and the parameters are visited once instead of three times. Only a
     ``record`` call (the last of a run) keeps the gradient and the step for the inspector.
     """
-    l2 = hyper[1]
+    lr, l2 = hyper[0], hyper[1]
+    plain = optimizer == SGD and not record
     lr_t, correction2 = _adam_factors(optimizer, hyper, t)
     n_layers = layout.shape[0]
     start_out = 0
@@ -206,15 +207,21 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
             ak = a[start_in + k]
             row = w + k * n_out
             back = 0.0
-            for j in range(n_out):
-                d = delta[start_out + j]
-                back += params[row + j] * d
-                g = d * ak + l2 * params[row + j]
-                s = _rule(optimizer, row + j, g, b1, b2, hyper, lr_t, correction2)
-                params[row + j] -= s
-                if record:
-                    grad[row + j] = g
-                    step[row + j] = s
+            if plain:   # plain SGD, the seeds' rule: a loop with nothing else in it
+                for j in range(n_out):
+                    d = delta[start_out + j]
+                    back += params[row + j] * d
+                    params[row + j] -= lr * (d * ak + l2 * params[row + j])
+            else:
+                for j in range(n_out):
+                    d = delta[start_out + j]
+                    back += params[row + j] * d
+                    g = d * ak + l2 * params[row + j]
+                    s = _rule(optimizer, row + j, g, b1, b2, hyper, lr_t, correction2)
+                    params[row + j] -= s
+                    if record:
+                        grad[row + j] = g
+                        step[row + j] = s
             if l > 0:
                 delta[start_in + k] = back * _derivative(layout[l - 1, 4], ak, slope)
         start_out = start_in

@@ -16,7 +16,8 @@ here runs. Both give the same numbers to float rounding (``tests/core/test_compi
 
 Parameters stay in the network's flat ``params`` (every Wˡ stored as Wˡᵀ row by row, then every
 bˡ), so the compiled path trains the very array the views, the inspector and the optimizer state
-see. Compiling takes a few seconds the first time and is cached on disk (``cache=True``) after.
+see. Compiling takes 10–20 s of CPU the first time (both float dtypes) and is cached on disk
+(``cache=True``) after; loading it from there takes well under a second.
 """
 
 import atexit
@@ -50,7 +51,7 @@ def mode():
     """How the compiled path is used, from ``BPSTUDIO_COMPILED``:
 
     - ``background`` (default): the first suitable run starts building the kernel on a thread of
-      its own and trains on the NumPy path until it is ready (a few seconds, once: Numba caches
+      its own and trains on the NumPy path until it is ready (10–20 s, once: Numba caches
       the machine code on disk), then switches at the next batch;
     - ``wait``: build it before the first batch (tests use this: a run is then one path only);
     - ``0``: never (the NumPy path only).
