@@ -203,3 +203,22 @@ def test_encoder_round_trips_and_tables_from_python_values():
     assert enc.transform(table)[1, :3].tolist() == [1.0, 0.0, 2.0]          # category and median filled
     with pytest.raises(ValueError, match=r"row 1, column 'n': 'x' is not a number"):
         Table.from_rows([["a", "x", None]], ["c", "n", "d"], ["category", "number", "date"])
+
+
+def test_a_project_on_a_csv_file_reopens_with_the_same_encoding(tmp_path):
+    from bpstudio.core.io.project import DataSource, open_project, save_project
+
+    source = DataSource(str(PENGUINS), {"target": "species", "kinds": {"year": "category"}}, val_fraction=0.25,
+                        split_seed=2)
+    prepared = source.prepare()
+    net = Network([prepared.dataset.n_features, 4, 3], ["tanh", "softmax"], seed=0)
+    config = TrainConfig(learning_rate=0.01, epochs=3, optimizer="adam", cost="cross_entropy")
+    trainer = Trainer(net, config)
+    trainer.fit(prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val)
+    save_project(tmp_path / "p.bpproject", net, config, source, trainer)
+    project = open_project(tmp_path / "p.bpproject")
+    again = project.data.prepare()
+    assert again.encoder.to_dict() == prepared.encoder.to_dict() and "year=2009" in again.dataset.feature_names
+    rows = [["Dream", 49.0, 18.5, 196, 3800, "female", 2008]]
+    np.testing.assert_array_equal(Model.from_prepared(project.network, again).predict(rows),
+                                  Model.from_prepared(net, prepared).predict(rows))
