@@ -99,6 +99,7 @@ def run(args):
     from bpstudio.core import Network, TrainConfig, Trainer
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
+    from bpstudio.core.io import training_state
     from bpstudio.core.io.model import Model, output_targets
     from bpstudio.core.nn.heads import complete_head, output_size
 
@@ -137,6 +138,7 @@ def run(args):
                   file=sys.stderr)
         return EXIT_DIVERGED
     model = Model.from_prepared(net, data, config, history)
+    model.training_state = training_state.of_trainer(trainer)   # a .py export continues this run exactly
     for path in args.export:
         save(model, path)
     return 0

@@ -16,13 +16,15 @@ rule); the per-epoch record is ``history.History``.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..nn.backprop import Workspace
-from ..nn.network import _CHUNK, evaluate_cost
+from ..nn.network import _CHUNK, Network, evaluate_cost
 from . import compiled
+from .config import TrainConfig
 from .fused_step import make_step
 from .history import History, Progress
 from .metrics import accuracy, is_classification
@@ -89,7 +91,7 @@ class Best:
 class Trainer:
     """Trains ``net`` in place with a ``TrainConfig``; see ``fit`` and ``step``."""
 
-    def __init__(self, net, config):
+    def __init__(self, net: Network, config: TrainConfig):
         self.net = net
         self.config = config
         self.cost_fn = net.check_cost(config.cost)
@@ -112,7 +114,8 @@ class Trainer:
 
     # --- public API -------------------------------------------------------------
 
-    def fit(self, X, Y, X_val=None, Y_val=None, on_progress=None, stop=None):
+    def fit(self, X, Y, X_val=None, Y_val=None, on_progress: Callable[[Progress], None] | None = None,
+            stop=None) -> History:
         """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
 
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
@@ -128,7 +131,7 @@ class Trainer:
             self.history.stop_reason = "completed"
         return self.history
 
-    def step(self, X, Y, X_val=None, Y_val=None):
+    def step(self, X, Y, X_val=None, Y_val=None) -> Progress:
         """Train exactly one batch (the next one in this epoch's order); returns a ``Progress``."""
         self._bind(X, Y, X_val, Y_val)
         self.history.stop_reason = ""
@@ -145,7 +148,7 @@ class Trainer:
                 self._diverged("weights became non-finite")
         return self.progress(epoch_ended=where.done == 0)
 
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """Everything needed to continue this run exactly: counters, the current epoch's
         order and position, the shuffling RNG, optimizer state and history (the network's
         parameters are saved separately)."""
@@ -158,7 +161,7 @@ class Trainer:
             "best_cost": float(self.best.cost), "best_epoch": self.best.epoch, "best_params": self.best.params,
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict) -> None:
         """Restore ``state_dict()`` output; the epoch in progress resumes at the next ``fit``/``step``."""
         self.epoch, self.updates = int(state["epoch"]), int(state["updates"])
         self.samples_seen, self.elapsed = int(state["samples_seen"]), float(state["elapsed"])
@@ -176,24 +179,24 @@ class Trainer:
         self.data = self.position = None  # the next fit/step binds data and applies the saved position
 
     @property
-    def last_gradient(self):
+    def last_gradient(self) -> np.ndarray | None:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
         if not (self.data and self.updates):
             return None
         return self._last_step.gradient()
 
     @property
-    def last_update(self):
+    def last_update(self) -> np.ndarray | None:
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
         return self._last_step.update() if self.data else self.optimizer.last_update
 
     @property
-    def is_done(self):
+    def is_done(self) -> bool:
         return self.epoch >= self.config.epochs
 
-    def progress(self, epoch_ended=False):
+    def progress(self, epoch_ended: bool = False) -> Progress:
         h = self.history
         where = self.position
         done, rows = (where.done, len(where.order)) if where else (0, 0)
