@@ -109,7 +109,6 @@ class Prepared:
     X_test: np.ndarray
     Y_test: np.ndarray
     encoder: object = None    # an ``Encoder`` fitted on the training split (categories, fill values)
-    test_rows: np.ndarray | None = None   # indices in ``dataset`` of the test split
 
 
 def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, seed=0, dtype="float64"):
@@ -138,4 +137,4 @@ def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, se
     check_scaled(x_scaler, arrays[0::2], dataset.X, dataset.feature_names, where, dtype)
     if y_scaler is not None:
         check_scaled(y_scaler, arrays[1::2], dataset.Y, dataset.target_names, where, dtype)
-    return Prepared(dataset, x_scaler, y_scaler, *arrays, encoder=encoder, test_rows=test)
+    return Prepared(dataset, x_scaler, y_scaler, *arrays, encoder=encoder)
