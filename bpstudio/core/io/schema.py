@@ -66,6 +66,8 @@ LOAD_OPTIONS = {"type": "object", "additionalProperties": False, "properties": {
     "delimiter": {"enum": [",", ";", "\t"]}, "header": {"type": "boolean"},
     "ignore": {"type": "array", "items": {"type": ["string", "integer"]}},
     "x_key": {"type": "string"}, "y_key": {"type": "string"}, "centers": {"type": "integer"},
+    "kinds": {"type": "object", "additionalProperties": {"enum": ["number", "category", "date", "ignore"]}},
+    "dates": {"enum": ["ignore", "expand"]},
 }}
 
 ARRAY_REF = {"type": "object", "required": ["__array__"], "additionalProperties": False,
