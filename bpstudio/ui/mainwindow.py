@@ -7,8 +7,8 @@ new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from bpstudio.core.data.loading import load_dataset
 
@@ -23,9 +23,10 @@ from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
 from .views.plots import CurvesView, GradientNormsView
 from .actions.projects import ProjectActions
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, SPEEDS, Session
 from .views.status import RunStatusBar
 from .kit.theme import apply_plot_theme
+from .kit.widgets import combo
 from .panels.training_panel import TrainingPanel
 
 
@@ -52,7 +53,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
             "curves": (self.curves, lambda snap: self.curves.refresh()),
-            "weights": (self.weights, self._paint_parameters(self.weights)),
+            "weights": (self.weights, self._paint_weights),
             "diagram": (self.diagram, self._paint_parameters(self.diagram)),
             "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
@@ -151,8 +152,28 @@ class MainWindow(QMainWindow):
             button = toolbar.widgetForAction(action)
             button.setAccessibleName(action.text())
             button.setObjectName(action.text())
+        toolbar.addSeparator()
+        self._add_speed(toolbar)
         self.addToolBar(toolbar)
         self.addAction(self.act_toggle)
+
+    def _add_speed(self, toolbar):
+        """The "Speed" choice: slow enough to narrate every update, or full speed."""
+        caption = QLabel(" Speed ")
+        self.speed = combo(((text, rate) for text, rate in SPEEDS.items()), None)
+        self.speed.setCurrentIndex(len(SPEEDS) - 1)   # full speed
+        self.speed.setAccessibleName("Speed")
+        self.speed.setObjectName("Speed")
+        self.speed.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.speed.setToolTip("Weight updates per second while training; Step always trains one update")
+        caption.setBuddy(self.speed)
+        self.speed.currentIndexChanged.connect(lambda _: self._on_speed_chosen())
+        toolbar.addWidget(caption)
+        toolbar.addWidget(self.speed)
+
+    def _on_speed_chosen(self):
+        self.session.set_speed(self.speed.currentData())
+        self._on_state_changed(self.session.state)
 
     def _build_menus(self):
         bar = self.menuBar()
@@ -233,12 +254,18 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        self.frames.submit(snap, training=self.session.state == "training")
+        # Slowed down, every update is drawn in every view at once (the frames would lag behind).
+        self.frames.submit(snap, training=self.session.state == "training" and not self.session.slow)
 
     def _paint_parameters(self, view):
         def paint(snap):
             view.set_parameters(*self.session.net.layer_views(snap.params))
         return paint
+
+    def _paint_weights(self, snap):
+        net = self.session.net
+        change = None if snap.last_change is None else net.layer_views(snap.last_change)
+        self.weights.set_parameters(*net.layer_views(snap.params), change=change)
 
     def _on_dock_shown(self, visible):
         if visible:
@@ -257,6 +284,7 @@ class MainWindow(QMainWindow):
         self.act_step.setEnabled(not training)
         self.act_stop.setEnabled(state != "idle")
         self.files.set_idle(state == "idle")
+        self.weights.set_outlines(not training or self.session.slow)
 
     def _on_validity_changed(self, valid):
         training = self.session.state == "training"

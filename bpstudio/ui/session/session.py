@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.nn.costs import check_pair
 from bpstudio.core.data.dataset import prepare
+from bpstudio.core.explain.updates import Recorder, UpdateLog
 
 from .snapshot import make_probe, make_snapshot
 from .worker import Job, WorkerThread
@@ -35,6 +36,8 @@ DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
                              optimizer="adam", cost="cross_entropy")
 STATES = ("idle", "training", "paused")
+# Training speeds a person can follow: label -> updates per second (None: as fast as the engine goes).
+SPEEDS = {"1 update/s": 1.0, "10/s": 10.0, "100/s": 100.0, "full speed": None}
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class Session(QObject):
         self.origin = origin          # (name or path, load options) the dataset was read with, if known
         self.run_id = 0
         self.latest = None            # the last Snapshot of the current run
+        self.speed = None             # updates per second while training (None: full speed)
         self._in_flight = 0           # jobs handed to the worker and not yet returned
         self._deferred = []           # actions waiting for the worker to return
         self._stop = threading.Event()  # the stop flag of the newest job
@@ -215,6 +219,20 @@ class Session(QObject):
             self._stop.set()
             self._set_state("paused")
 
+    def set_speed(self, updates_per_s):
+        """Train at most ``updates_per_s`` updates a second (None: full speed); a running job restarts at it."""
+        if updates_per_s is not None and not updates_per_s > 0:
+            raise ValueError(f"speed must be a positive number of updates per second, got {updates_per_s!r}")
+        self.speed = updates_per_s
+        if self.state == "training":
+            self._stop.set()      # the running job returns after its batch; the new one waits behind it
+            self._submit("fit")
+
+    @property
+    def slow(self):
+        """True when training is slowed down enough that every view can redraw after every update."""
+        return self.speed is not None and self.speed <= 10
+
     def step(self):
         """Train exactly one batch, then stay paused."""
         if self.state == "training":
@@ -268,6 +286,7 @@ class Session(QObject):
         self._take_prepared(prepared, options)
         self.origin = origin
         self.net, self.config, self.trainer = net, trainer.config, trainer
+        self._new_log()
         self.networkChanged.emit()
         self.configChanged.emit()
         self.run_id += 1
@@ -283,14 +302,23 @@ class Session(QObject):
 
     def _new_run(self):
         self.trainer = Trainer(self.net, self.config)
+        self._new_log()
         self.run_id += 1
         self.runReset.emit()
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
+    def _new_log(self):
+        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the worker calls."""
+        self.log = UpdateLog(self.net.n_layers)
+        p = self.prepared
+        self.recorder = Recorder(self.log, (self.probe.X_grad, self.probe.Y_grad), (p.X_train, p.Y_train))
+
     def _submit(self, mode):
         self._stop = threading.Event()   # the new job's own: pause and stop set it
         self._in_flight += 1
-        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe, self._stop))
+        pace = 1.0 / self.speed if self.speed else 0.0
+        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe, self._stop,
+                                    pace, self.recorder))
 
     def _set_state(self, state):
         if state != self.state:

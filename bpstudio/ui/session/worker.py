@@ -38,6 +38,8 @@ class Job:
     prepared: object    # bpstudio.core.dataset.Prepared
     probe: object       # snapshot.Probe
     stop: threading.Event = field(default_factory=threading.Event)   # set to end this job
+    pace: float = 0.0   # seconds from one update to the next; 0 = full speed
+    recorder: object = None   # core.explain.updates.Recorder of the run: per-update health
 
 
 class TrainWorker(QObject):
@@ -67,9 +69,32 @@ class TrainWorker(QObject):
         data = job.prepared
         if job.mode == "step":
             job.trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
+            emitter.record(every=True)
+        elif job.pace:
+            _paced_fit(job, emitter)
         else:
             job.trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
                             on_progress=emitter.on_progress, stop=job.stop)
+
+
+def _paced_fit(job, emitter):
+    """``fit`` slowed down to one update every ``job.pace`` seconds, a snapshot after each.
+
+    The wait is on the job's stop event, so Pause and Stop end it at once (never a sleep)."""
+    trainer, data, h = job.trainer, job.prepared, job.trainer.history
+    h.stop_reason = ""
+    due = time.perf_counter()
+    while not trainer.is_done:
+        if job.stop.wait(max(0.0, due - time.perf_counter())):
+            h.stop_reason = "stopped"
+            return
+        due = time.perf_counter() + job.pace
+        trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
+        if h.stop_reason:   # diverged, or early stopping
+            return
+        emitter.record(every=True)
+        emitter.emit()
+    h.stop_reason = "completed"
 
 
 class _ThrottledEmitter:
@@ -78,16 +103,26 @@ class _ThrottledEmitter:
     def __init__(self, worker, job):
         self.worker, self.job = worker, job
         self.history_start = len(job.trainer.history)
+        self.log_start = len(job.recorder.log) if job.recorder else 0
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
 
     def on_progress(self, progress):
+        self.record()
         if time.perf_counter() >= self.next_emit:
             self.emit()
 
+    def record(self, every=False):
+        """Per-update health: after every update when ``every``, else within the recorder's time budget."""
+        if self.job.recorder is not None:
+            self.job.recorder.after_update(self.job.trainer, every)
+
     def emit(self, finished=""):
         job = self.job
-        snap = make_snapshot(job.run_id, job.trainer, job.probe, self.history_start, finished)
+        log = job.recorder.log if job.recorder else None
+        snap = make_snapshot(job.run_id, job.trainer, job.probe, self.history_start, finished,
+                             log=log, log_start=self.log_start)
         self.history_start += len(snap.history["epoch"])
+        self.log_start += len(snap.updates["updates"]) if snap.updates else 0
         self.worker.snapshotReady.emit(snap)
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
 

@@ -1,0 +1,108 @@
+"""A run's record per weight update: cost, gradient and update sizes, gradient noise.
+
+``History`` keeps one row per epoch; a teacher stepping through XOR wants one per update.
+``UpdateLog.record(trainer, ...)`` is called by whoever drives the trainer, right after an
+update: every update when training is slowed down, on a time budget at full speed (the
+caller decides; the log only stores). Each row holds
+
+- ``updates``, ``samples``, ``seconds``: the x axes a plot may use;
+- ``cost``: the cost after the update on a fixed probe sample (the same samples every row, so
+  the curve shows what the update did, not which batch was drawn);
+- ``grad_norm`` / ``update_ratio``: per layer ‖∇Wˡ‖ of the batch just trained and ‖ΔWˡ‖/‖Wˡ‖;
+- ``cosine`` / ``norm_spread``: gradient noise (``noise.gradient_noise``), nan in rows where
+  it was not measured (it needs the full-batch gradient, so it is measured less often).
+"""
+
+import time
+
+import numpy as np
+
+from ..train.series import Series
+from . import health
+from .noise import gradient_noise
+
+SCALARS = ("updates", "samples", "seconds", "cost", "cosine", "norm_spread")
+
+
+class UpdateLog:
+    """Rows of per-update measurements for a network with ``n_layers`` weight layers."""
+
+    def __init__(self, n_layers):
+        self.n_layers = n_layers
+        self.columns = {name: Series() for name in SCALARS}
+        self.grad_norm = [Series() for _ in range(n_layers)]
+        self.update_ratio = [Series() for _ in range(n_layers)]
+
+    def __len__(self):
+        return len(self.columns["updates"])
+
+    @property
+    def last_update(self):
+        """The update count of the newest row (-1 when empty)."""
+        return int(self.columns["updates"][-1]) if len(self) else -1
+
+    def record(self, trainer, X_probe, Y_probe, noise=None):
+        """Add a row for the trainer's latest update (nothing if it has not updated since the last row)."""
+        if not trainer.updates or trainer.updates == self.last_update:
+            return False
+        net, progress = trainer.net, trainer.progress()
+        with np.errstate(all="ignore"):   # a diverging run is reported by the trainer, not here
+            grads = health.gradient_norms(net, trainer.last_gradient)
+            ratios = health.update_ratios(net, trainer.last_update)
+            cost = net.cost(X_probe, Y_probe, trainer.config.cost)
+        row = {"updates": trainer.updates, "samples": trainer.samples_seen, "seconds": progress.elapsed,
+               "cost": cost, "cosine": np.nan if noise is None else noise.cosine,
+               "norm_spread": np.nan if noise is None else noise.norm_spread}
+        for name, value in row.items():
+            self.columns[name].append(value)
+        for l in range(self.n_layers):
+            self.grad_norm[l].append(grads[l])
+            self.update_ratio[l].append(ratios[l])
+        return True
+
+    def rows(self, start=0):
+        """Rows ``start`` … end as plain arrays: {name: (n,)} plus "grad_norm"/"update_ratio": (n, n_layers)."""
+        out = {name: series[start:] for name, series in self.columns.items()}
+        for name in ("grad_norm", "update_ratio"):
+            layers = getattr(self, name)
+            out[name] = np.column_stack([s[start:] for s in layers]) if layers else np.empty((len(self) - start, 0))
+        return out
+
+
+class Recorder:
+    """Decides when to ``record`` into an ``UpdateLog`` so that full speed stays full speed.
+
+    ``after_update(trainer, every=True)`` records the update and measures gradient noise (training
+    slowed down, or a Step). With ``every=False`` (full speed) a row is recorded only while
+    recording has taken at most ``budget`` of the trainer's training time, and gradient noise —
+    it needs a full-batch gradient — at most every ``noise_interval`` seconds, within that budget.
+    """
+
+    def __init__(self, log, probe, train, budget=0.03, noise_interval=0.5, seed=0):
+        self.log = log
+        self.X_probe, self.Y_probe = probe
+        self.X_train, self.Y_train = train
+        self.budget, self.noise_interval = budget, noise_interval
+        self.rng = np.random.default_rng(seed)
+        self.spent = 0.0              # seconds spent recording at full speed
+        self.last_noise = -np.inf     # perf_counter() of the last noise measurement
+
+    def after_update(self, trainer, every=False):
+        """Record the trainer's latest update if due; True when a row was added."""
+        if trainer.updates == self.log.last_update:
+            return False
+        if not every and self.spent > self.budget * trainer.progress().elapsed:
+            return False
+        now = time.perf_counter()
+        noise = None
+        if every or now - self.last_noise >= self.noise_interval:
+            noise, self.last_noise = self._noise(trainer), now
+        recorded = self.log.record(trainer, self.X_probe, self.Y_probe, noise)
+        if not every:
+            self.spent += time.perf_counter() - now
+        return recorded
+
+    def _noise(self, trainer):
+        batch_size = trainer.config.batch_size_for(len(self.X_train))
+        with np.errstate(all="ignore"):
+            return gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)

@@ -1,0 +1,99 @@
+"""Watching it learn: the Speed control, Step's visible change, per-update health (gestures)."""
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from uihelpers import click, control
+
+
+def choose(qtbot, win, name, text):
+    """Pick ``text`` in the combo box labelled ``name`` from the keyboard: Home, then Down to it."""
+    box = control(win, name, QComboBox)
+    index = box.findText(text)
+    assert index >= 0, f"{name} has no item {text!r}"
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Home)
+    for _ in range(index):
+        qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert box.currentText() == text
+
+
+def wait_idle_worker(qtbot, win):
+    qtbot.waitUntil(lambda: not win.session.busy, timeout=10000)
+
+
+def test_speed_offers_the_four_paces_and_starts_at_full_speed(window):
+    box = control(window, "Speed", QComboBox)
+    assert [box.itemText(i) for i in range(box.count())] == ["1 update/s", "10/s", "100/s", "full speed"]
+    assert box.currentText() == "full speed" and window.session.speed is None
+
+
+def test_step_at_slow_speed_is_exactly_one_update(window, qtbot):
+    choose(qtbot, window, "Speed", "10/s")
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    assert window.session.trainer.updates == 1
+    assert len(window.session.log) == 1   # recorded by the engine, with gradient noise
+    assert np.isfinite(window.session.log.columns["cosine"][-1])
+
+
+def test_start_at_10_per_second_trains_at_most_that_fast_and_records_every_update(window, qtbot):
+    choose(qtbot, window, "Speed", "10/s")
+    started = time.perf_counter()
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.trainer.updates >= 3, timeout=10000)
+    click(qtbot, window, "Pause")
+    wait_idle_worker(qtbot, window)
+    elapsed = time.perf_counter() - started
+    s = window.session
+    # Paced: never more than one update per 0.1 s (plus the first, which starts at once).
+    assert 3 <= s.trainer.updates <= 10 * elapsed + 1
+    assert len(s.log) == s.trainer.updates
+    # Every view drew the last update: the heatmaps show the session's weights.
+    W = window.session.net.weights[0]
+    assert np.allclose(window.weights.weights[0], W)
+    updates = s.trainer.updates
+    qtbot.wait(300)
+    assert s.trainer.updates == updates   # paused: nothing more
+
+
+def test_choosing_full_speed_while_training_speeds_the_run_up(window, qtbot):
+    choose(qtbot, window, "Speed", "1 update/s")
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.trainer.updates >= 1, timeout=5000)
+    choose(qtbot, window, "Speed", "full speed")
+    qtbot.waitUntil(lambda: window.session.trainer.updates > 200, timeout=20000)
+    click(qtbot, window, "Stop")
+    wait_idle_worker(qtbot, window)
+
+
+def test_pause_ends_the_wait_between_slow_updates_at_once(window, qtbot):
+    choose(qtbot, window, "Speed", "1 update/s")
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.trainer.updates == 1, timeout=5000)
+    click(qtbot, window, "Pause")
+    # The worker waits on the job's stop event, not in a sleep: it returns well before the next second.
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=800)
+    assert window.session.trainer.updates == 1
+
+
+def test_step_shows_its_change_in_the_last_change_heatmap(window, qtbot):
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    click(qtbot, window, "last change")
+    assert window.weights.showing_change
+    shown = window.weights.layers[0][1].image
+    assert np.abs(shown).max() > 0
+    # The colours are the change, not the weights: ΔW is far smaller than W.
+    assert np.abs(shown).max() < 0.1 * np.abs(window.session.net.weights[0]).max()
+    rows, cols = window.weights.changed_cells(0)
+    assert len(rows) > 0
+
+
+def test_the_last_change_view_is_blank_before_any_update(window, qtbot):
+    click(qtbot, window, "last change")
+    assert np.abs(window.weights.layers[0][1].image).max() == 0
+    assert len(window.weights.changed_cells(0)[0]) == 0
