@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
     def _connect(self):
         s = self.session
         s.datasetChanged.connect(self._on_dataset_changed)
+        s.configChanged.connect(self._on_config_changed)
         s.networkChanged.connect(self._on_network_changed)
         s.runReset.connect(self._on_run_reset)
         s.snapshot.connect(self._on_snapshot)
@@ -236,6 +237,11 @@ class MainWindow(QMainWindow):
         self.boundary.set_data(s.prepared)
         self.boundary.set_extent(s.probe.extent)
         self.curves.set_classification(s.dataset.is_classification)
+        self._on_config_changed()
+
+    def _on_config_changed(self):
+        n_train = len(self.session.prepared.X_train)
+        self.curves.set_run_shape(n_train, self.session.config.batch_size_for(n_train))
 
     def _on_network_changed(self):
         s = self.session

@@ -73,9 +73,10 @@ class Recorder:
     """Decides when to ``record`` into an ``UpdateLog`` so that full speed stays full speed.
 
     ``after_update(trainer, every=True)`` records the update and measures gradient noise (training
-    slowed down, or a Step). With ``every=False`` (full speed) a row is recorded only while
-    recording has taken at most ``budget`` of the trainer's training time, and gradient noise —
-    it needs a full-batch gradient — at most every ``noise_interval`` seconds, within that budget.
+    slowed down, or a Step). With ``every=False`` (full speed) a row is recorded only while rows
+    have taken at most ``budget`` of the trainer's training time, and gradient noise — it needs a
+    full-batch gradient — at most every ``noise_interval`` seconds, and less often when one
+    measurement takes longer than ``budget`` of the time until the next.
     """
 
     def __init__(self, log, probe, train, budget=0.03, noise_interval=0.5, seed=0):
@@ -84,8 +85,8 @@ class Recorder:
         self.X_train, self.Y_train = train
         self.budget, self.noise_interval = budget, noise_interval
         self.rng = np.random.default_rng(seed)
-        self.spent = 0.0              # seconds spent recording at full speed
-        self.last_noise = -np.inf     # perf_counter() of the last noise measurement
+        self.spent = 0.0              # seconds spent on rows at full speed
+        self.next_noise = -np.inf     # perf_counter() when gradient noise is next due at full speed
 
     def after_update(self, trainer, every=False):
         """Record the trainer's latest update if due; True when a row was added."""
@@ -93,16 +94,18 @@ class Recorder:
             return False
         if not every and self.spent > self.budget * trainer.progress().elapsed:
             return False
-        now = time.perf_counter()
-        noise = None
-        if every or now - self.last_noise >= self.noise_interval:
-            noise, self.last_noise = self._noise(trainer), now
+        noise = self._noise(trainer) if every or time.perf_counter() >= self.next_noise else None
+        started = time.perf_counter()
         recorded = self.log.record(trainer, self.X_probe, self.Y_probe, noise)
         if not every:
-            self.spent += time.perf_counter() - now
+            self.spent += time.perf_counter() - started
         return recorded
 
     def _noise(self, trainer):
+        started = time.perf_counter()
         batch_size = trainer.config.batch_size_for(len(self.X_train))
         with np.errstate(all="ignore"):
-            return gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)
+            noise = gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)
+        took = time.perf_counter() - started
+        self.next_noise = started + max(self.noise_interval, took / self.budget)
+        return noise

@@ -102,8 +102,8 @@ class InspectionDocks(QObject):
         if snap is None or snap.run_id != self.session.run_id:
             return
         self.latest = snap
-        if snap.progress.updates and snap.update_ratios is not None:
-            self.health.add_point(snap.progress.updates, snap.grad_norms, snap.update_ratios)
+        if snap.updates is not None:
+            self.health.add_rows(snap.updates)   # the engine's per-update record
         if snap.progress.epoch > self.last_epoch:
             self.last_epoch = snap.progress.epoch
             self.health.add_snapshot(snap.progress.epoch, snap.params)
