@@ -107,5 +107,5 @@ class Recorder:
         with np.errstate(all="ignore"):
             noise = gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)
         took = time.perf_counter() - started
-        self.next_noise = started + max(self.noise_interval, took / self.budget)
+        self.next_noise = started + (max(self.noise_interval, took / self.budget) if self.budget else np.inf)
         return noise
