@@ -18,6 +18,7 @@ from .views.diagram import DiagramView
 from .actions.files import FileActions
 from .views.frames import FrameScheduler
 from .views.heatmaps import WeightsView
+from .views.neurons import NeuronsView
 from .actions.help import math_html, shortcuts_html, show_about, show_text
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
             "weights": (self.weights, self._paint_weights),
             "diagram": (self.diagram, self._paint_parameters(self.diagram)),
             "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
+            "neurons": (self.neurons, lambda snap: self.neurons.set_parameters(snap.params)),
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
         }
         self.frames = FrameScheduler(painters, lambda snap: self.status.show_progress(snap.progress), self)
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.weights = WeightsView()
         self.diagram = DiagramView()
         self.grad_norms = GradientNormsView()
+        self.neurons = NeuronsView()
         self.data_panel = DataPanel(self.session)
         self.network_panel = NetworkPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
+                                    ("Neurons", self.neurons, bottom),
                                     ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
                                     ("Weights", self.weights, bottom)):
             dock = QDockWidget(title, self)
@@ -107,8 +111,10 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[title] = dock
         self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
+        self.tabifyDockWidget(self.docks["Weights"], self.docks["Neurons"])
         self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
         self.docks["Network diagram"].raise_()
+
 
     def size_docks(self):
         """Default proportions: setup column ~330 px, views share the rest."""
@@ -235,6 +241,7 @@ class MainWindow(QMainWindow):
     def _on_dataset_changed(self):
         s = self.session
         self.boundary.set_data(s.prepared)
+        self.neurons.set_data(s.prepared)
         self.boundary.set_extent(s.probe.extent)
         self.curves.set_classification(s.dataset.is_classification)
         self._on_config_changed()
@@ -250,6 +257,7 @@ class MainWindow(QMainWindow):
         ds = s.dataset
         self.diagram.set_network(sizes, ds.feature_names, ds.class_names or ds.target_names)
         self.grad_norms.set_layers(sizes)
+        self.neurons.set_network(s.net)
 
     def _on_run_reset(self):
         self.curves.clear()
@@ -318,6 +326,7 @@ class MainWindow(QMainWindow):
         """Every view visible at once (no tabs), e.g. to measure the cost of all live views."""
         self.reset_layout()
         self.splitDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["Weights"], self.docks["Neurons"], Qt.Orientation.Horizontal)
 
     def reset_layout(self):
         self.restoreState(self._default_state)

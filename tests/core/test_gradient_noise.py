@@ -92,7 +92,10 @@ def test_recorder_keeps_to_its_budget_at_full_speed(problem):
                                        optimizer="sgd"))
     recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y), budget=0.0)
     trainer.step(X, Y)
-    assert recorder.after_update(trainer)        # nothing spent yet: the first row is free
+    assert recorder.after_update(trainer)        # the first row's one-off costs are not counted
     trainer.step(X, Y)
-    assert not recorder.after_update(trainer)    # a zero budget is used up by the first row
-    assert len(recorder.log) == 1
+    assert recorder.after_update(trainer)        # nothing spent yet
+    trainer.step(X, Y)
+    assert not recorder.after_update(trainer)    # a zero budget is used up by the second row
+    assert recorder.after_update(trainer, every=True)   # slowed down or stepped: every update, always
+    assert len(recorder.log) == 3

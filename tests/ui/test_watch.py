@@ -97,3 +97,33 @@ def test_the_last_change_view_is_blank_before_any_update(window, qtbot):
     click(qtbot, window, "last change")
     assert np.abs(window.weights.layers[0][1].image).max() == 0
     assert len(window.weights.changed_cells(0)[0]) == 0
+
+
+def test_neuron_images_follow_training(window, qtbot):
+    window.docks["Neurons"].raise_()
+    qtbot.waitUntil(window.neurons.isVisible, timeout=2000)
+    before = window.neurons.image(0, 0).copy()
+    for _ in range(3):
+        click(qtbot, window, "Step")
+        wait_idle_worker(qtbot, window)
+    after = window.neurons.image(0, 0)
+    assert after.shape == before.shape and not np.array_equal(after, before)
+    # The output neuron's image is the decision boundary: the network's output over the plane.
+    net = window.session.net
+    out = net.predict(window.neurons.grid)[:, 0].reshape(after.shape)
+    np.testing.assert_allclose(window.neurons.image(net.n_layers - 1, 0), out, rtol=1e-5, atol=1e-6)
+
+
+def test_wider_data_offers_two_feature_choices(qtbot):
+    from bpstudio.core.data.loading import load_dataset
+    from bpstudio.ui import MainWindow
+
+    win = MainWindow(load_dataset("iris"))
+    qtbot.addWidget(win)
+    win.show()
+    win.docks["Neurons"].raise_()
+    choose(qtbot, win, "Vertical feature", win.session.dataset.feature_names[3])
+    assert "held at their means" in win.neurons.note.text()
+    assert win.session.dataset.feature_names[3] in win.neurons.note.text()
+    assert np.ptp(win.neurons.image(0, 0)) > 0
+    win.close()

@@ -182,7 +182,7 @@ class WeightsView(QWidget):
         if self._bar != (level, label):   # the bar re-renders every image: only when it changes
             self._bar = (level, label)
             self.colorbar.setLevels((-level, level))
-            self.colorbar.axis.setLabel(label)
+            self.colorbar.getAxis("left").setLabel(label)   # where ColorBarItem puts its label
         change = change if self.outlines else None
         for l, ((_, w_image, _, b_image), W, b) in enumerate(zip(self.layers, *shown)):
             for image, values, delta in ((w_image, W, change and change[0][l]), (b_image, b[:, None],
