@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
@@ -127,3 +128,48 @@ def test_wider_data_offers_two_feature_choices(qtbot):
     assert win.session.dataset.feature_names[3] in win.neurons.note.text()
     assert np.ptp(win.neurons.image(0, 0)) > 0
     win.close()
+
+
+def _surface(window, qtbot):
+    window.docks["Loss surface"].raise_()
+    panel = window.inspection.surface
+    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    return panel
+
+
+def test_loss_surface_is_one_click_away_after_training(window, qtbot):
+    for _ in range(3):
+        click(qtbot, window, "Step")
+        wait_idle_worker(qtbot, window)
+    panel = _surface(window, qtbot)
+    field = control(window, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "9")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    choose(qtbot, window, "Directions", "initial → current, random")
+    click(qtbot, window, "Compute")
+    qtbot.waitUntil(lambda: control(window, "Compute").isEnabled(), timeout=20000)
+    assert "Cost from" in control(window, "Surface status").text()
+    costs = panel.costs()
+    assert costs.shape == (9, 9) and np.isfinite(costs).all()
+    # The path runs from the initial weights (α = 1 along "initial → current") to the current ones (0, 0).
+    x, y = panel.trail.getData()
+    assert x[0] == pytest.approx(1.0, abs=1e-6) and x[-1] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_loss_surface_cancel_stops_the_job(window, qtbot):
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    panel = _surface(window, qtbot)
+    field = control(window, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "101")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    click(qtbot, window, "Compute")
+    assert control(window, "Cancel").isEnabled()
+    with qtbot.waitSignal(panel.tasks.cancelled, timeout=20000):
+        click(qtbot, window, "Cancel")
+    assert control(window, "Surface status").text() == "Cancelled."
+    assert control(window, "Compute").isEnabled() and not control(window, "Cancel").isEnabled()
+    assert panel.costs() is None
+    qtbot.waitUntil(lambda: not panel.tasks.busy, timeout=5000)
