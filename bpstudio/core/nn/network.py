@@ -17,7 +17,8 @@ import numpy as np
 
 from .activations import get_activation
 from .backprop import Workspace
-from .costs import check_pair, get_cost
+from .costs import get_cost
+from .heads import check_pair
 from .init import check_init, initial_parameters
 
 DTYPES = ("float64", "float32")
