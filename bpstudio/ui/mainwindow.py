@@ -20,6 +20,7 @@ from .views.frames import FrameScheduler
 from .views.heatmaps import WeightsView
 from .views.neurons import NeuronsView
 from .actions.help import math_html, shortcuts_html, show_about, show_text
+from .panels.animator import StepAnimator
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
 from .views.plots import CurvesView, GradientNormsView
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
         self.tabifyDockWidget(self.docks["Weights"], self.docks["Neurons"])
         self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
+        self.animator = StepAnimator(self, self.inspection)
         self.docks["Network diagram"].raise_()
 
 

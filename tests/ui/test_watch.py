@@ -173,3 +173,57 @@ def test_loss_surface_cancel_stops_the_job(window, qtbot):
     assert control(window, "Compute").isEnabled() and not control(window, "Cancel").isEnabled()
     assert panel.costs() is None
     qtbot.waitUntil(lambda: not panel.tasks.busy, timeout=5000)
+
+
+def _diagram(window, qtbot):
+    window.docks["Network diagram"].raise_()
+    qtbot.waitUntil(window.diagram.isVisible, timeout=2000)
+    return window.diagram
+
+
+def test_play_step_animates_the_update_and_stop_ends_it(window, qtbot):
+    diagram = _diagram(window, qtbot)
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    click(qtbot, window, "Play step")
+    assert diagram.animating and diagram.phase == "forward"
+    assert control(window, "Animation caption").text().startswith("Forward")
+    qtbot.waitUntil(lambda: diagram.phase == "backward", timeout=10000)
+    assert "δ" in control(window, "Animation caption").text()
+    click(qtbot, window, "Stop animation")
+    assert not diagram.animating and control(window, "Animation caption").text() == ""
+    assert control(window, "Play step").isVisible()
+
+
+def test_an_animation_runs_forward_backward_update_and_ends_on_the_new_weights(window, qtbot):
+    diagram = _diagram(window, qtbot)
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    phases = []
+    diagram.timer.timeout.connect(lambda: phases.append(diagram.phase))
+    click(qtbot, window, "Play step")
+    qtbot.waitUntil(lambda: not diagram.animating, timeout=20000)
+    n = window.session.net.n_layers
+    assert phases[:n] == ["forward"] * n and phases[n:2 * n] == ["backward"] * n
+    assert phases[2 * n:] == ["update", "done", ""]
+    np.testing.assert_allclose(diagram.current[0], window.session.net.weights[0])
+
+
+def test_animate_updates_plays_each_step(window, qtbot):
+    diagram = _diagram(window, qtbot)
+    click(qtbot, window, "Animate updates")
+    click(qtbot, window, "Step")
+    qtbot.waitUntil(lambda: diagram.animating, timeout=10000)
+    click(qtbot, window, "Stop animation")
+
+
+def test_clicking_a_neuron_opens_it_in_the_inspector(window, qtbot):
+    diagram = _diagram(window, qtbot)
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    pos = diagram.plot.mapFromScene(diagram.node_position(1, 2))
+    qtbot.mouseClick(diagram.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    inspector = window.inspection.inspector
+    qtbot.waitUntil(inspector.isVisible, timeout=2000)
+    view = inspector.rows[0].views["a"]
+    assert view.currentIndex().row() == 2 and view.currentIndex().column() == 0
