@@ -9,7 +9,7 @@ full-batch gradient g = (1/N) Σₙ ∇Cₙ. Two numbers say how good the estima
   0 for the full batch.
 
 Per-sample gradients are never stored: for layer l the gradient of batch b is
-(1/B) Σₙ∈b δₙˡ aₙˡ⁻¹ᵀ, one ``einsum`` over every batch at once.
+(1/B) Σₙ∈b δₙˡ aₙˡ⁻¹ᵀ = (1/B) δ_bᵀ a_b, one batched matrix product over every batch at once.
 """
 
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ def flat_gradients(net, deltas, activations, batch_size):
     for l, (delta, a) in enumerate(zip(deltas, activations)):
         d = delta.reshape(n_batches, batch_size, -1)
         x = a.reshape(n_batches, batch_size, -1)
-        grad_w[l][...] = np.einsum("bnj,bnk->bjk", d, x) / batch_size
+        grad_w[l][...] = np.matmul(d.transpose(0, 2, 1), x) / batch_size   # per batch δᵀ a: batched GEMM
         grad_b[l][...] = d.mean(axis=1)
     return out
 

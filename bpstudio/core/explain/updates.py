@@ -7,7 +7,8 @@ caller decides; the log only stores). Each row holds
 
 - ``updates``, ``samples``, ``seconds``: the x axes a plot may use;
 - ``cost``: the cost after the update on a fixed probe sample (the same samples every row, so
-  the curve shows what the update did, not which batch was drawn);
+  the curve shows what the update did, not which batch was drawn); nan in rows recorded
+  without it (at full speed a forward pass per row would cost more than the rest of the row);
 - ``grad_norm`` / ``update_ratio``: per layer ‖∇Wˡ‖ of the batch just trained and ‖ΔWˡ‖/‖Wˡ‖;
 - ``cosine`` / ``norm_spread``: gradient noise (``noise.gradient_noise``), nan in rows where
   it was not measured (it needs the full-batch gradient, so it is measured less often).
@@ -41,7 +42,7 @@ class UpdateLog:
         """The update count of the newest row (-1 when empty)."""
         return int(self.columns["updates"][-1]) if len(self) else -1
 
-    def record(self, trainer, X_probe, Y_probe, noise=None):
+    def record(self, trainer, X_probe, Y_probe, noise=None, with_cost=True):
         """Add a row for the trainer's latest update (nothing if it has not updated since the last row)."""
         if not trainer.updates or trainer.updates == self.last_update:
             return False
@@ -49,7 +50,7 @@ class UpdateLog:
         with np.errstate(all="ignore"):   # a diverging run is reported by the trainer, not here
             grads = health.gradient_norms(net, trainer.last_gradient)
             ratios = health.update_ratios(net, trainer.last_update)
-            cost = net.cost(X_probe, Y_probe, trainer.config.cost)
+            cost = net.cost(X_probe, Y_probe, trainer.config.cost) if with_cost else np.nan
         row = {"updates": trainer.updates, "samples": trainer.samples_seen, "seconds": progress.elapsed,
                "cost": cost, "cosine": np.nan if noise is None else noise.cosine,
                "norm_spread": np.nan if noise is None else noise.norm_spread}
@@ -73,10 +74,11 @@ class Recorder:
     """Decides when to ``record`` into an ``UpdateLog`` so that full speed stays full speed.
 
     ``after_update(trainer, every=True)`` records the update and measures gradient noise (training
-    slowed down, or a Step). With ``every=False`` (full speed) a row is recorded only while rows
-    have taken at most ``budget`` of the trainer's training time, and gradient noise — it needs a
-    full-batch gradient — at most every ``noise_interval`` seconds, and less often when one
-    measurement takes longer than ``budget`` of the time until the next.
+    slowed down, or a Step). With ``every=False`` (full speed) a row, without the probe cost (the
+    per-epoch history has the cost), is recorded only while
+    recording has taken at most ``budget`` of the trainer's training time, and gradient noise —
+    it needs a full-batch gradient — goes into a row at most every ``noise_interval`` seconds, and
+    only when the budget has room for another measurement as long as the last one.
     """
 
     def __init__(self, log, probe, train, budget=0.03, noise_interval=0.5, seed=0):
@@ -85,27 +87,33 @@ class Recorder:
         self.X_train, self.Y_train = train
         self.budget, self.noise_interval = budget, noise_interval
         self.rng = np.random.default_rng(seed)
-        self.spent = 0.0              # seconds spent on rows at full speed
-        self.next_noise = -np.inf     # perf_counter() when gradient noise is next due at full speed
+        self.spent = 0.0              # seconds spent recording at full speed
+        self.next_noise = time.perf_counter() + noise_interval   # when gradient noise is next due at full speed
+        self.noise_cost = 0.0         # seconds the last noise measurement took
 
     def after_update(self, trainer, every=False):
         """Record the trainer's latest update if due; True when a row was added."""
         if trainer.updates == self.log.last_update:
             return False
-        if not every and self.spent > self.budget * trainer.progress().elapsed:
+        allowed = self.budget * trainer.progress().elapsed
+        if not every and self.spent > allowed:
             return False
-        noise = self._noise(trainer) if every or time.perf_counter() >= self.next_noise else None
+        noise = None
+        if every or (time.perf_counter() >= self.next_noise and self.spent + self.noise_cost <= allowed):
+            noise = self._noise(trainer, charged=not every)
         started, first = time.perf_counter(), not len(self.log)
-        recorded = self.log.record(trainer, self.X_probe, self.Y_probe, noise)
+        recorded = self.log.record(trainer, self.X_probe, self.Y_probe, noise, with_cost=every)
         if not (every or first):   # the first row pays one-off set-up costs (~30 rows' worth): not counted
             self.spent += time.perf_counter() - started
         return recorded
 
-    def _noise(self, trainer):
+    def _noise(self, trainer, charged):
         started = time.perf_counter()
         batch_size = trainer.config.batch_size_for(len(self.X_train))
         with np.errstate(all="ignore"):
             noise = gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)
-        took = time.perf_counter() - started
-        self.next_noise = started + (max(self.noise_interval, took / self.budget) if self.budget else np.inf)
+        self.noise_cost = time.perf_counter() - started
+        self.next_noise = started + self.noise_interval
+        if charged:
+            self.spent += self.noise_cost
         return noise

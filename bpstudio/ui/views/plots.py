@@ -146,7 +146,8 @@ class CurvesView(QWidget):
         self.show_updates = QCheckBox("Cost per update")
         self.show_updates.setAccessibleName("Cost per update")
         self.show_updates.setToolTip("Also draw the cost after every weight update (on a fixed sample of up to "
-                                     "256 training samples), not only at the end of each epoch")
+                                     "256 training samples), not only at the end of each epoch. Recorded when "
+                                     "training is slowed down (Speed) or stepped")
         self.show_updates.setChecked(True)
         self.show_updates.toggled.connect(self._rebuild)
         self.x_axis = QComboBox()
@@ -215,7 +216,9 @@ class CurvesView(QWidget):
 
     def _extend_updates(self, rows):
         if self.show_updates.isChecked():
-            self.per_update.extend(self._update_x(rows), rows["cost"])
+            costs = np.asarray(rows["cost"], np.float64)
+            measured = np.isfinite(costs)   # rows recorded at full speed carry no cost
+            self.per_update.extend(self._update_x(rows)[measured], costs[measured])
 
     def _epoch_x(self, epoch, seconds):
         """x of the points at the ends of these epochs, on the chosen axis."""
@@ -258,7 +261,7 @@ class CurvesView(QWidget):
     def _readout(self):
         if len(self.epochs["epoch"]):
             return _readout({key: series[-1:] for key, series in self.epochs.items()})
-        if len(self.updates["updates"]):
+        if len(self.updates["updates"]) and np.isfinite(self.updates["cost"][-1]):
             return f"update {int(self.updates['updates'][-1])}:  cost {self.updates['cost'][-1]:.4g} (sample)"
         return ""
 
