@@ -227,3 +227,55 @@ def test_clicking_a_neuron_opens_it_in_the_inspector(window, qtbot):
     qtbot.waitUntil(inspector.isVisible, timeout=2000)
     view = inspector.rows[0].views["a"]
     assert view.currentIndex().row() == 2 and view.currentIndex().column() == 0
+
+
+def _train_epochs(window, qtbot, epochs):
+    field = control(window, "Epochs")
+    field.selectAll()
+    qtbot.keyClicks(field, str(epochs))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
+    assert len(window.session.history) == epochs
+
+
+def test_cost_and_runs_can_be_drawn_against_updates_or_samples(window, qtbot):
+    _train_epochs(window, qtbot, 4)
+    s = window.session
+    n_train = len(s.prepared.X_train)
+    per_epoch = -(-n_train // s.config.batch_size_for(n_train))
+    choose(qtbot, window, "X axis", "samples seen")
+    np.testing.assert_array_equal(window.curves.cost["train"].item.xData, n_train * np.arange(1, 5))
+    assert window.curves.cost_plot.getPlotItem().getAxis("bottom").labelText == "samples seen"
+    window.inspection.docks["Runs"].raise_()
+    choose(qtbot, window, "Runs x axis", "updates")
+    x, _ = window.inspection.runs.curves[0].getData()
+    np.testing.assert_array_equal(x, per_epoch * np.arange(1, 5))
+    assert s.trainer.updates == 4 * per_epoch
+
+
+def test_per_update_cost_is_drawn_after_each_step(window, qtbot):
+    choose(qtbot, window, "X axis", "updates")
+    for _ in range(3):
+        click(qtbot, window, "Step")
+        wait_idle_worker(qtbot, window)
+    x = window.curves.per_update.item.xData
+    np.testing.assert_array_equal(x, [1, 2, 3])   # the cost plot is no longer empty before an epoch ends
+    assert "update 3" in control(window, "Last costs").text()
+
+
+def test_gradient_noise_differs_between_batch_modes(window, qtbot):
+    """Stochastic descent's batch gradients point much less along the full gradient than full batch's."""
+    cosines = {}
+    for mode in ("Stochastic (1 sample)", "Full batch"):
+        choose(qtbot, window, "Batch mode", mode)
+        for _ in range(3):
+            click(qtbot, window, "Step")
+            wait_idle_worker(qtbot, window)
+        cosines[mode] = window.session.log.rows()["cosine"]
+        click(qtbot, window, "Stop")
+        wait_idle_worker(qtbot, window)
+    assert np.allclose(cosines["Full batch"], 1.0)
+    assert cosines["Stochastic (1 sample)"].max() < 0.9
+    health = window.inspection.health
+    assert health.noise.n == 3   # the Health plot got a point per Step

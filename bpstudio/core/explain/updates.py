@@ -117,3 +117,30 @@ class Recorder:
         if charged:
             self.spent += self.noise_cost
         return noise
+
+
+# The x axes a curve of a run can be drawn against, with their axis labels.
+X_AXES = {"epochs": "epoch", "updates": "weight updates", "samples seen": "samples seen",
+          "seconds": "training time (s)"}
+
+
+def epoch_x(axis, epochs, seconds, n_train, batch_size):
+    """x of the points recorded at the ends of ``epochs`` (array), on ``axis`` (a key of X_AXES):
+    an epoch is ⌈n_train / batch_size⌉ updates and n_train samples; ``seconds``: training time then."""
+    epochs = np.asarray(epochs, np.float64)
+    if axis == "seconds":
+        return np.asarray(seconds, np.float64)
+    per_epoch = {"epochs": 1, "updates": -(-int(n_train) // max(int(batch_size), 1)), "samples seen": int(n_train)}
+    if axis not in per_epoch:
+        raise ValueError(f"unknown x axis {axis!r}; choose one of {', '.join(X_AXES)}")
+    return epochs * per_epoch[axis]
+
+
+def row_x(axis, rows, n_train):
+    """x of per-update rows (``UpdateLog.rows``) on ``axis``: epochs count samples seen / n_train."""
+    if axis == "epochs":
+        return np.asarray(rows["samples"], np.float64) / max(int(n_train), 1)
+    column = {"updates": "updates", "samples seen": "samples", "seconds": "seconds"}.get(axis)
+    if column is None:
+        raise ValueError(f"unknown x axis {axis!r}; choose one of {', '.join(X_AXES)}")
+    return np.asarray(rows[column], np.float64)

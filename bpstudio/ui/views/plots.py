@@ -19,6 +19,7 @@ from ..kit.widgets import superscript
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
 from bpstudio.core.train.series import Series
 
 TRAIN_COLOR = "#1f77b4"
@@ -26,8 +27,6 @@ GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
 VAL_COLOR = "#e8710a"
 UPDATE_COLOR = "#9ab8d8"   # the per-update cost: a paler blue under the per-epoch curves
-X_AXES = {"epochs": "epoch", "updates": "weight updates", "samples seen": "samples seen",
-          "seconds": "training time (s)"}
 MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
 LAYER_COLORS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -222,16 +221,10 @@ class CurvesView(QWidget):
 
     def _epoch_x(self, epoch, seconds):
         """x of the points at the ends of these epochs, on the chosen axis."""
-        axis = self.x_axis.currentText()
-        per_epoch = {"epochs": 1, "updates": -(-self.n_train // self.batch_size), "samples seen": self.n_train}
-        return seconds if axis == "seconds" else epoch * per_epoch[axis]
+        return epoch_x(self.x_axis.currentText(), epoch, seconds, self.n_train, self.batch_size)
 
     def _update_x(self, rows):
-        axis = self.x_axis.currentText()
-        if axis == "epochs":
-            return np.asarray(rows["samples"], np.float64) / self.n_train
-        return np.asarray(rows[{"updates": "updates", "samples seen": "samples", "seconds": "seconds"}[axis]],
-                          np.float64)
+        return row_x(self.x_axis.currentText(), rows, self.n_train)
 
     def _rebuild(self):
         """Redraw every curve from the kept points (the axis or the per-update choice changed)."""
