@@ -80,6 +80,11 @@ class Network:
         return tuple(self._weights)
 
     @property
+    def activation_fns(self):
+        """Per-layer ``Activation`` objects (forward, derivative, formulas), named by ``activations``."""
+        return tuple(self._activation_fns)
+
+    @property
     def biases(self):
         """Per-layer bias vectors, shape (n_out,); views into ``params`` (edit in place)."""
         return tuple(self._biases)

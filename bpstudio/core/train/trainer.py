@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..nn.backprop import Workspace
+from .fused_step import make_step
 from .metrics import accuracy, is_classification
 from ..nn.network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
 from .series import Series
+from . import compiled
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
 # A cost above this many times its value before training gets a warning (Trainer.warning). It is
@@ -100,6 +102,7 @@ class Progress:
     samples_per_s: float
     epoch_ended: bool
     warning: str = ""       # Trainer.warning
+    status: str = ""        # a passing note for the status bar (e.g. the compiled path being built)
 
 
 class Trainer:
@@ -123,7 +126,8 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
-        self._grad_scale = 1.0          # the factor folded into the last batch's gradient
+        self._compiled = None           # the compiled path (compiled.CompiledDescent) when it suits the run
+        self._run_length = 64           # batches per compiled call, adapted to take ~2 ms
 
     # --- public API -------------------------------------------------------------
 
@@ -221,18 +225,14 @@ class Trainer:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
         if not (self._data and self.updates):
             return None
-        self._ws.fill_gradient()
-        grad = self._ws.grad
-        return grad if self._grad_scale == 1.0 else grad / self._grad_scale
+        return self._last_step.gradient()
 
     @property
     def last_update(self):
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
-        if self._data:
-            self._ws.fill_gradient()   # SGD's step is the gradient buffer, filled on request
-        return self.optimizer.last_update
+        return self._last_step.update() if self._data else self.optimizer.last_update
 
     @property
     def is_done(self):
@@ -250,8 +250,13 @@ class Trainer:
             train_cost=last(h.train_cost), val_cost=last(h.val_cost),
             elapsed=self.elapsed + self._epoch_elapsed,
             samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
-            epoch_ended=epoch_ended, warning=self.warning,
+            epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
+
+    def _status(self):
+        if self._data and self._compiled is not None and compiled.is_building():
+            return "Preparing the compiled per-sample path (once, under half a minute); training goes on meanwhile"
+        return ""
 
     # --- data ---------------------------------------------------------------------
 
@@ -275,6 +280,8 @@ class Trainer:
         self._classify = is_classification(net.activations[-1], Y)
         self._batch_size = self.config.batch_size_for(len(X))
         self._ws = Workspace(net, self._batch_size)
+        self._step = make_step(net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._last_step = self._step    # whichever path took the last update answers for it
         if has_val:
             self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
         # Each batch is gathered into these (a gather per batch stays in cache; one per epoch does not).
@@ -283,6 +290,7 @@ class Trainer:
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for ``warning``
+        self._compiled = self._compiled_descent()
         self._pos = 0
         self._epoch_started = False
         self._epoch_elapsed = 0.0
@@ -301,7 +309,7 @@ class Trainer:
             if stop is not None and stop.is_set():
                 self.history.stop_reason = "stopped"
                 break
-            self._train_batch()
+            self._train_batches()
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL
@@ -325,6 +333,38 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._epoch_started = True
 
+    def _compiled_descent(self):
+        """The compiled path for this run (stochastic and tiny batches on small networks), or None."""
+        if not (compiled.suits(self.net, self.config, self._batch_size) and compiled.available()):
+            return None
+        # The kernel reads rows by index: C-contiguous arrays (and one compiled signature).
+        key, X, Y, X_val, Y_val = self._data
+        self._data = (key, np.ascontiguousarray(X), np.ascontiguousarray(Y), X_val, Y_val)
+        return compiled.CompiledDescent(self.net, self.config.cost, self.optimizer, self._batch_size)
+
+    def _train_batches(self):
+        """The next batch on the NumPy path, or a run of batches (about 2 ms) on the compiled path.
+
+        The compiled kernel is built on first use (on its own thread, see ``compiled.mode``);
+        until it is ready, and whenever it cannot run, training goes on here batch by batch.
+        """
+        kernel = compiled.ready() if self._compiled is not None else None
+        if kernel is None:
+            return self._train_batch()
+        started = time.perf_counter()
+        pos, done = self._compiled.run(kernel, self.config, self._data[1], self._data[2], self._order, self._pos,
+                                       self._run_length, self._Z_epoch)
+        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
+        took = time.perf_counter() - started
+        if took < 0.001:
+            self._run_length *= 2
+        elif took > 0.004 and self._run_length > 1:
+            self._run_length //= 2
+        self.samples_seen += pos - self._pos
+        self.updates += done
+        self._pos = pos
+        self._last_step = self._compiled
+
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
         start, stop = self._pos, self._pos + self._batch_size
@@ -334,21 +374,12 @@ class Trainer:
         # mode ("raise") gathers through a temporary buffer — twice the time.
         x = np.take(self._data[1], batch, axis=0, out=self._xb[:n], mode="clip")
         y = np.take(self._data[2], batch, axis=0, out=self._yb[:n], mode="clip")
-        ws, net = self._ws, self.net
-        ws.forward(x)
-        self._Z_epoch[start:stop] = ws.z[-1][:n]
-        # The optimizer's scale (η for plain SGD) costs nothing here: backward applies it to δᴸ only.
-        self._grad_scale = scale = self.optimizer.gradient_scale
-        if self.optimizer.plain_descent and not self.config.l2:
-            # θ ← θ − η∇ inside backprop: the large ∇W are added into W as they are computed.
-            ws.backward(x, y, self.cost_fn, scale=scale / n, descend=True)
-            self.optimizer.step_applied(ws.grad)
-        else:
-            ws.backward(x, y, self.cost_fn, scale=scale / n)
-            if self.config.l2:
-                # ∇W += λW (weights only), the gradient of (λ/2)‖W‖².
-                ws.grad[:net.n_weights] += (scale * self.config.l2) * net.params[:net.n_weights]
-            self.optimizer.step_scaled(net.params, ws.grad)
+        self._ws.forward(x)
+        self._Z_epoch[start:stop] = self._ws.z[-1][:n]
+        if self._step.l2 != self.config.l2:   # L2 is a live setting: the app may change it mid-run
+            self._step = make_step(self.net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._step.step(x, y)
+        self._last_step = self._step
         self._pos = stop
         self.updates += 1
         self.samples_seen += n
@@ -380,7 +411,7 @@ class Trainer:
 
     def _epoch_metrics(self):
         z = self._Z_epoch
-        a = self.net._activation_fns[-1].forward(z, np.empty_like(z))
+        a = self.net.activation_fns[-1].forward(z, np.empty_like(z))
         y = np.take(self._data[2], self._order, axis=0, mode="clip")  # in the order the epoch saw them
         cost = self.cost_fn.value(z, a, y)
         return cost, accuracy(a, y) if self._classify else float("nan")
