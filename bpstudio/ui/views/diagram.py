@@ -89,6 +89,8 @@ class DiagramView(QWidget):
 
     def stop_animation(self):
         """End the animation now and show the latest weights."""
+        if not self.frames:
+            return
         self.timer.stop()
         self.frames, self.frame_index = [], -1
         self._set_play_text("Play step")
@@ -137,8 +139,8 @@ class DiagramView(QWidget):
         item = self.plot.getPlotItem()
         item.clear()
         self.level = 0.0
-        self.stop_animation()
         self.current = None
+        self.stop_animation()
         shown = self.shown = [_shown(n) for n in sizes]
         ys = [_column_y(len(idx), max(len(s) for s in shown)) for idx in shown]
         self.segments = [_layer_segments(l, shown[l], ys[l], shown[l + 1], ys[l + 1]) for l in range(len(sizes) - 1)]
@@ -187,7 +189,7 @@ class DiagramView(QWidget):
         xs, ys, keys = [], [], []
         for l, ((k, j, x, y), W) in enumerate(zip(self.segments, matrices)):
             w = W[np.ix_(j, k)].ravel()       # the same order as the segment list
-            level = max(float(np.max(np.abs(w))), 1e-300) if own_levels and own_levels[l] else self.level
+            level = max(float(np.max(np.abs(w))), 1e-300) if own_levels and own_levels[l] else self.level or 1.0
             strength = np.digitize(np.abs(w) / level, STRENGTH_EDGES)
             keys.append(np.where(w < 0, -1, 1) * 10 + strength)
             xs.append(x)
