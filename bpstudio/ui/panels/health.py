@@ -114,7 +114,7 @@ class HealthPanel(QWidget):
         self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
         self.ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
         self.noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend=True)
-        self.noise_plot.setYRange(-0.2, 1.5)
+        self.noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
         self.noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
                                    "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"
                                    "Measured every update when training is slowed down, about twice a second at full speed.")

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from bpstudio.core.data.dataset import LoadCancelled
 from bpstudio.core.explain import landscape
 
-from ..kit.plotstyle import make_plot
 from ..session.tasks import TaskRunner
 
 PATH_BYTES = 20_000_000   # memory the saved path may take (it keeps whole weight vectors)
@@ -107,13 +106,21 @@ class LossSurfacePanel(QWidget):
         side.addWidget(self.progress)
         side.addWidget(self.status)
         side.addStretch(1)
-        self.plot = make_plot("Loss surface", "α (direction 1)", "β (direction 2)")
+        # A layout of plot and colour bar, as the weight heatmaps have: a bar inserted into a
+        # PlotWidget's own layout crashed the interpreter at exit.
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.setAccessibleName("Loss surface plot")
+        self.plot = self.graphics.addPlot(row=0, col=0, title="Loss surface")
+        self.plot.setLabel("bottom", "α (direction 1)")
+        self.plot.setLabel("left", "β (direction 2)")
+        self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"), interactive=False,
                                         width=14, label="log₁₀ cost")
-        self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
+        self.graphics.addItem(self.colorbar, row=0, col=1)
         self.contours = []
         self.trail = self.plot.plot(pen=pg.mkPen("w", width=1), symbol="o", symbolSize=3,
                                     symbolBrush="w", symbolPen=None)
@@ -124,7 +131,7 @@ class LossSurfacePanel(QWidget):
         column.setLayout(side)
         column.setMaximumWidth(300)
         row.addWidget(column)
-        row.addWidget(self.plot, 1)
+        row.addWidget(self.graphics, 1)
 
     # --- inputs ------------------------------------------------------------------
 
@@ -195,7 +202,7 @@ class LossSurfacePanel(QWidget):
         self.colorbar.setLevels((low, high))
         for item in self.contours:
             item.setParentItem(None)
-            self.plot.getPlotItem().getViewBox().removeItem(item)
+            self.plot.getViewBox().removeItem(item)
         self.contours = []
         for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
             curve = pg.IsocurveItem(data=logc.T.astype(np.float32), level=float(level),

@@ -94,6 +94,7 @@ class WeightsView(QWidget):
         self.mode_buttons.buttonToggled.connect(lambda button, on: on and self._redraw())
         self.legend = QLabel("Outlined: cells the last update changed by at least one colour step")
         self.legend.setAccessibleName("Heatmap legend")
+        self.legend.setWordWrap(True)   # wraps in a narrow dock instead of widening the window
         row.addWidget(self.legend, 1)
         return row
 
@@ -111,6 +112,7 @@ class WeightsView(QWidget):
         self.graphics.clear()
         self.graphics.ci.layout.setHorizontalSpacing(10)
         self.layers, self.level = [], 0.0
+        self.outline_items, self.changed = {}, {}   # per ImageItem: its outline item, its (rows, cols) outlined
         pairs = list(zip(sizes[:-1], sizes[1:]))
         for l, (n_in, n_out) in enumerate(pairs):
             self.layers.append(self._add_layer(l, n_in, n_out, col=2 * l))
@@ -150,9 +152,11 @@ class WeightsView(QWidget):
             image.cell_rect = QRectF(0.5, 0.5, width, n_out)   # cell k is centred on neuron number k
             plot.addItem(image)
             plot.setRange(xRange=(0.5, width + 0.5), yRange=(0.5, n_out + 0.5), padding=0)
-            image.outline = pg.ScatterPlotItem(symbol="s", size=0.86, pxMode=False, brush=None,
-                                               pen=pg.mkPen("#202020", width=1))
-            plot.addItem(image.outline)
+            # Squares drawn as line pairs, one item per heatmap (a scatter of squares sized in data
+            # units crashed the interpreter at exit).
+            outline = pg.PlotCurveItem(pen=pg.mkPen("#202020", width=1), connect="pairs")
+            plot.addItem(outline)
+            self.outline_items[image] = outline
             items.append(image)
         return w_plot, items[0], b_plot, items[1]
 
@@ -189,12 +193,12 @@ class WeightsView(QWidget):
                                                                                change and change[1][l][:, None])):
                 image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=(-level, level),
                                rect=image.cell_rect)
-                _outline(image.outline, delta, level / COLOR_STEPS)
+                self.changed[image] = _outline(self.outline_items[image], delta, level / COLOR_STEPS)
 
     def changed_cells(self, layer):
         """(rows, columns) the outline marks in weight layer ``layer`` (0-based array indices)."""
-        data = self.layers[layer][1].outline.data
-        return np.round(data["y"] - 1).astype(int), np.round(data["x"] - 1).astype(int)
+        empty = np.empty(0, int)
+        return self.changed.get(self.layers[layer][1], (empty, empty))
 
     def _on_mouse_moved(self, pos):
         for l, (w_plot, _, b_plot, _) in enumerate(self.layers):
@@ -234,10 +238,17 @@ class WeightsView(QWidget):
 
 
 def _outline(item, delta, step):
-    """Outline the cells where |delta| ≥ step (one colour step); nothing without a change or for huge layers."""
+    """Outline the cells where |delta| ≥ step (one colour step); nothing without a change or for huge layers.
+    Returns the (rows, columns) outlined."""
     if delta is None or delta.size > MAX_OUTLINED:
         item.setData([], [])
-        return
+        return np.empty(0, int), np.empty(0, int)
     rows, cols = np.nonzero(np.abs(delta) >= step)
-    item.setData(cols + 1.0, rows + 1.0)   # cell k is centred on neuron number k
-
+    x, y, h = cols + 1.0, rows + 1.0, 0.43   # cell k is centred on neuron number k
+    corners_x = np.stack([x - h, x + h, x + h, x - h], axis=1)
+    corners_y = np.stack([y - h, y - h, y + h, y + h], axis=1)
+    following = [1, 2, 3, 0]   # each side joins a corner to the next one
+    xs = np.stack([corners_x, corners_x[:, following]], axis=2).ravel()
+    ys = np.stack([corners_y, corners_y[:, following]], axis=2).ravel()
+    item.setData(xs, ys, connect="pairs")
+    return rows, cols

@@ -157,6 +157,7 @@ class CurvesView(QWidget):
         self.x_axis.currentTextChanged.connect(self._rebuild)
         self.readout = QLabel("")
         self.readout.setAccessibleName("Last costs")
+        self.readout.setWordWrap(True)   # a long readout wraps instead of widening the window
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
         top.addWidget(QLabel("X axis"))
