@@ -11,26 +11,26 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QScrollA
                                QVBoxLayout, QWidget)
 
 from bpstudio.core.data.loading import load_dataset
+from bpstudio.core.train.run_state import RunState
 
-from .views.boundary import BoundaryView
-from .panels.data_panel import DataPanel
-from .views.diagram import DiagramView
 from .actions.files import FileActions
-from .views.frames import FrameScheduler
-from .views.heatmaps import WeightsView
-from .views.neurons import NeuronsView
 from .actions.help import math_html, shortcuts_html, show_about, show_text
-from .panels.animator import StepAnimator
+from .actions.projects import ProjectActions
+from .kit.theme import apply_plot_theme
+from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
-from .views.plots import CurvesView, GradientNormsView
-from .actions.projects import ProjectActions
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, SPEEDS, Session
-from .views.status import RunStatusBar
-from .kit.theme import apply_plot_theme
+from .panels.animator import StepAnimator
+from .views.neurons import NeuronsView
 from .kit.widgets import combo
 from .panels.training_panel import TrainingPanel
-
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, SPEEDS, Session
+from .views.boundary import BoundaryView
+from .views.diagram import DiagramView
+from .views.frames import FrameScheduler
+from .views.heatmaps import WeightsView
+from .views.plots import CurvesView, GradientNormsView
+from .views.status import RunStatusBar
 
 
 def app_settings():
@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
         # Slowed down, every update is drawn in every view at once (the frames would lag behind).
-        self.frames.submit(snap, training=self.session.state == "training" and not self.session.slow)
+        self.frames.submit(snap, training=self.session.state == RunState.TRAINING and not self.session.slow)
 
     def _paint_parameters(self, view):
         def paint(snap):
@@ -294,18 +294,18 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state):
         self.status.show_state(state)
-        training = state == "training"
-        self.act_start.setEnabled(not training and self.network_panel.problem.text() == "")
-        self.act_pause.setEnabled(training)
-        self.act_step.setEnabled(not training)
-        self.act_stop.setEnabled(state != "idle")
-        self.files.set_idle(state == "idle")
-        self.weights.set_outlines(not training or self.session.slow)
+        can_run = state in (RunState.IDLE, RunState.PAUSED)
+        self.act_start.setEnabled(can_run and self.network_panel.valid)
+        self.act_pause.setEnabled(state == RunState.TRAINING)
+        self.act_step.setEnabled(can_run)
+        self.act_stop.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
+        self.files.set_idle(state.editable)
+        self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
 
     def _on_validity_changed(self, valid):
-        training = self.session.state == "training"
-        self.act_start.setEnabled(valid and not training)
-        self.act_step.setEnabled(valid and not training)
+        can_run = self.session.state in (RunState.IDLE, RunState.PAUSED)
+        self.act_start.setEnabled(valid and can_run)
+        self.act_step.setEnabled(valid and can_run)
 
     def use_dataset(self, dataset, origin=None):
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
     # --- commands ------------------------------------------------------------------------
 
     def toggle_training(self):
-        if self.session.state == "training":
+        if self.session.state == RunState.TRAINING:
             self.session.pause()
         elif self.act_start.isEnabled():
             self.session.start()

@@ -7,6 +7,17 @@ from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
 from uihelpers import click, control
 
+
+@pytest.fixture
+def window(shared_windows):
+    """The module's default window, as File ▸ New leaves it (building one per test was most of the time)."""
+    return shared_windows(None)
+
+
+@pytest.fixture
+def xor_window(shared_windows):
+    return shared_windows(("xor", {"n_samples": 200, "seed": 0}))
+
 REQUIRED_NAMES = ("Dataset", "Learning rate", "Batch mode", "Batch size", "Optimizer", "Cost function",
                   "Start", "Pause", "Step", "Stop", "Reset", "Cost plot", "Weights")
 
@@ -147,7 +158,7 @@ def test_closing_while_training_stops_the_thread(qtbot):
     control(win, "Epochs").setValue(1_000_000)
     win.session.start()
     qtbot.waitUntil(lambda: win.session.latest.progress.updates > 0, timeout=5000)
-    thread = win.session._thread.thread
+    thread = win.session._job.thread
     assert win.close()
     assert thread.isFinished()
 

@@ -8,11 +8,12 @@ from PySide6.QtCore import QPointF, Qt
 
 
 @pytest.fixture
-def window(xor_window):
-    """The XOR window of tests/ui/conftest.py; closing it must also join the experiments thread."""
-    yield xor_window
-    xor_window.close()
-    assert xor_window.inspection.runs.jobs.thread.isFinished()
+def window(shared_windows, qtbot):
+    """The module's XOR window, as File ▸ New leaves it; no experiment may outlive a test."""
+    win = shared_windows(("xor", {"n_samples": 200, "seed": 0}))
+    yield win
+    win.inspection.runs.jobs.cancel()
+    qtbot.waitUntil(lambda: not win.inspection.runs.jobs.busy, timeout=10000)
 
 
 def _step(window, qtbot, n=1):

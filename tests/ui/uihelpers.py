@@ -15,3 +15,4 @@ def click(qtbot, win, name):
     button = control(win, name, QAbstractButton)
     assert button.isEnabled(), f"{name} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+

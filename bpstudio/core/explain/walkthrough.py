@@ -20,13 +20,9 @@ import numpy as np
 
 from ..nn.activations import get_activation
 from ..nn.costs import delta_formula
+from .notation import superscript
 
-_SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
-
-
-def sup(n):
-    """A layer index as a superscript: sup(12) == '¹²'."""
-    return str(n).translate(_SUPERSCRIPT)
+sup = superscript   # short, for the formulas below
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
-Reading and writing happen off the UI thread (``TaskRunner``); a file being
+Reading and writing happen off the UI thread (``JobRunner``); a file being
 read shows a progress dialog with Cancel. Failures become a message in the
 window naming the file and the problem.
 """
@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgres
 
 import bpstudio
 from bpstudio.core.data.loading import inspect_csv, load_dataset
+from bpstudio.core.io import training_state
+from bpstudio.core.train.trainer import Trainer
 from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS
 
 from .import_dialog import ImportDialog
-from ..session.tasks import TaskRunner
+from ..session.jobs import JobRunner
 
 DATA_SUFFIXES = (".csv", ".npz")
 MAX_RECENT = 8
@@ -67,15 +69,15 @@ class FileActions(QObject):
         self.recent_menu = self.recent.menu
         self.progress = None
         self.request = None   # (source, load options) of the newest load
-        self.loader = TaskRunner(self)
+        self.loader = JobRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(lambda: self._finish_progress("Loading cancelled"))
-        self.saver = TaskRunner(self)
+        self.saver = JobRunner(self)
         self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
         self.saver.failed.connect(lambda text: self._fail("Export failed", text))
-        self.importer = TaskRunner(self)
+        self.importer = JobRunner(self)
         self.importer.done.connect(self._on_model_read)
         self.importer.failed.connect(lambda text: self._fail("Import failed", text))
 
@@ -198,7 +200,10 @@ class FileActions(QObject):
         s = self.session
         net = s.net.copy()
         net.params[...] = s.latest.params
-        return Model.from_prepared(net, s.prepared, s.config, s.history)
+        model = Model.from_prepared(net, s.prepared, s.config, s.history)
+        if not s.busy:   # the run's state, so a .py export continues it exactly (read while the worker is idle)
+            model.training_state = training_state.of_trainer(s.trainer)
+        return model
 
     def import_weights(self):
         filters = "Model files (" + " ".join(f"*{ext}" for ext in LOAD_FORMATS) + ");;All files (*)"
@@ -214,5 +219,18 @@ class FileActions(QObject):
         except (ValueError, RuntimeError) as exc:
             return self._fail("Import failed", f"the file's network {tuple(net.sizes)} does not fit this one "
                                                f"{tuple(self.session.net.sizes)}: {exc}")
-        self._say(f"Imported weights {' → '.join(map(str, net.sizes))}")
+        epochs = self._continue_run(model.training_state) if model.training_state else 0
+        self._say(f"Imported weights {' → '.join(map(str, net.sizes))}"
+                  + (f" and their run of {epochs} epochs" if epochs else ""))
         return None
+
+    def _continue_run(self, state):
+        """The file's run goes on here (e.g. trained on in PyTorch): its cost curve, epoch count, shuffling
+        and, for the same optimizer, its state. Returns the epochs it holds (0 if it cannot be used)."""
+        s = self.session
+        try:
+            trainer = training_state.resume(Trainer(s.net, s.config), state)
+            s.restore(s.prepared, s.options, s.net, trainer, s.origin)
+        except (ValueError, KeyError, TypeError, RuntimeError):
+            return 0   # a damaged or foreign run: the weights alone are imported
+        return len(trainer.history)

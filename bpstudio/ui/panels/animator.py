@@ -9,6 +9,7 @@ or a connection opens the very number the diagram shows, with its formula.
 import numpy as np
 from PySide6.QtCore import QObject
 
+from bpstudio.core import RunState
 from bpstudio.core.explain.animation import update_frames
 
 from ..views.diagram import FRAME_MS
@@ -36,9 +37,10 @@ class StepAnimator(QObject):
             return
         if snap.progress.updates == self.last_played or not self.diagram.isVisible():
             return
-        if s.state == "training" and not (s.speed and s.speed <= SLOWEST_ANIMATED):
+        training = s.state == RunState.TRAINING
+        if training and not (s.speed and s.speed <= SLOWEST_ANIMATED):
             return
-        period_ms = 1000.0 / s.speed if s.state == "training" else None
+        period_ms = 1000.0 / s.speed if training else None
         self.play(FRAME_MS, period_ms)
 
     def play(self, frame_ms, period_ms=None):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
 
 from bpstudio.core.explain.chainrule import chain_rule
 from bpstudio.core.explain.gradcheck import gradcheck
+from bpstudio.core.explain.notation import subscript
 from bpstudio.core.explain.walkthrough import descent_step, sup, walkthrough
 from ..kit.matrixview import MatrixView
 
@@ -33,11 +34,7 @@ QUANTITIES = (
     ("grad_w", "weight gradient", "j", "k"),
     ("grad_b", "bias gradient", "j", "n"),
 )
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def sub(n):
-    return str(n).translate(_SUBSCRIPT)
+sub = subscript
 
 
 def _mono_label(text=""):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from bpstudio.core.data.dataset import LoadCancelled
 from bpstudio.core.explain import landscape
 
-from ..session.tasks import TaskRunner
+from ..session.jobs import JobRunner
 
 PATH_BYTES = 20_000_000   # memory the saved path may take (it keeps whole weight vectors)
 DIRECTION_CHOICES = (("random (filter-normalized)", "random"), ("initial → current, random", "initial"))
@@ -63,7 +63,7 @@ class LossSurfacePanel(QWidget):
         self.setAccessibleName("Loss surface")
         self.source = None
         self.path = PathRecorder()
-        self.tasks = TaskRunner(self)
+        self.tasks = JobRunner(self, name="loss-surface")
         self.tasks.progressed.connect(lambda f: self.progress.setValue(int(100 * f)))
         self.tasks.done.connect(self._on_done)
         self.tasks.failed.connect(lambda text: self._finish(f"Could not compute the surface: {text}"))

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
-from ..kit.widgets import subscript, superscript
+from bpstudio.core.explain.notation import subscript, superscript
 
 COLORMAP = "CET-D1"
 COLOR_STEPS = 128     # one colour step of the map is level / COLOR_STEPS (256 colours over ±level)

@@ -3,8 +3,12 @@
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-STATE_TEXT = {"idle": "Idle", "training": "Training", "paused": "Paused"}
-STATE_COLOR = {"idle": "#555555", "training": "#1b7f3b", "paused": "#b36b00"}
+from bpstudio.core.train.run_state import RunState
+
+STATE_TEXT = {RunState.IDLE: "Idle", RunState.TRAINING: "Training", RunState.PAUSED: "Paused",
+              RunState.STOPPING: "Stopping…"}
+STATE_COLOR = {RunState.IDLE: "#555555", RunState.TRAINING: "#1b7f3b", RunState.PAUSED: "#b36b00",
+               RunState.STOPPING: "#b36b00"}
 
 
 class RunStatusBar(QStatusBar):
@@ -27,7 +31,7 @@ class RunStatusBar(QStatusBar):
         self.addWidget(self.message, 1)
         for widget in (self.state, self.epochs, self.updates, self.samples, self.speed, self.elapsed, self.bar):
             self.addPermanentWidget(widget)
-        self.show_state("idle")
+        self.show_state(RunState.IDLE)
 
     def show_state(self, state):
         self.state.setText(f"<b style='color:{STATE_COLOR[state]}'>{STATE_TEXT[state]}</b>")
