@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="bpstudio-shots-"))   # never the user's settings
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
@@ -56,6 +56,8 @@ def idle(window):
 def close(window):
     window.projects.discard_changes()
     window.close()
+    window.deleteLater()   # while Qt is up: left to interpreter teardown, pyqtgraph items may crash it
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def steps(window, n):

@@ -99,3 +99,15 @@ def test_recorder_keeps_to_its_budget_at_full_speed(problem):
     assert not recorder.after_update(trainer)    # a zero budget is used up by the second row
     assert recorder.after_update(trainer, every=True)   # slowed down or stepped: every update, always
     assert len(recorder.log) == 3
+
+
+def test_paced_recording_spaces_noise_measurements(problem):
+    net, X, Y = problem
+    trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=16, epochs=5,
+                                       cost="bce", optimizer="sgd"))
+    recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y))
+    for _ in range(3):
+        trainer.step(X, Y)
+        recorder.after_update(trainer, every=True, noise_gap=3600.0)   # an hour: only the first gets noise
+    cosine = recorder.log.rows()["cosine"]
+    assert len(cosine) == 3 and np.isfinite(cosine[0]) and np.isnan(cosine[1:]).all()

@@ -23,6 +23,7 @@ from . import health
 from .noise import gradient_noise
 
 SCALARS = ("updates", "samples", "seconds", "cost", "cosine", "norm_spread")
+NOISE_GAP = 0.1   # seconds: while training is paced, gradient noise at most this often (10 times a second)
 
 
 class UpdateLog:
@@ -74,7 +75,8 @@ class Recorder:
     """Decides when to ``record`` into an ``UpdateLog`` so that full speed stays full speed.
 
     ``after_update(trainer, every=True)`` records the update and measures gradient noise (training
-    slowed down, or a Step). With ``every=False`` (full speed) a row, without the probe cost (the
+    slowed down, or a Step); ``noise_gap`` seconds at least between two noise measurements (paced
+    training passes NOISE_GAP: at 100 updates/s the noise is measured 10 times a second). With ``every=False`` (full speed) a row, without the probe cost (the
     per-epoch history has the cost), is recorded only while
     recording has taken at most ``budget`` of the trainer's training time, and gradient noise —
     it needs a full-batch gradient — goes into a row at most every ``noise_interval`` seconds, and
@@ -90,16 +92,18 @@ class Recorder:
         self.spent = 0.0              # seconds spent recording at full speed
         self.next_noise = time.perf_counter() + noise_interval   # when gradient noise is next due at full speed
         self.noise_cost = 0.0         # seconds the last noise measurement took
+        self.last_noise = -np.inf     # perf_counter() of the last noise measurement
 
-    def after_update(self, trainer, every=False):
+    def after_update(self, trainer, every=False, noise_gap=0.0):
         """Record the trainer's latest update if due; True when a row was added."""
         if trainer.updates == self.log.last_update:
             return False
         allowed = self.budget * trainer.progress().elapsed
         if not every and self.spent > allowed:
             return False
-        noise = None
-        if every or (time.perf_counter() >= self.next_noise and self.spent + self.noise_cost <= allowed):
+        noise, now = None, time.perf_counter()
+        if (every and now >= self.last_noise + noise_gap) or (
+                not every and now >= self.next_noise and self.spent + self.noise_cost <= allowed):
             noise = self._noise(trainer, charged=not every)
         started, first = time.perf_counter(), not len(self.log)
         recorded = self.log.record(trainer, self.X_probe, self.Y_probe, noise, with_cost=every)
@@ -113,7 +117,7 @@ class Recorder:
         with np.errstate(all="ignore"):
             noise = gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost, batch_size, self.rng)
         self.noise_cost = time.perf_counter() - started
-        self.next_noise = started + self.noise_interval
+        self.last_noise, self.next_noise = started, started + self.noise_interval
         if charged:
             self.spent += self.noise_cost
         return noise
