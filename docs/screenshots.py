@@ -2,8 +2,7 @@
 
     python docs/screenshots.py [OUT_DIR]
 
-Inspector: a 2-4-1 tanh/sigmoid network on XOR-like data, one hidden weight's chain rule
-shown. Runs: a comparison of optimizers and a learning-rate sweep on the same data.
+Inspector: Mazur's worked example (2-2-2 sigmoid), the hidden weight w1's chain rule shown. Runs: a comparison of optimizers and a learning-rate sweep on the same data.
 Health and evaluation: after a short training run on iris.
 """
 
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.core.data.dataset import prepare  # noqa: E402
+from bpstudio.core.explain.examples import MAZUR  # noqa: E402
 from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios  # noqa: E402
 from bpstudio.ui.panels.evaluation import EvaluationPanel  # noqa: E402
 from bpstudio.ui.panels.health import HealthPanel  # noqa: E402
@@ -37,14 +37,12 @@ def save(widget, path):
 
 
 def inspector(out):
-    data = prepare(load_dataset("xor", n_samples=200, seed=0))
-    Y = data.Y_train[:, 1:]            # one sigmoid output: the probability of class 1
+    """Mazur's worked example (Examples menu), the hidden weight w1 = w¹₁,₁ selected: its chain rule."""
     panel = InspectorPanel()
-    panel.set_network(Network([2, 4, 1], ["tanh", "sigmoid"], seed=0), "mse")
-    panel.set_data(data.X_train, Y)
-    panel.set_learning_rate(0.5)
-    panel.sample.setValue(3)
-    panel.select_weight(1, 2, 1)
+    panel.set_network(MAZUR.network(), MAZUR.cost)
+    panel.set_data(*MAZUR.data())
+    panel.set_learning_rate(MAZUR.learning_rate)
+    panel.select_weight(1, 0, 0)
     save(panel, out / "inspector.png")
 
 

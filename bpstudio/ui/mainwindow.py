@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QScrollA
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.core.train.run_state import RunState
 
+from .actions.examples import ExampleActions
 from .actions.files import FileActions
 from .actions.help import math_html, shortcuts_html, show_about, show_text
 from .actions.projects import ProjectActions
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.files = FileActions(self)
         self.projects = ProjectActions(self)   # sets the title: "Untitled project — bpstudio"
+        self.examples = ExampleActions(self)
         self._build_actions()
         self._build_menus()
         painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
@@ -209,6 +211,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.act_log)
         view.addAction(self._action("Reset layout", self.reset_layout))
+        bar.addMenu(self.examples.menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", lambda: show_text(
             self, "Keyboard shortcuts", shortcuts_html(), "Keyboard shortcuts"), "F1"))

@@ -234,7 +234,7 @@ def test_help_shows_the_math_and_shortcuts(window):
     assert "δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)" in math_html()
     assert "Space" in shortcuts_html()
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["&File", "&Train", "&View", "&Help"]
+    assert list(menus) == ["&File", "&Train", "&View", "E&xamples", "&Help"]
     help_actions = {a.text(): a for a in menus["&Help"].actions()}
     help_actions["The math"].trigger()
     dialogs = [w for w in window.findChildren(QDialog) if w.accessibleName() == "The math"]

@@ -105,7 +105,7 @@ def test_clicking_a_weight_heatmap_shows_its_chain_rule(window, qtbot):
     assert clicked.args == [1, 0, 3]
     inspector = window.inspection.inspector
     assert inspector.selected == (2, 0, 3)
-    assert "from neuron 4 to neuron 1" in inspector.chain_label.text()
+    assert "from neuron 4 (layer 1) to neuron 1 (layer 2)" in inspector.chain_label.text()
 
 
 def test_clicking_a_connection_in_the_diagram_selects_that_weight(window, qtbot):

@@ -96,7 +96,7 @@ def test_cost_function_comparison_only_uses_costs_valid_for_the_output(runs_pane
     runs_panel.comparison.setCurrentText("cost functions")
     with qtbot.waitSignal(runs_panel.comparisonFinished, timeout=20000):
         runs_panel.start_comparison()
-    assert [r.config.cost for r in runs_panel.runs] == ["sse", "mse", "half_mse", "bce"]
+    assert [r.config.cost for r in runs_panel.runs] == ["sse", "half_sse", "mse", "half_mse", "bce"]
 
 
 def test_session_runs_get_a_legend_naming_what_differed(runs_panel):

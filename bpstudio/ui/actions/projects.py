@@ -188,6 +188,15 @@ class ProjectActions(QObject):
         self._take_over(prepared, options, net, trainer, (DEFAULT_DATASET, {}), [], None, path=None)
         self.window.status.show_message("New project")
 
+    def start_from(self, prepared, options, net, trainer, then=None):
+        """A new untitled project holding a state built elsewhere (a worked example), once unsaved
+        changes are saved or discarded and the worker has stopped; ``then()`` runs after it took over."""
+        def take_over():
+            self._take_over(prepared, options, net, trainer, None, [], None, path=None)
+            if then:
+                then()
+        self.when_saved_or_discarded(lambda: self._after_stop(take_over))
+
     def open_project(self):
         self.when_saved_or_discarded(self._choose_and_open)
 

@@ -19,7 +19,8 @@ from ..kit.widgets import add_row, combo, select_data
 HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "tanh", "relu", "leaky_relu")
 COSTS = (("Cross-entropy (softmax)", "cross_entropy"), ("Binary cross-entropy (sigmoid)", "bce"),
-         ("Mean squared error", "mse"), ("Half mean squared error", "half_mse"), ("Sum of squared errors", "sse"))
+         ("Mean squared error", "mse"), ("Half mean squared error", "half_mse"), ("Sum of squared errors", "sse"),
+         ("Half sum of squared errors", "half_sse"))
 INITS = (("Auto (Xavier for tanh/sigmoid, He for ReLU)", "auto"), ("Xavier / Glorot uniform", "xavier"),
          ("He normal", "he"), ("Normal N(0, 1)", "normal"))
 

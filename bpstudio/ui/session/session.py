@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields, replace
 from PySide6.QtCore import QObject, Signal
 
 from bpstudio.core import RunState, TrainConfig, Trainer
-from bpstudio.core.nn.heads import check_pair, default_head
+from bpstudio.core.nn.heads import check_targets, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 from bpstudio.core.explain.updates import Recorder, UpdateLog
@@ -122,8 +122,9 @@ class Session(QObject):
         return True
 
     def set_network_spec(self, spec):
-        """Build a new network from ``spec``; an invalid output/cost pair raises ValueError and changes nothing."""
-        check_pair(spec.cost, spec.output)
+        """Build a new network from ``spec``; an output/cost pair that does not fit each other or the
+        data's targets raises ValueError and changes nothing."""
+        check_targets(spec.cost, spec.output, self.prepared.Y_train)
         if not self._check_idle("change the network"):
             return False
         self._build_network(spec)
