@@ -75,12 +75,14 @@ class Recorder:
     """Decides when to ``record`` into an ``UpdateLog`` so that full speed stays full speed.
 
     ``after_update(trainer, every=True)`` records the update and measures gradient noise (training
-    slowed down, or a Step); ``noise_gap`` seconds at least between two noise measurements (paced
-    training passes NOISE_GAP: at 100 updates/s the noise is measured 10 times a second). With ``every=False`` (full speed) a row, without the probe cost (the
-    per-epoch history has the cost), is recorded only while
-    recording has taken at most ``budget`` of the trainer's training time, and gradient noise —
-    it needs a full-batch gradient — goes into a row at most every ``noise_interval`` seconds, and
-    only when the budget has room for another measurement as long as the last one.
+    slowed down, or a Step), with at least ``noise_gap`` seconds between two noise measurements
+    (paced training passes NOISE_GAP: at 100 updates/s the noise is measured 10 times a second).
+
+    With ``every=False`` (full speed) a row — without the probe cost: the per-epoch history has
+    the cost — is recorded only while recording has taken at most ``budget`` of the trainer's
+    training time; gradient noise, which needs a full-batch gradient, goes into a row at most
+    every ``noise_interval`` seconds, and only when the budget has room for another measurement
+    as long as the last one.
     """
 
     def __init__(self, log, probe, train, budget=0.03, noise_interval=0.5, seed=0):
@@ -90,18 +92,25 @@ class Recorder:
         self.budget, self.noise_interval = budget, noise_interval
         self.rng = np.random.default_rng(seed)
         self.spent = 0.0              # seconds spent recording at full speed
+        self.next_check = -np.inf     # perf_counter() before which full speed records nothing
         self.next_noise = time.perf_counter() + noise_interval   # when gradient noise is next due at full speed
         self.noise_cost = 0.0         # seconds the last noise measurement took
         self.last_noise = -np.inf     # perf_counter() of the last noise measurement
 
     def after_update(self, trainer, every=False, noise_gap=0.0):
         """Record the trainer's latest update if due; True when a row was added."""
+        now = time.perf_counter()
+        if not every and now < self.next_check:   # over budget: most calls end here, at once
+            return False
         if trainer.updates == self.log.last_update:
             return False
-        allowed = self.budget * trainer.progress().elapsed
+        elapsed = trainer.progress().elapsed
+        allowed = self.budget * elapsed
         if not every and self.spent > allowed:
+            # when the budget allows again (training time ≈ wall time while the job runs)
+            self.next_check = now + (self.spent / self.budget - elapsed) if self.budget else np.inf
             return False
-        noise, now = None, time.perf_counter()
+        noise = None
         if (every and now >= self.last_noise + noise_gap) or (
                 not every and now >= self.next_noise and self.spent + self.noise_cost <= allowed):
             noise = self._noise(trainer, charged=not every)
