@@ -168,32 +168,32 @@ class WeightsView(QWidget):
         """Show new weights (per-layer (n_out, n_in) arrays) and biases; ``change``: (ΔW list, Δb list)
         of the last update (None before the first)."""
         self.weights, self.biases, self.change = weights, biases, change
-        level = symmetric_level(np.concatenate([np.ravel(w) for w in (*weights, *biases)]), self.level)
-        self.level = level
+        self.level = symmetric_level(np.concatenate([np.ravel(w) for w in (*weights, *biases)]), self.level)
         self._redraw()
 
     def _redraw(self):
         """Draw the weights or their last change, with the changed cells outlined."""
         if not self.weights:
             return
-        change = self.change
+        no_change = ([np.zeros_like(W) for W in self.weights], [np.zeros_like(b) for b in self.biases])
+        change = self.change or no_change
         if self.showing_change:
-            shown = change or ([np.zeros_like(W) for W in self.weights], [np.zeros_like(b) for b in self.biases])
-            level = symmetric_level(np.concatenate([np.ravel(v) for v in (*shown[0], *shown[1])]))
-            label = "ΔW of the last update"
+            shown, label = change, "ΔW of the last update"
+            level = symmetric_level(np.concatenate([np.ravel(v) for v in (*change[0], *change[1])]))
         else:
             shown, level, label = (self.weights, self.biases), self.level, "weight"
         if self._bar != (level, label):   # the bar re-renders every image: only when it changes
             self._bar = (level, label)
             self.colorbar.setLevels((-level, level))
             self.colorbar.getAxis("left").setLabel(label)   # where ColorBarItem puts its label
-        change = change if self.outlines else None
-        for l, ((_, w_image, _, b_image), W, b) in enumerate(zip(self.layers, *shown)):
-            for image, values, delta in ((w_image, W, change and change[0][l]), (b_image, b[:, None],
-                                                                               change and change[1][l][:, None])):
+        outlined = self.outlines and self.change is not None
+        for l, (_, w_image, _, b_image) in enumerate(self.layers):
+            for image, values, delta in ((w_image, shown[0][l], change[0][l]),
+                                         (b_image, shown[1][l][:, None], change[1][l][:, None])):
                 image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=(-level, level),
                                rect=image.cell_rect)
-                self.changed[image] = _outline(self.outline_items[image], delta, level / COLOR_STEPS)
+                self.changed[image] = _outline(self.outline_items[image], delta if outlined else None,
+                                               level / COLOR_STEPS)
 
     def changed_cells(self, layer):
         """(rows, columns) the outline marks in weight layer ``layer`` (0-based array indices)."""
