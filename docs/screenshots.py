@@ -2,7 +2,8 @@
 
     python docs/screenshots.py [OUT_DIR]
 
-Inspector: Mazur's worked example (2-2-2 sigmoid), the hidden weight w1's chain rule shown. Runs: a comparison of optimizers and a learning-rate sweep on the same data.
+Inspector: Mazur's worked example (2-2-2 sigmoid), the hidden weight w1's chain rule shown.
+Runs: a comparison of optimizers and a learning-rate sweep on the same data.
 Health and evaluation: after a short training run on iris.
 """
 

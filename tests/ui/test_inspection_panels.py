@@ -175,4 +175,4 @@ def test_predicted_vs_actual_in_target_units(qtbot):
     panel.target.setCurrentIndex(1)
     actual, _ = panel.scatter.getData()
     np.testing.assert_allclose(actual, scaler.inverse_transform(Ys)[:, 1])
-    assert "size: RMSE" in panel.summary.text()
+    assert "size: R²" in panel.summary.text() and "RMSE" in panel.summary.text() and "MAE" in panel.summary.text()

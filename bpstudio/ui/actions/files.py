@@ -155,6 +155,8 @@ class FileActions(QObject):
     def _on_loaded(self, dataset):
         self._finish_progress()
         self.window.use_dataset(dataset, origin=self.request)
+        if dataset.notes and self.window.session.dataset.source == dataset.source:   # what was left out or filled
+            self._say(f"{Path(dataset.source).name}: " + "; ".join(dataset.notes))
 
     def _on_load_failed(self, text):
         self._finish_progress()

@@ -1,12 +1,17 @@
 """The CSV import dialog: a preview of the first rows, the detected delimiter and header,
-and the choices a file cannot tell us — target column, which columns are inputs, task,
-scaling, validation split. Columns holding text start unticked: inputs must be numbers."""
+and the choices a file cannot tell us — target column, how each column is encoded, what to do with
+missing cells, task, scaling, validation split.
+
+Each column's encoding starts from core's guess (``core.data.columns``, the rule the command line uses
+too): numbers stay numbers, text with a few distinct values becomes one 0/1 input per category, dates
+and IDs or free text are left out. The user can change any of them."""
+
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QListWidget, QListWidgetItem, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QHeaderView, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from bpstudio.core.data.csv_layout import DELIMITER_NAMES
 
@@ -15,6 +20,8 @@ from ..session.session import DataOptions
 from ..kit.widgets import add_row, combo
 
 TASKS = (("Guess from the target", None), ("Classification", "classification"), ("Regression", "regression"))
+ENCODINGS = (("number", "number"), ("category (one 0/1 input each)", "category"),
+             ("date (year, day of the year)", "date"), ("left out", "ignore"))
 LEFT_OUT = QColor("#a0a0a0")   # preview cells of columns the network will not read
 
 
@@ -25,13 +32,13 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Import {path}")
         self.setAccessibleName("Import data")
-        self.options = options
+        self.options, self.plan = options, preview.plan
         layout = QVBoxLayout(self)
         info = QLabel(f"<b>{path}</b><br>The first {len(preview.rows)} rows as read with the detected layout:")
         info.setWordWrap(True)
         layout.addWidget(info)
         self.preview = _preview_table(preview)
-        layout.addWidget(self.preview)
+        layout.addWidget(self.preview, 1)
         form = QFormLayout()
         layout.addLayout(form)
         self.delimiter = add_row(form, "Delimiter", combo(
@@ -42,13 +49,14 @@ class ImportDialog(QDialog):
         self.header.setChecked(preview.has_header)
         columns = [(name, name) for name in preview.columns]
         self.target = add_row(form, "Target column", combo(columns, preview.suggested_target),
-                              "The column the network learns to predict; every other column is an input")
-        self.inputs = add_row(form, "Inputs", _inputs_list(preview),
-                              "The columns the network reads; untick one to leave it out (an ID, a comment…). "
-                              "Columns holding text start unticked: inputs must be numbers")
+                              "The column the network learns to predict; the others are inputs")
+        self.columns = add_row(form, "Columns", _columns_table(self.plan),
+                               "How each column reaches the network; change an encoding with its list")
         self.task = add_row(form, "Task", combo(TASKS, preview.suggested_task))
-        self.drop_missing = add_row(form, "Drop rows with missing values", QCheckBox(),
-                                    "Otherwise an empty or NA cell is an error naming its line and column")
+        self.drop_missing = add_row(form, "Leave out rows with missing cells", QCheckBox(),
+                                    "Missing cells (empty, NA, NaN, ?, null…) are otherwise filled with the training "
+                                    "split's median (numbers) or most frequent value (categories); rows without a "
+                                    "target are always left out")
         self.scaling = add_row(form, "Scaling", combo(SCALINGS, options.scaling))
         self.val_split = add_row(form, "Validation split", QSpinBox())
         self.val_split.setRange(0, 90)
@@ -59,34 +67,44 @@ class ImportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.target.currentIndexChanged.connect(self._show_inputs)
-        self.inputs.itemChanged.connect(self._show_inputs)
-        self._show_inputs()
-        self.resize(760, 620)
+        self.target.currentIndexChanged.connect(self._show_roles)
+        for j in range(len(self.plan)):
+            self.encoding(j).currentIndexChanged.connect(self._show_roles)
+        self._show_roles()
+        self.resize(820, 720)
 
-    def ignored_columns(self):
-        """0-based indices of the columns left out (never the target)."""
+    def encoding(self, j):
+        """The encoding list of column ``j``."""
+        return self.columns.cellWidget(j, 1)
+
+    def kinds(self):
+        """{column name: kind} as chosen, for every column but the target."""
         target = self.target.currentIndex()
-        return [j for j in range(self.inputs.count())
-                if j != target and self.inputs.item(j).checkState() != Qt.CheckState.Checked]
+        return {c.name: self.encoding(c.index).currentData() for c in self.plan if c.index != target}
 
-    def _show_inputs(self):
-        """Hide the target from the inputs list and grey out the preview columns left out."""
-        target, ignored = self.target.currentIndex(), set(self.ignored_columns())
-        for j in range(self.inputs.count()):
-            self.inputs.item(j).setHidden(j == target)
+    def _show_roles(self):
+        """Mark the target, say what each column becomes, and grey out the preview columns left out."""
+        target = self.target.currentIndex()
+        for c in self.plan:
+            _mark_target(self.encoding(c.index), c.index == target)
+        kinds = self.kinds()
+        for c in self.plan:
+            is_target = c.index == target
+            shown = replace(c, kind="target" if is_target else kinds[c.name],
+                            note=c.note if not is_target and kinds[c.name] == c.kind else "")
+            self.columns.item(c.index, 2).setText(shown.describe())
+            left_out = shown.kind == "ignore"
             for r in range(self.preview.rowCount()):
-                cell = self.preview.item(r, j)
+                cell = self.preview.item(r, c.index)
                 if cell is not None:
-                    cell.setForeground(QBrush(LEFT_OUT) if j in ignored else QBrush())
+                    cell.setForeground(QBrush(LEFT_OUT) if left_out else QBrush())
+        self.columns.resizeRowsToContents()
 
     def load_options(self):
         """Keyword arguments for ``load_dataset``."""
         options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked(),
-                   "delimiter": self.delimiter.currentData(), "header": self.header.isChecked()}
-        ignored = self.ignored_columns()
-        if ignored:
-            options["ignore"] = ignored
+                   "delimiter": self.delimiter.currentData(), "header": self.header.isChecked(),
+                   "kinds": self.kinds()}
         if self.task.currentData():
             options["task"] = self.task.currentData()
         return options
@@ -108,15 +126,50 @@ def _preview_table(preview):
     return table
 
 
-def _inputs_list(preview):
-    """One checkable item per column; text columns unticked, with the reason."""
-    inputs = QListWidget()
-    inputs.setMaximumHeight(110)
-    for j, name in enumerate(preview.columns):
-        text = j in preview.text_columns
-        item = QListWidgetItem(f"{name}  (text: left out)" if text else str(name))
-        item.setCheckState(Qt.CheckState.Unchecked if text else Qt.CheckState.Checked)
-        if text:
-            item.setToolTip("This column holds text; inputs must be numbers (encode categories as 0/1 columns)")
-        inputs.addItem(item)
-    return inputs
+class _EncodingBox(QComboBox):
+    """An encoding list inside a scrolling table: the wheel scrolls the table unless the list has focus."""
+
+    def wheelEvent(self, event):
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+def _mark_target(box, is_target):
+    """The target's encoding list is empty and disabled (its placeholder says "target"); another column
+    becoming the target gets back the encoding it had."""
+    blocked = box.blockSignals(True)
+    if is_target and box.currentIndex() >= 0:
+        box.setProperty("chosen", box.currentIndex())
+        box.setCurrentIndex(-1)
+    elif not is_target and box.currentIndex() < 0:
+        box.setCurrentIndex(box.property("chosen"))
+    box.setEnabled(not is_target)
+    box.blockSignals(blocked)
+
+
+def _columns_table(plan):
+    """One row per column: its name, its encoding (a list to change it) and what it becomes."""
+    table = QTableWidget(len(plan), 3)
+    table.setHorizontalHeaderLabels(["Column", "Encoding", "Becomes"])
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    for c in plan:
+        table.setItem(c.index, 0, QTableWidgetItem(c.name))
+        box = _EncodingBox()
+        box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        box.setAccessibleName(f"Encoding of {c.name}")
+        box.setPlaceholderText("target")
+        for text, kind in ENCODINGS:
+            box.addItem(text, kind)
+        box.setCurrentIndex(box.findData(c.kind))
+        table.setCellWidget(c.index, 1, box)
+        table.setItem(c.index, 2, QTableWidgetItem(c.describe()))
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+    table.setMinimumHeight(min(len(plan), 6) * 30 + 30)
+    return table

@@ -17,7 +17,7 @@ class RunStatusBar(QStatusBar):
         self.message = QLabel()
         self.message.setAccessibleName("Message")
         self.message.setMinimumWidth(120)
-        self.state = _label("Run state", 70)
+        self.state = _label("Run state", 80)   # room for the widest, bold "Stopping…"
         self.epochs = _label("Epoch count", 120)
         self.updates = _label("Weight update count", 130)
         self.samples = _label("Sample count", 140)
