@@ -219,10 +219,9 @@ def _read_rows(layout, encoding, roles, progress, cancel):
     """(numbers (N, len(roles.numeric)) with NaN where missing, strings (N, len(roles.text)) with "" where
     missing, line numbers (N,)) of every data row. The numbers are allocated once, from an upper bound
     on the number of rows: an MNIST-sized file must not need twice its size in memory."""
-    capacity = _count_lines(layout.path)
+    capacity = _row_capacity(layout, len(roles.numeric) + 1)
     numeric, numbers, text, n = np.empty((capacity, len(roles.numeric))), np.empty(capacity, np.int64), [], 0
     size = max(os.path.getsize(layout.path), 1)
-    _check_memory(layout, len(layout.columns))
     with io.TextIOWrapper(open_regular(layout.path), encoding=encoding) as f:
         for _ in range(layout.header_lines):
             f.readline()
@@ -247,14 +246,17 @@ def _count_lines(path):
     return count
 
 
-def _check_memory(layout, n_columns):
-    """Refuse a file whose rows could not fit in memory, before reading them: at most one row a line,
-    and at most one per n bytes (n − 1 delimiters and a line end) — blank lines hold none."""
+def _row_capacity(layout, values_per_row):
+    """An upper bound on the data rows, checked against the memory available: at most one row a line,
+    and at most one per n bytes (a row of n columns has n − 1 delimiters and a line end) — so blank
+    lines under a wide header cost nothing."""
+    n_columns = len(layout.columns)
     rows = min(_count_lines(layout.path), os.path.getsize(layout.path) // max(n_columns, 1) + 1)
     try:
-        check_memory(8 * rows * (n_columns + 1), f"reading up to {rows:,} rows × {n_columns:,} columns")
+        check_memory(8 * rows * values_per_row, f"reading up to {rows:,} rows × {n_columns:,} columns")
     except MemoryLimitError as e:
         raise DataError(f"{layout.where()}: {e}") from None
+    return rows
 
 
 def read_columns(layout, roles, progress=None, cancel=None):
