@@ -26,6 +26,7 @@ from .actions.projects import ProjectActions
 from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
 from .views.status import RunStatusBar
 from .kit.theme import apply_plot_theme
+from .kit.wheel import install_wheel_guard
 from .panels.training_panel import TrainingPanel
 
 
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, dataset=None, parent=None):
         super().__init__(parent)
+        install_wheel_guard()   # before any control exists: the wheel scrolls panels, not settings
         self.setAcceptDrops(True)
         apply_plot_theme()
         origin = None if dataset else (DEFAULT_DATASET, {})
