@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QScrollArea, QTabBar, QWidget
 
 
 def control(win, name, kind=QWidget):
@@ -52,3 +52,33 @@ def into_view(widget):
         area = area.parentWidget()
     QApplication.processEvents()
     return widget
+
+
+def show_tab(qtbot, win, title):
+    """Click the tab of the dock called ``title`` (docks tabbed together show a tab bar under them)."""
+    for bar in win.findChildren(QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title and bar.isVisible():
+                qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(i).center())
+                qtbot.waitUntil(lambda: win.docks[title].widget().isVisible(), timeout=2000)
+                return
+    raise AssertionError(f"no tab called {title!r}")
+
+
+def type_into(qtbot, field, text):
+    """Click into a field, select what it holds, type ``text`` and press Enter."""
+    into_view(field)
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def choose(qtbot, combo, text):
+    """Click a combo box open, type the start of an item's text in its list, press Enter."""
+    into_view(combo)
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(combo.view().isVisible, timeout=2000)
+    qtbot.keyClicks(combo.view(), text)
+    qtbot.keyClick(combo.view(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not combo.view().isVisible(), timeout=2000)

@@ -8,11 +8,12 @@ snapshot. Redraws are throttled and skipped for hidden docks.
 """
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
-from bpstudio.core.explain.compare import Run
+from bpstudio.core.explain.compare import Run, setup_of
 
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
@@ -87,7 +88,17 @@ class InspectionDocks(QObject):
         initial = self.view_net.copy()
         initial.reset()   # comparisons start from the seed's initial weights
         p = s.prepared
-        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val))
+        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val,
+                                            setup=self._setup(initial)))
+
+    def _setup(self, net):
+        """The data and network a run trains, for Runs to say what changed between runs."""
+        s = self.session
+        data = Path(str(s.dataset.source)).name
+        options = s.origin[1] if s.origin else {}
+        if options:
+            data += " (" + ", ".join(f"{key}={value}" for key, value in sorted(options.items())) + ")"
+        return setup_of(net, data, s.options.scaling, s.options.val_fraction)
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
@@ -152,7 +163,8 @@ class InspectionDocks(QObject):
         s = self.session
         if not len(s.history):
             return
-        self.runs.add_run(Run(f"Run {snap.run_id}", s.config, s.history.copy(), snap.params.copy()), key=snap.run_id)
+        run = Run("", s.config, s.history.copy(), snap.params.copy(), self._setup(s.net))   # Runs numbers it
+        self.runs.add_run(run, key=snap.run_id)
 
     def _select_weight(self, layer, j, k):
         """A weight clicked in the Weights heatmaps or the diagram: show its chain rule in the inspector."""
