@@ -39,7 +39,7 @@ def shortcuts_html():
 
 
 def math_html():
-    """The formulas the engine uses, in the notation of the README's math section."""
+    """The formulas the engine uses, in the notation of docs/math.md."""
     steps = "".join(f"<tr><td>{name}</td><td><b>{formula}</b></td><td>{note}</td></tr>"
                     for name, formula, note in MATH_STEPS)
     acts = "".join(f"<tr><td>{a.name}</td><td>{a.formula}</td><td>{a.derivative_formula}</td></tr>"

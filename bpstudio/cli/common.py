@@ -1,0 +1,93 @@
+"""What every command shares: the one-line error, the exit statuses, argument types, saving a model."""
+
+import argparse
+import math
+import sys
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 1
+EXIT_INTERNAL = 3
+
+
+class CliError(Exception):
+    """Bad command-line input; shown as one ``error:`` line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``error:`` line instead of usage text plus a message."""
+
+    def error(self, message):
+        raise CliError(f"{message} (see: {self.prog} --help)")
+
+
+def one_line(error):
+    """An exception as one line of text (an OSError names its file)."""
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def save(model, path):
+    from bpstudio.core.io.model_files import save_model
+
+    save_model(model, path)
+    print(f"saved {path}", file=sys.stderr)
+
+
+# --- argument types: each rejects bad values with a message argparse puts after the option's name ----
+
+
+def layer_sizes(text):
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of layer sizes ≥ 1, such as 16,8")
+    return sizes
+
+
+def _number_above(low, inclusive):
+    """An argparse type: a finite number > low (≥ low when inclusive)."""
+    relation = "≥" if inclusive else ">"
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value >= low if inclusive else value > low)):
+            raise argparse.ArgumentTypeError(f"must be a finite number {relation} {low}, got {text!r}")
+        return value
+    return parse
+
+
+positive_number = _number_above(0, inclusive=False)
+non_negative_number = _number_above(0, inclusive=True)
+
+
+def fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
+    return value
+
+
+def whole_number(text, low=1):
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ {low}, got {text!r}")
+    return value
+
+
+def whole_number_or_zero(text):
+    return whole_number(text, low=0)

@@ -1,0 +1,211 @@
+"""``bpstudio train DATA``: train a network headless, print a summary, export the model."""
+
+import contextlib
+import math
+import signal
+import sys
+import threading
+import time
+
+from bpstudio.cli.common import (EXIT_DIVERGED, CliError, fraction, layer_sizes, non_negative_number,
+                                 positive_number, save, whole_number, whole_number_or_zero)
+
+
+def add_parser(commands):
+    from bpstudio.core.nn.activations import ACTIVATIONS
+    from bpstudio.core.nn.costs import COSTS
+    from bpstudio.core.train.config import BATCH_MODES
+    from bpstudio.core.train.optimizers import OPTIMIZERS
+    from bpstudio.core.data.preprocessing import SCALINGS
+
+    hidden = [name for name in ACTIVATIONS if name != "softmax"]
+    train = commands.add_parser("train", help="train a network headless and export it",
+                                description="Train a network on a built-in dataset or a .csv/.npz file.")
+    add = train.add_argument
+    _add_data_options(train)
+    add("--layers", type=layer_sizes, default=[16, 8], metavar="N,N,…",
+        help="hidden layer sizes, e.g. 16,8 (default); 'none' for no hidden layer")
+    add("--activation", default="tanh", choices=hidden, metavar="NAME",
+        help=f"hidden activation: {', '.join(hidden)} (default tanh)")
+    add("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
+        help="default from the task: softmax for >2 classes, sigmoid for 2, linear for regression")
+    add("--cost", choices=list(COSTS), metavar="NAME",
+        help=f"{', '.join(COSTS)}; default from the output: cross_entropy, bce or mse")
+    add("--lr", type=positive_number, default=0.01, help="learning rate (default 0.01)")
+    add("--batch-mode", choices=BATCH_MODES, default="mini-batch", metavar="MODE",
+        help=f"{', '.join(BATCH_MODES)} (default mini-batch)")
+    add("--batch-size", type=whole_number, default=32, metavar="N", help="default 32")
+    add("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
+        help=f"{', '.join(OPTIMIZERS)} (default adam)")
+    add("--epochs", type=whole_number, default=100, metavar="N", help="default 100")
+    add("--val-split", type=fraction, default=0.2, metavar="F",
+        help="fraction of samples held out for validation (default 0.2)")
+    add("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")
+    add("--seed", type=whole_number_or_zero, default=0, metavar="N",
+        help="seeds the data, the split, the initial weights and the shuffling (default 0)")
+    add("--export", action="append", default=[], metavar="PATH",
+        help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several")
+    add("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(run=run)
+
+
+def _add_data_options(train):
+    from bpstudio.core.data.dataset import TASKS
+
+    add = train.add_argument
+    add("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
+    add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
+    add("--task", choices=TASKS, help="of a file's target (default: guessed from its values)")
+    add("--ignore", action="append", metavar="COL", help="leave this CSV column out; repeat for several")
+    add("--drop-missing", action="store_true", help="drop rows with empty or NaN cells instead of failing")
+    add("--samples", type=whole_number, metavar="N", help="number of samples of a generated dataset")
+    add("--noise", type=non_negative_number, metavar="F", help="noise of a generated dataset")
+
+
+def _data_options(args):
+    """load_dataset's keyword arguments for the options given (built-ins refuse file options)."""
+    given = {"target": args.target, "task": args.task, "ignore": args.ignore, "n_samples": args.samples,
+             "noise": args.noise, "drop_missing": args.drop_missing or None}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def run(args):
+    from bpstudio.core import Network, TrainConfig, Trainer
+    from bpstudio.core.data.dataset import prepare
+    from bpstudio.core.data.loading import load_dataset
+    from bpstudio.core.io.model import Model, output_targets
+
+    _check_export_paths(args.export)
+    dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
+    output_activation, cost = _output_and_cost(dataset, args.output_activation, args.cost)
+    # Two classes on a sigmoid need one output: the probability of the second class.
+    two_classes = dataset.is_classification and dataset.n_outputs == 2
+    n_out = 1 if two_classes and output_activation == "sigmoid" else dataset.n_outputs
+    net = Network([dataset.n_features, *args.layers, n_out], [args.activation] * len(args.layers) + [output_activation],
+                  seed=args.seed)
+    config = TrainConfig(learning_rate=args.lr, batch_mode=args.batch_mode, batch_size=args.batch_size,
+                         epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed)
+    net.check_cost(cost)
+    data = prepare(dataset, args.scale, args.val_split, seed=args.seed)
+    print(f"{args.data}: {dataset.summary()} → {net!r}", file=sys.stderr)
+    trainer = Trainer(net, config)
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    with _ctrl_c_stops_training() as stop:
+        history = trainer.fit(data.X_train, output_targets(data.Y_train, n_out),
+                              data.X_val, output_targets(data.Y_val, n_out), on_progress=bar, stop=stop)
+    if bar:
+        bar.close()
+    print(summary(trainer))
+    if history.diverged:
+        # The restored weights are finite but can be huge (1e144): useless, and inf in float32 files.
+        for path in args.export:
+            print(f"not saved {path}: training diverged — lower the learning rate (--lr) and train again",
+                  file=sys.stderr)
+        return EXIT_DIVERGED
+    model = Model.from_prepared(net, data, config, history)
+    for path in args.export:
+        save(model, path)
+    return 0
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops_training():
+    """Ctrl-C ends training after the current batch; the summary and exports still happen."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signals can only be caught there
+        yield stop
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_export_paths(paths):
+    """Refuse a bad --export before training, not after."""
+    from pathlib import Path
+
+    from bpstudio.core.io.atomic import check_writable
+    from bpstudio.core.io.model_files import EXPORT_FORMATS
+
+    for path in map(Path, paths):
+        if path.suffix.lower() not in EXPORT_FORMATS:
+            raise CliError(f"argument --export: {path}: cannot save {path.suffix or 'files without an extension'}; "
+                           f"supported: {', '.join(EXPORT_FORMATS)}")
+        if not path.parent.is_dir():
+            raise CliError(f"argument --export: {path}: the folder {path.parent} does not exist")
+        try:
+            check_writable(path.parent)
+        except OSError as e:
+            raise CliError(f"argument --export: {path}: cannot write in the folder {path.parent}: "
+                           f"{e.strerror or e}") from None
+
+
+def _output_and_cost(dataset, output_activation, cost):
+    """Fill in whichever of output activation and cost was not given, from the task and the other."""
+    if output_activation is None:
+        by_cost = {"bce": "sigmoid", "cross_entropy": "softmax"}
+        if cost in by_cost:
+            output_activation = by_cost[cost]
+        elif dataset.is_classification:
+            output_activation = "sigmoid" if dataset.n_outputs == 2 or cost else "softmax"
+        else:
+            output_activation = "linear"
+    if cost is None:
+        cost = {"softmax": "cross_entropy", "sigmoid": "bce" if dataset.is_classification else "mse"}.get(
+            output_activation, "mse")
+    return output_activation, cost
+
+
+class ProgressBar:
+    """A one-line progress bar with the current cost, redrawn at most 10 times a second.
+
+    When stderr is not a terminal (a log file, CI) it writes a plain line every 5 seconds
+    instead, since carriage returns would pile up on one line.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, stream):
+        self.stream = stream
+        self._last = 0.0
+        self._live = stream.isatty() if hasattr(stream, "isatty") else False
+        self._interval = 0.1 if self._live else 5.0
+
+    def __call__(self, progress):
+        now = time.monotonic()
+        last_epoch = progress.epoch_ended and progress.epoch == progress.epochs
+        if now - self._last < self._interval and not last_epoch:
+            return
+        self._last = now
+        done = (progress.epoch + progress.batch / max(progress.batches_per_epoch, 1)) / progress.epochs
+        filled = int(round(done * self.WIDTH))
+        cost = f"{progress.train_cost:.4g}" if math.isfinite(progress.train_cost) else "—"
+        val = f", validation {progress.val_cost:.4g}" if math.isfinite(progress.val_cost) else ""
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] epoch {progress.epoch}/{progress.epochs}  cost {cost}{val}"
+        self.stream.write(f"\r{line}   " if self._live else f"{line}\n")
+        self.stream.flush()
+
+    def close(self):
+        if self._live:
+            self.stream.write("\n")
+
+
+def summary(trainer):
+    """The final report: epochs, costs, accuracies, time, speed and why training stopped."""
+    h = trainer.history
+    fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
+    last = lambda values: values[-1] if values else None  # noqa: E731
+    percent = lambda x: f"{100 * x:.1f} %" if x is not None and math.isfinite(x) else "—"  # noqa: E731
+    lines = [
+        f"epochs       {len(h)} ({h.stop_reason})",
+        f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
+    ]
+    if h.train_accuracy and math.isfinite(h.train_accuracy[-1]):
+        lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
+    speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
+    lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
+    if trainer.warning:
+        lines.append(f"warning      {trainer.warning}")
+    return "\n".join(lines)
