@@ -26,7 +26,7 @@ from .actions.projects import ProjectActions
 from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
 from .views.status import RunStatusBar
 from .kit.theme import apply_plot_theme
-from .kit.wheel import install_wheel_guard
+from .kit.wheel import install_wheel_guard, scrolled
 from .panels.training_panel import TrainingPanel
 
 
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
                                     ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
-                                    ("Weights", self.weights, bottom)):
+                                    ("Weights", scrolled(self.weights), bottom)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(widget)

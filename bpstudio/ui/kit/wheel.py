@@ -10,7 +10,7 @@ wheel event travels on to the parent, so the scroll area under it scrolls instea
 """
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QSlider
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
 
@@ -45,3 +45,13 @@ def install_wheel_guard(app=None):
     for widget in app.allWidgets():   # controls polished before the guard was installed
         if isinstance(widget, GUARDED):
             guard_focus(widget)
+
+
+def scrolled(panel):
+    """``panel`` in a scroll area: in a small window its dock shrinks and the panel scrolls, instead of
+    the panel's minimum size pushing the window past the size asked for (or past the screen)."""
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area

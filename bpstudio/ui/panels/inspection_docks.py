@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from bpstudio.core.explain.compare import Run, setup_of
 
+from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel
@@ -40,7 +41,7 @@ class InspectionDocks(QObject):
                              ("Evaluation", self.evaluation)):
             dock = QDockWidget(title, window)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
-            dock.setWidget(panel)
+            dock.setWidget(scrolled(panel))
             dock.visibilityChanged.connect(lambda visible: visible and self._schedule())
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             window.tabifyDockWidget(window.docks["Weights"], dock)
@@ -194,3 +195,4 @@ class InspectionDocks(QObject):
     def _use_learning_rate(self, rate):
         if self.session.set_config(replace(self.session.config, learning_rate=float(rate))):
             self.session.message.emit(f"Learning rate set to {rate:g} from the sweep")
+

@@ -131,6 +131,7 @@ class CurvesView(QWidget):
         self.log_y.toggled.connect(lambda on: self.cost_plot.getPlotItem().setLogMode(y=on))
         self.readout = QLabel("")
         self.readout.setAccessibleName("Last costs")
+        self.readout.setWordWrap(True)   # wraps in a narrow window instead of widening it
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
         top.addWidget(self.log_y)
