@@ -37,11 +37,11 @@ def test_train_prints_progress_and_summary_and_exports(capsys, tmp_path):
     onnx_model, json_model = bpstudio.load_model(tmp_path / "m.onnx"), bpstudio.load_model(tmp_path / "m.json")
     X = np.random.default_rng(0).normal(size=(10, 2))
     np.testing.assert_allclose(onnx_model.predict(X), json_model.predict(X), rtol=1e-5, atol=1e-6)
-    assert json_model.network.sizes == (2, 6, 4, 1)
+    assert json_model.network.sizes == (2, 6, 4, 2)   # two classes: softmax over two outputs, as in the app
 
 
 @pytest.mark.parametrize("data, output, cost, n_out", [
-    ("moons", "sigmoid", "bce", 1), ("gaussians", "softmax", "cross_entropy", 3), ("sine", "linear", "mse", 1)])
+    ("moons", "softmax", "cross_entropy", 2), ("gaussians", "softmax", "cross_entropy", 3), ("sine", "linear", "mse", 1)])
 def test_output_activation_and_cost_default_from_the_task(capsys, tmp_path, data, output, cost, n_out):
     status, _, _ = run(capsys, "train", data, "--epochs", "1", "--quiet", "--export", tmp_path / "m.npz")
     model = bpstudio.load_model(tmp_path / "m.npz")
@@ -111,8 +111,8 @@ def _bad_files(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["predict", "{tmp}/garbage.onnx", "{tmp}/bad.csv"], "garbage.onnx: not a readable .onnx model file"),
-    (["predict", "{model}", "{tmp}/bad.csv"], "bad.csv: line 3, column 2 (x2): 'zz' is not a finite number"),
-    (["predict", "{model}", "{tmp}/short.csv"], "short.csv: line 1: no column named 'x2'"),
+    (["predict", "{model}", "{tmp}/bad.csv"], "bad.csv, line 3, column 'x2' (column 2): 'zz' is not a number"),
+    (["predict", "{model}", "{tmp}/short.csv"], "short.csv: feature column 'x2' not found; columns: x1"),
     (["predict", "{tmp}/missing.npz", "moons"], "missing.npz: no such file"),
     (["export", "{model}", "{tmp}/out.txt"], "cannot save .txt; supported: .npz"),
     (["train", "moonz"], "unknown dataset 'moonz'"),

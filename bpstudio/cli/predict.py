@@ -2,7 +2,6 @@
 
 import csv
 import io
-import math
 import sys
 
 from bpstudio.cli.common import CliError, one_line
@@ -57,10 +56,8 @@ def _feature_rows(source, feature_names):
     """Raw feature rows from a CSV (columns picked by header name), an .npz (array X) or a built-in name."""
     lower = source.lower()
     if lower.endswith(".csv"):
-        try:
-            return _read_csv_features(source, feature_names)
-        except (UnicodeDecodeError, csv.Error) as e:
-            raise CliError(f"{source}: not a readable UTF-8 CSV file ({e})") from None
+        from bpstudio.core.data.csv_reader import read_features
+        return read_features(source, feature_names)
     if lower.endswith(".npz"):
         return _read_npz_features(source)
     from bpstudio.core.data.loading import load_dataset
@@ -85,33 +82,3 @@ def _read_npz_features(path):
     if X.dtype.kind not in "biuf" or X.ndim < 2 or not np.isfinite(X).all():
         raise CliError(f"{path}: X must hold finite numbers, one row per sample; got dtype {X.dtype}, shape {X.shape}")
     return X.reshape(len(X), -1)
-
-
-def _read_csv_features(path, feature_names):
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = [name.strip() for name in next(reader, [])]
-        missing = [name for name in feature_names if name not in header]
-        if missing:
-            raise CliError(f"{path}: line 1: no column named {missing[0]!r}; the model needs the columns "
-                           f"{', '.join(feature_names)}")
-        columns = [header.index(name) for name in feature_names]
-        rows = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            rows.append([_number(row, j, path, reader.line_num, header) for j in columns])
-    if not rows:
-        raise CliError(f"{path}: no data rows below the header line")
-    return rows
-
-
-def _number(row, j, path, line, header):
-    cell = row[j] if j < len(row) else ""
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise CliError(f"{path}: line {line}, column {j + 1} ({header[j]}): {cell!r} is not a finite number")
-    return value

@@ -28,7 +28,8 @@ def add_parser(commands):
     add("--activation", default="tanh", choices=hidden, metavar="NAME",
         help=f"hidden activation: {', '.join(hidden)} (default tanh)")
     add("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
-        help="default from the task: softmax for >2 classes, sigmoid for 2, linear for regression")
+        help="default from the task (as in the app): softmax for classes, sigmoid for one 0/1 column, "
+             "linear for regression")
     add("--cost", choices=list(COSTS), metavar="NAME",
         help=f"{', '.join(COSTS)}; default from the output: cross_entropy, bce or mse")
     add("--lr", type=positive_number, default=0.01, help="learning rate (default 0.01)")
@@ -74,13 +75,12 @@ def run(args):
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
     from bpstudio.core.io.model import Model, output_targets
+    from bpstudio.core.nn.heads import complete_head, output_size
 
     _check_export_paths(args.export)
     dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
-    output_activation, cost = _output_and_cost(dataset, args.output_activation, args.cost)
-    # Two classes on a sigmoid need one output: the probability of the second class.
-    two_classes = dataset.is_classification and dataset.n_outputs == 2
-    n_out = 1 if two_classes and output_activation == "sigmoid" else dataset.n_outputs
+    output_activation, cost = complete_head(dataset, args.output_activation, args.cost)
+    n_out = output_size(dataset, output_activation)
     net = Network([dataset.n_features, *args.layers, n_out], [args.activation] * len(args.layers) + [output_activation],
                   seed=args.seed)
     config = TrainConfig(learning_rate=args.lr, batch_mode=args.batch_mode, batch_size=args.batch_size,
@@ -140,22 +140,6 @@ def _check_export_paths(paths):
         except OSError as e:
             raise CliError(f"argument --export: {path}: cannot write in the folder {path.parent}: "
                            f"{e.strerror or e}") from None
-
-
-def _output_and_cost(dataset, output_activation, cost):
-    """Fill in whichever of output activation and cost was not given, from the task and the other."""
-    if output_activation is None:
-        by_cost = {"bce": "sigmoid", "cross_entropy": "softmax"}
-        if cost in by_cost:
-            output_activation = by_cost[cost]
-        elif dataset.is_classification:
-            output_activation = "sigmoid" if dataset.n_outputs == 2 or cost else "softmax"
-        else:
-            output_activation = "linear"
-    if cost is None:
-        cost = {"softmax": "cross_entropy", "sigmoid": "bce" if dataset.is_classification else "mse"}.get(
-            output_activation, "mse")
-    return output_activation, cost
 
 
 class ProgressBar:

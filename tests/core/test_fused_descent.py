@@ -1,4 +1,4 @@
-"""Large layers fold the bias and the plain SGD step into their GEMMs (β = 1).
+"""Large ("direct") layers fold the bias and the plain SGD step into their GEMMs (β = 1).
 
 Whatever the path, the numbers must be those of the textbook loop: z = a Wᵀ + b,
 ∇W = δᵀ a, θ ← θ − η ∇; and the gradient a fused step never stored must come back
@@ -11,6 +11,8 @@ import pytest
 from bpstudio.core import Network, TrainConfig, Trainer, gradcheck
 from bpstudio.core.nn import backprop
 from bpstudio.core.nn import blas
+from bpstudio.core.train.fused_step import FusedSGDStep, GradientStep, make_step
+from bpstudio.core.train.optimizers import SGD, make_optimizer
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(50, 150))
@@ -25,18 +27,18 @@ def _net(dtype="float64"):
 @pytest.fixture(params=["fused", "unfused", "no BLAS", "every layer fused"])
 def path(request, monkeypatch):
     if request.param == "unfused":
-        monkeypatch.setattr(backprop, "FUSE_MIN_WEIGHTS", 10 ** 9)
+        monkeypatch.setattr(backprop, "DIRECT_MIN_WEIGHTS", 10 ** 9)
     elif request.param == "no BLAS":
         monkeypatch.setattr(blas, "_FUNCTIONS", {})
     elif request.param == "every layer fused":
-        monkeypatch.setattr(backprop, "FUSE_MIN_WEIGHTS", 1)
+        monkeypatch.setattr(backprop, "DIRECT_MIN_WEIGHTS", 1)
     return request.param
 
 
 def test_the_first_layer_is_fused_when_blas_is_direct():
     if not blas.is_direct("float64"):
         pytest.skip("NumPy's BLAS is not reachable directly here")
-    assert backprop.Workspace(_net(), 8).fused == [True, False]
+    assert backprop.Workspace(_net(), 8).direct == [True, False]
 
 
 def test_forward_is_the_same_on_every_path(path):
@@ -55,18 +57,42 @@ def test_gradients_of_a_fused_network_match_finite_differences(path):
     assert result.passed, [layer.rel_error for layer in result.layers]
 
 
-def test_descend_takes_the_step_and_keeps_the_gradient_on_request(path):
+def test_the_fused_step_takes_the_sgd_step_and_gives_the_gradient_on_request(path):
     net = _net()
     ws = backprop.Workspace(net, len(X))
     ws.forward(X)
-    ws.backward(X, Y, net.check_cost("cross_entropy"), scale=0.1 / len(X))
+    ws.backward(X, Y, net.check_cost("cross_entropy"), scale=1 / len(X))
     want_grad = ws.grad.copy()
-    want_params = net.params - want_grad
+    want_params = net.params - 0.1 * want_grad
+    step = make_step(net, ws, net.check_cost("cross_entropy"), SGD(net.params, 0.1), l2=0.0)
+    assert isinstance(step, FusedSGDStep)
     ws.forward(X)
-    ws.backward(X, Y, net.check_cost("cross_entropy"), scale=0.1 / len(X), descend=True)
+    step.step(X, Y)
     np.testing.assert_allclose(net.params, want_params, rtol=1e-12, atol=1e-15)
-    ws.fill_gradient()
-    np.testing.assert_allclose(ws.grad, want_grad, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(step.gradient(), want_grad, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(step.update(), 0.1 * want_grad, rtol=1e-12, atol=1e-15)
+    assert step.optimizer.t == 1
+
+
+def test_backward_leaves_delta_meaning_delta(path):
+    """After a fused step, a plain backward again gives δ and ∇ of the batch-mean cost, not η-scaled ones."""
+    net = _net()
+    ws = backprop.Workspace(net, len(X))
+    cost = net.check_cost("cross_entropy")
+    ws.forward(X)
+    make_step(net, ws, cost, SGD(net.params, 0.1), l2=0.0).step(X, Y)
+    ws.forward(X)
+    ws.backward(X, Y, cost)
+    np.testing.assert_allclose(ws.delta[-1][:len(X)], net.predict(X) - Y, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("optimizer, l2", [("sgd", 0.01), ("momentum", 0.0)])
+def test_other_steps_go_the_textbook_order(optimizer, l2):
+    net = _net()
+    config = TrainConfig(optimizer=optimizer, l2=l2, cost="cross_entropy")
+    step = make_step(net, backprop.Workspace(net, 8), net.check_cost("cross_entropy"),
+                     make_optimizer(config, net.params), l2)
+    assert isinstance(step, GradientStep)
 
 
 def test_sgd_training_gives_the_textbook_numbers(path):
@@ -97,14 +123,14 @@ def test_sgd_training_gives_the_textbook_numbers(path):
 def test_other_steps_still_see_the_whole_gradient(config, path):
     """Momentum and L2 need ∇W itself: they must not take the fused step (which would drop them)."""
     nets = []
-    for fuse_min in (backprop.FUSE_MIN_WEIGHTS, 10 ** 9):
-        backprop.FUSE_MIN_WEIGHTS, saved = fuse_min, backprop.FUSE_MIN_WEIGHTS
+    for fuse_min in (backprop.DIRECT_MIN_WEIGHTS, 10 ** 9):
+        backprop.DIRECT_MIN_WEIGHTS, saved = fuse_min, backprop.DIRECT_MIN_WEIGHTS
         try:
             net = _net()
             Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="full", epochs=3,
                                      cost="cross_entropy", **config)).fit(X, Y)
         finally:
-            backprop.FUSE_MIN_WEIGHTS = saved
+            backprop.DIRECT_MIN_WEIGHTS = saved
         nets.append(net)
     np.testing.assert_allclose(nets[0].params, nets[1].params, rtol=1e-12, atol=1e-15)
 
@@ -116,3 +142,21 @@ def test_float32_stays_float32_on_the_fused_path():
     history = trainer.fit(X.astype("float32"), Y)
     assert net.params.dtype == np.float32 and trainer.last_gradient.dtype == np.float32
     assert history.train_cost[-1] < history.train_cost[0]
+
+
+def test_l2_switched_on_mid_run_leaves_the_fused_step(path):
+    """L2 is a live setting in the app: the next batch must see it, on the textbook path."""
+    from dataclasses import replace
+
+    net, reference = _net(), _net()
+    trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="full", epochs=2, cost="cross_entropy"))
+    trainer.step(X, Y)
+    grad_w, grad_b = reference.gradients(X, Y, "cross_entropy")
+    for p, g in zip(reference.weights + reference.biases, grad_w + grad_b):
+        p -= 0.1 * g
+    trainer.config = replace(trainer.config, l2=0.5)
+    trainer.step(X, Y)
+    grad_w, grad_b = reference.gradients(X, Y, "cross_entropy")
+    for p, g, W in zip(reference.weights + reference.biases, grad_w + grad_b, reference.weights + (None,) * 2):
+        p -= 0.1 * (g + 0.5 * W if W is not None else g)
+    np.testing.assert_allclose(net.params, reference.params, rtol=1e-10, atol=1e-13)

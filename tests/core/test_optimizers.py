@@ -18,19 +18,6 @@ def _run(opt, steps=2):
     return params
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_step_scaled_equals_step(name):
-    """The trainer hands over gradient_scale × g (η g for SGD); the update must be the same."""
-    plain, folded = np.array([1.0, -2.0]), np.array([1.0, -2.0])
-    a, b = OPTIMIZERS[name](plain, 0.1), OPTIMIZERS[name](folded, 0.1)
-    for g in GRADS:
-        a.step(plain, g.copy())
-        b.step_scaled(folded, g * b.gradient_scale)
-        np.testing.assert_allclose(folded, plain, rtol=1e-15)
-        np.testing.assert_allclose(b.last_update, a.last_update, rtol=1e-15)
-    assert (b.gradient_scale == 0.1) == (name == "sgd")
-
-
 def test_sgd_by_hand():
     p = _run(lambda p: SGD(p, lr=0.1))
     # θ − η g₁ − η g₂

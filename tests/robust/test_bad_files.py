@@ -102,7 +102,7 @@ PROJECTS = {  # file → what the ProjectFileError must say
 
 # Files that are bad training data but hold good feature rows for `bpstudio predict`, which reads
 # only the model's feature columns (a, b) and the array X.
-PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "unbalanced_quote.csv", "single_class.npz",
+PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "single_class.npz",
                "missing_y.npz", "mismatched_lengths.npz"}
 
 

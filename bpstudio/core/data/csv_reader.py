@@ -237,3 +237,34 @@ def read_csv(path, target=None, task=None, drop_missing=False, progress=None, ca
         progress(1.0)
     return Dataset(X, Y, task, [layout.columns[j] for j in roles.features], class_names, target_names,
                    source=str(path), description=f"{layout.path.name}: {len(X)} rows of a CSV file")
+
+
+
+def read_features(path, feature_names):
+    """X (N, d): the columns named ``feature_names``, in that order, of a CSV file that may hold
+    other columns too (a target, an id) — a saved model's inputs. Delimiter, header and encoding
+    are sniffed as by ``read_csv``; only the named columns must hold numbers (a row may lack a
+    target), and a bad or missing cell is named by its line and column."""
+    layout = sniff(path)
+    features = [_column_index(layout, name, "feature") for name in feature_names]
+    try:
+        return _feature_rows(layout, layout.encoding, features)
+    except UnicodeDecodeError:     # as in read_csv: bytes that are not UTF-8 past the sniffed head
+        return _feature_rows(layout, "latin-1", features)
+
+
+def _feature_rows(layout, encoding, features):
+    rows = []
+    with open(layout.path, encoding=encoding) as f:     # universal newlines, as _read_rows reads
+        lines = f.readlines()[layout.header_lines:]
+    for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, layout.header_lines + 1):
+        values = [_number(layout, line, j, row[j] if j < len(row) else "", False) for j in features]
+        bad = next((j for j, v in zip(features, values) if not np.isfinite(v)), None)
+        if bad is not None:
+            cell = row[bad].strip() if bad < len(row) else ""
+            raise DataError(f"{layout.where(line, bad)}: missing or infinite value {cell!r} — the model needs a "
+                            "finite number in every one of its input columns")
+        rows.append(values)
+    if not rows:
+        raise DataError(f"{layout.where()}: no data rows below the header line")
+    return np.array(rows, dtype=np.float64)

@@ -34,7 +34,7 @@ def chain_rule(net, x, y, cost, layer, j, k):
     y = net.as_targets(np.atleast_2d(y), 1)
     trace = net.forward(x)
     deltas = net.deltas(x, y, cost)
-    act = net._activation_fns[layer]
+    act = net.activation_fns[layer]
     z, a = trace.z[layer], trace.a[layer + 1]
     a_k = float(trace.a[layer][0, k])
     delta = float(deltas[layer][0, j])

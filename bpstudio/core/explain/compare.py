@@ -9,11 +9,10 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from ..nn.costs import COSTS, check_pair
+from ..nn.costs import COSTS
+from ..nn.heads import check_pair
+from ..train.config import LR_LADDER
 from ..train.trainer import Trainer
-
-# The usual learning-rate ladder (the GUI's presets); a sweep trains one short copy per rate.
-LR_LADDER = (1e-5, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 @dataclass

@@ -57,7 +57,7 @@ def gradcheck(net, X, Y, cost="mse", eps=1e-6, tolerance=TOLERANCE, max_per_laye
     rng = np.random.default_rng(seed)
     layers = []
     for l in range(net64.n_layers):
-        W, b = net64._weights[l], net64._biases[l]
+        W, b = net64.weights[l], net64.biases[l]
         w_idx = _sample(W.size, max_per_layer, rng)
         err_w = _layer_error(net64, X, Y, cost, W, grad_w[l], np.unravel_index(w_idx, W.shape), eps)
         err_b = _layer_error(net64, X, Y, cost, b, grad_b[l], (np.arange(b.size),), eps)

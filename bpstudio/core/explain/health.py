@@ -34,7 +34,7 @@ def saturation(net, X):
     ws = Workspace(net, len(X), backward=False)
     ws.forward(X)
     shares = []
-    for act, z, a in zip(net._activation_fns, ws.z, ws.a):
+    for act, z, a in zip(net.activation_fns, ws.z, ws.a):
         peak = _PEAK_DERIVATIVE.get(act.name)
         if peak is None:
             shares.append(np.full(z.shape[1], np.nan))

@@ -11,19 +11,23 @@ Shapes, for a batch of N samples and layer l with n_in inputs and n_out neurons:
     ∇bˡ = Σₙ δˡ               (n_out,)
 
 Rows of δ are per-sample; ``backward(..., scale=1/N)`` scales δᴸ once so that
-all gradients are those of the batch-mean cost. A ``Workspace`` is built
+δ and every gradient are those of the batch-mean cost. A ``Workspace`` is built
 once per batch size and reused, so a training step allocates nothing.
+
+Plain SGD does not go through ``backward``: ``train.fused_step.FusedSGDStep``
+takes its step inside the GEMMs, using this workspace's buffers and its
+``output_delta``/``hidden_delta``.
 """
 
 import numpy as np
 
 from . import blas
-from .costs import output_delta
+from . import costs
 
-# A layer with at least this many weights is "fused": its GEMMs add into their result
-# (β = 1), so the bias is added and the plain descent step taken (``backward(descend=True)``)
-# without another pass over the array. Below it, the direct BLAS call costs more than it saves.
-FUSE_MIN_WEIGHTS = 16384
+# A layer with at least this many weights is "direct": its GEMMs go straight to BLAS and add into
+# their result (β = 1), so the bias is added in the same pass (forward) and the plain descent step
+# can be taken inside the GEMM (FusedSGDStep). Below it, the direct call costs more than it saves.
+DIRECT_MIN_WEIGHTS = 16384
 
 
 class Workspace:
@@ -39,8 +43,9 @@ class Workspace:
         self.net = net
         self.capacity = capacity
         shapes = [(capacity, n) for n in net.sizes[1:]]
-        self.fused = [blas.is_direct(net.dtype) and n_in * n_out >= FUSE_MIN_WEIGHTS
-                      for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
+        self.direct = [blas.is_direct(net.dtype) and n_in * n_out >= DIRECT_MIN_WEIGHTS
+                       for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
+        self.weights, self.biases, self.activations = net.weights, net.biases, net.activation_fns
         self.z = [np.empty(s, net.dtype) for s in shapes]
         self.a = [np.empty(s, net.dtype) for s in shapes]
         if backward:
@@ -53,17 +58,14 @@ class Workspace:
             self.grad_w, self.grad_b = net.layer_views(self.grad)
             # Σₙ δ as ones @ δ: a BLAS matrix-vector product, 4× faster than np.sum over axis 0.
             self.ones = np.ones(capacity, net.dtype)
-            self._biases = slice(net.n_weights, None)   # the bias block of params and grad
-            self._pending = None  # (x, n) while fused layers' ∇W are not in ``grad`` (see fill_gradient)
 
     def forward(self, x):
         """zˡ = aˡ⁻¹ Wˡᵀ + bˡ, aˡ = σ(zˡ) for every layer; returns aᴸ (a view of N rows)."""
         n = len(x)
         a_prev = x
-        for W, b, act, z, a, fused in zip(self.net._weights, self.net._biases, self.net._activation_fns,
-                                          self.z, self.a, self.fused):
+        for W, b, act, z, a, direct in zip(self.weights, self.biases, self.activations, self.z, self.a, self.direct):
             z, a = z[:n], a[:n]
-            if fused:   # the bias goes in as GEMM's β C: one pass less over z
+            if direct:   # the bias goes in as GEMM's β C: one pass less over z
                 np.copyto(z, b)
                 blas.gemm(z, a_prev, W.T, 1.0, 1.0)
             else:
@@ -72,56 +74,32 @@ class Workspace:
             a_prev = act.forward(z, a)
         return a_prev
 
-    def backward(self, x, y, cost, scale=1.0, descend=False):
-        """Backpropagate after ``forward(x)``; gradients are of ``scale`` × Σₙ Cₙ.
-
-        ``scale=1/N`` gives the gradient of the batch-mean cost. ``descend=True`` also
-        takes the plain gradient step θ ← θ − ∇ (put η into ``scale``). Then each
-        ``fused`` layer's ∇W goes into W inside the GEMM that computes it and is not
-        stored: ``fill_gradient()`` writes it into ``grad`` when someone wants to see it.
-        """
+    def backward(self, x, y, cost, scale=1.0):
+        """δ and ∇ of ``scale`` × Σₙ Cₙ after ``forward(x)`` (``scale=1/N``: the batch-mean cost)."""
         n = len(x)
-        net = self.net
-        last = len(self.z) - 1
-        delta = self.delta[last][:n]
-        output_delta(cost, net._activation_fns[last], self.z[last][:n], self.a[last][:n], y,
-                     delta, self.scratch[last][:n])
+        delta = self.output_delta(y, cost, scale)
+        for l in range(len(self.z) - 1, -1, -1):
+            np.matmul(self.ones[:n], delta, out=self.grad_b[l])                 # ∇bˡ = Σₙ δˡ
+            np.matmul(delta.T, self.layer_input(x, l), out=self.grad_w[l])      # ∇Wˡ = δˡᵀ aˡ⁻¹
+            if l:
+                delta = self.hidden_delta(l - 1, delta)
+
+    def output_delta(self, y, cost, scale=1.0):
+        """δᴸ = scale × ∇ₐC ⊙ σ′(zᴸ) for the N rows of ``y``, into ``delta[-1]``."""
+        n = len(y)
+        delta = costs.output_delta(cost, self.activations[-1], self.z[-1][:n], self.a[-1][:n], y,
+                                   self.delta[-1][:n], self.scratch[-1][:n])
         if scale != 1.0:
             delta *= scale
-        for l in range(last, -1, -1):
-            a_prev = x if l == 0 else self.a[l - 1][:n]
-            np.matmul(self.ones[:n], delta, out=self.grad_b[l])  # ∇bˡ = Σₙ δˡ
-            # δˡ⁻¹ needs Wˡ before this step changes it; the input layer has no delta.
-            delta_prev = self._hidden_delta(l - 1, delta, n) if l else None
-            W = net._weights[l]
-            if descend and self.fused[l]:
-                blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)       # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ δˡ
-            else:
-                np.matmul(delta.T, a_prev, out=self.grad_w[l])   # ∇Wˡ = δˡᵀ aˡ⁻¹
-                if descend:
-                    W -= self.grad_w[l]
-            delta = delta_prev
-        if descend:
-            net.params[self._biases] -= self.grad[self._biases]
-        self._pending = (x, n) if descend and any(self.fused) else None
+        return delta
 
-    def fill_gradient(self):
-        """Write into ``grad`` the ∇W that ``backward(descend=True)`` applied without storing.
-
-        ∇Wˡ = δˡᵀ aˡ⁻¹ needs only this batch's δ and a, which are still here.
-        """
-        if self._pending is None:
-            return
-        x, n = self._pending
-        for l, fused in enumerate(self.fused):
-            if fused:
-                a_prev = x if l == 0 else self.a[l - 1][:n]
-                np.matmul(self.delta[l][:n].T, a_prev, out=self.grad_w[l])
-        self._pending = None
-
-    def _hidden_delta(self, l, delta_next, n):
-        """δˡ = (δˡ⁺¹ Wˡ⁺¹) ⊙ σ′(zˡ)."""
+    def hidden_delta(self, l, delta_next):
+        """δˡ = (δˡ⁺¹ Wˡ⁺¹) ⊙ σ′(zˡ), into ``delta[l]``."""
+        n = len(delta_next)
         delta = self.delta[l][:n]
-        np.matmul(delta_next, self.net._weights[l + 1], out=delta)
-        return self.net._activation_fns[l].multiply_derivative(delta, self.z[l][:n], self.a[l][:n],
-                                                               self.scratch[l][:n])
+        np.matmul(delta_next, self.weights[l + 1], out=delta)
+        return self.activations[l].multiply_derivative(delta, self.z[l][:n], self.a[l][:n], self.scratch[l][:n])
+
+    def layer_input(self, x, l):
+        """aˡ⁻¹, the input of weight layer l (x itself for the first)."""
+        return x if l == 0 else self.a[l - 1][:len(x)]

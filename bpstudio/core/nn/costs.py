@@ -124,10 +124,6 @@ class CrossEntropy(Cost):
 
 COSTS = {cls.name: cls() for cls in (SSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
 
-# Output activation each log cost needs, and the activations that need a particular cost.
-_REQUIRED_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
-_REQUIRED_COST = {"softmax": "cross_entropy"}
-
 
 def get_cost(name):
     """Look up a cost by name, with an error that lists the valid names."""
@@ -136,23 +132,6 @@ def get_cost(name):
     except (KeyError, TypeError):
         valid = ", ".join(COSTS)
         raise ValueError(f"unknown cost {name!r}; valid costs: {valid}") from None
-
-
-def check_pair(cost_name, output_activation):
-    """Raise ValueError, with the reason, if this cost cannot sit on this output activation."""
-    get_cost(cost_name)
-    needed = _REQUIRED_OUTPUT.get(cost_name)
-    if needed and output_activation != needed:
-        raise ValueError(
-            f"cost {cost_name!r} needs a {needed} output layer (the output layer is {output_activation}); "
-            f"its formula takes logs of outputs that only {needed} keeps in range"
-        )
-    needed = _REQUIRED_COST.get(output_activation)
-    if needed and cost_name != needed:
-        raise ValueError(
-            f"a {output_activation} output layer needs the {needed!r} cost (got {cost_name!r}); "
-            f"softmax outputs are class probabilities, scored by cross-entropy"
-        )
 
 
 def _fused_sigmoid_bce(z, a, y, out):

@@ -17,7 +17,8 @@ import numpy as np
 
 from .activations import get_activation
 from .backprop import Workspace
-from .costs import check_pair, get_cost
+from .costs import get_cost
+from .heads import check_pair
 from .init import check_init, initial_parameters
 
 DTYPES = ("float64", "float32")
@@ -77,6 +78,11 @@ class Network:
     def weights(self):
         """Per-layer weight matrices, shape (n_out, n_in); views into ``params`` (edit in place)."""
         return tuple(self._weights)
+
+    @property
+    def activation_fns(self):
+        """Per-layer ``Activation`` objects (forward, derivative, formulas), named by ``activations``."""
+        return tuple(self._activation_fns)
 
     @property
     def biases(self):

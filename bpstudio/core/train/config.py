@@ -8,6 +8,9 @@ from ..nn.costs import COSTS
 from .optimizers import OPTIMIZERS
 
 BATCH_MODES = ("stochastic", "mini-batch", "full")
+# The usual learning-rate ladder: the steps of the app's learning-rate field, and the rates a
+# sweep trains one short copy at (explain.compare.lr_sweep), roughly ×3 apart.
+LR_LADDER = (1e-5, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import numpy as np
 class Optimizer:
     name = ""
     buffer_names = ()  # per-parameter state, each a flat array like θ
-    plain_descent = False  # the step is θ ← θ − (scaled gradient), so backprop may take it itself
 
     def __init__(self, params, lr):
         if not (math.isfinite(lr) and lr > 0):
@@ -29,15 +28,6 @@ class Optimizer:
         """Update ``params`` in place from ``grad``."""
         self.t += 1
         self._update(params, grad, self._scratch)
-
-    @property
-    def gradient_scale(self):
-        """The factor a caller may fold into the gradient it computes, then calling ``step_scaled``."""
-        return 1.0
-
-    def step_scaled(self, params, scaled_grad):
-        """``step`` from ``gradient_scale`` × g (``scaled_grad`` may be overwritten)."""
-        self.step(params, scaled_grad)
 
     def _update(self, params, grad, s):
         """Compute the step into ``s`` and apply θ ← θ − s."""
@@ -69,40 +59,15 @@ class Optimizer:
 class SGD(Optimizer):
     """θ ← θ − η g
 
-    The trainer folds η into the small output delta δᴸ, so ``step_scaled`` gets η g
-    and the whole update is one subtraction over θ. Without L2, backprop even takes
-    the step itself (``Workspace.backward(descend=True)``) and reports it with
-    ``step_applied``.
+    In training, plain SGD without L2 takes this same step inside backprop
+    (``train.fused_step.FusedSGDStep``, which counts it in ``t`` as ``step`` does).
     """
 
     name = "sgd"
-    plain_descent = True
-
-    def __init__(self, params, lr):
-        super().__init__(params, lr)
-        self._last_update = self._scratch
 
     def _update(self, params, grad, s):
         np.multiply(grad, self.lr, out=s)
         params -= s
-        self._last_update = s
-
-    @property
-    def gradient_scale(self):
-        return self.lr
-
-    def step_scaled(self, params, lr_grad):
-        params -= lr_grad
-        self.step_applied(lr_grad)
-
-    def step_applied(self, lr_grad):
-        """Count a step θ ← θ − ``lr_grad`` that the caller has already taken."""
-        self.t += 1
-        self._last_update = lr_grad
-
-    @property
-    def last_update(self):
-        return self._last_update
 
 
 class Momentum(Optimizer):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..nn.backprop import Workspace
+from .fused_step import make_step
 from .metrics import accuracy, is_classification
 from ..nn.network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
@@ -123,7 +124,6 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
-        self._grad_scale = 1.0          # the factor folded into the last batch's gradient
 
     # --- public API -------------------------------------------------------------
 
@@ -221,18 +221,14 @@ class Trainer:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
         if not (self._data and self.updates):
             return None
-        self._ws.fill_gradient()
-        grad = self._ws.grad
-        return grad if self._grad_scale == 1.0 else grad / self._grad_scale
+        return self._step.gradient()
 
     @property
     def last_update(self):
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
-        if self._data:
-            self._ws.fill_gradient()   # SGD's step is the gradient buffer, filled on request
-        return self.optimizer.last_update
+        return self._step.update() if self._data else self.optimizer.last_update
 
     @property
     def is_done(self):
@@ -275,6 +271,7 @@ class Trainer:
         self._classify = is_classification(net.activations[-1], Y)
         self._batch_size = self.config.batch_size_for(len(X))
         self._ws = Workspace(net, self._batch_size)
+        self._step = make_step(net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
         if has_val:
             self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
         # Each batch is gathered into these (a gather per batch stays in cache; one per epoch does not).
@@ -334,21 +331,11 @@ class Trainer:
         # mode ("raise") gathers through a temporary buffer — twice the time.
         x = np.take(self._data[1], batch, axis=0, out=self._xb[:n], mode="clip")
         y = np.take(self._data[2], batch, axis=0, out=self._yb[:n], mode="clip")
-        ws, net = self._ws, self.net
-        ws.forward(x)
-        self._Z_epoch[start:stop] = ws.z[-1][:n]
-        # The optimizer's scale (η for plain SGD) costs nothing here: backward applies it to δᴸ only.
-        self._grad_scale = scale = self.optimizer.gradient_scale
-        if self.optimizer.plain_descent and not self.config.l2:
-            # θ ← θ − η∇ inside backprop: the large ∇W are added into W as they are computed.
-            ws.backward(x, y, self.cost_fn, scale=scale / n, descend=True)
-            self.optimizer.step_applied(ws.grad)
-        else:
-            ws.backward(x, y, self.cost_fn, scale=scale / n)
-            if self.config.l2:
-                # ∇W += λW (weights only), the gradient of (λ/2)‖W‖².
-                ws.grad[:net.n_weights] += (scale * self.config.l2) * net.params[:net.n_weights]
-            self.optimizer.step_scaled(net.params, ws.grad)
+        self._ws.forward(x)
+        self._Z_epoch[start:stop] = self._ws.z[-1][:n]
+        if self._step.l2 != self.config.l2:   # L2 is a live setting: the app may change it mid-run
+            self._step = make_step(self.net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._step.step(x, y)
         self._pos = stop
         self.updates += 1
         self.samples_seen += n
@@ -380,7 +367,7 @@ class Trainer:
 
     def _epoch_metrics(self):
         z = self._Z_epoch
-        a = self.net._activation_fns[-1].forward(z, np.empty_like(z))
+        a = self.net.activation_fns[-1].forward(z, np.empty_like(z))
         y = np.take(self._data[2], self._order, axis=0, mode="clip")  # in the order the epoch saw them
         cost = self.cost_fn.value(z, a, y)
         return cost, accuracy(a, y) if self._classify else float("nan")

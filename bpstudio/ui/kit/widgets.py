@@ -5,7 +5,7 @@ import bisect
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel
 
-LR_LADDER = (1e-5, 1e-4, 1e-3, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+from bpstudio.core.train.config import LR_LADDER
 
 
 def add_row(form: QFormLayout, label, widget, tip=""):

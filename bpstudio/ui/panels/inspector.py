@@ -378,7 +378,7 @@ class InspectorPanel(QWidget):
         x, y = x[:1], y[:1]
         self.chain = chain_rule(self.net, x, y, self.cost, layer - 1, j, k)
         grad_w, _ = self.net.gradients(x, y, self.cost)
-        derivative = self.net._activation_fns[layer - 1].derivative_formula
+        derivative = self.net.activation_fns[layer - 1].derivative_formula
         self.chain_label.setText(chain_rule_text(self.chain, self.sample.value(), float(grad_w[layer - 1][j, k]),
                                                  derivative))
         self.editor.select(layer, j, k, float(self.net.weights[layer - 1][j, k]))

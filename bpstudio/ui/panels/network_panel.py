@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSpinBox, QStyle, QTableWidget, QVBoxLayout)
 
-from bpstudio.core.nn.costs import check_pair
+from bpstudio.core.nn.heads import check_pair, cost_for_output
 
 from ..kit.widgets import add_row, combo, select_data
 
@@ -22,8 +22,6 @@ COSTS = (("Cross-entropy (softmax)", "cross_entropy"), ("Binary cross-entropy (s
          ("Mean squared error", "mse"), ("Half mean squared error", "half_mse"), ("Sum of squared errors", "sse"))
 INITS = (("Auto (Xavier for tanh/sigmoid, He for ReLU)", "auto"), ("Xavier / Glorot uniform", "xavier"),
          ("He normal", "he"), ("Normal N(0, 1)", "normal"))
-# What a newly chosen output activation pairs with best.
-PREFERRED_COST = {"softmax": "cross_entropy", "sigmoid": "bce"}
 
 
 class NetworkPanel(QGroupBox):
@@ -154,11 +152,8 @@ class NetworkPanel(QGroupBox):
                        dtype=self.dtype.currentData())
 
     def _on_output_changed(self):
-        preferred = PREFERRED_COST.get(self.output.currentData())
-        if preferred:
-            select_data(self.cost, preferred)
-        elif self.cost.currentData() in ("cross_entropy", "bce"):
-            select_data(self.cost, "mse")
+        select_data(self.cost, cost_for_output(self.output.currentData(), self.session.dataset.is_classification,
+                                               current=self.cost.currentData()))
         self._apply()
 
     def _apply(self):

@@ -20,8 +20,9 @@ from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
 
-from bpstudio.core import Network, TrainConfig, Trainer
-from bpstudio.core.nn.costs import check_pair
+from bpstudio.core import TrainConfig, Trainer
+from bpstudio.core.nn.heads import check_pair, default_head
+from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 
 from .snapshot import make_probe, make_snapshot
@@ -38,31 +39,6 @@ STATES = ("idle", "training", "paused")
 
 
 @dataclass(frozen=True)
-class NetworkSpec:
-    """The architecture the user designs; input and output sizes come from the data."""
-
-    hidden: tuple = ((8, "tanh"), (8, "tanh"))   # (neurons, activation) per hidden layer
-    output: str = "softmax"
-    cost: str = "cross_entropy"
-    init: str = "auto"
-    seed: int = 0
-    dtype: str = "float64"
-
-    @classmethod
-    def of(cls, net, cost):
-        """The spec that describes an existing network trained with ``cost``."""
-        hidden = tuple(zip(net.sizes[1:-1], net.activations[:-1]))
-        return cls(hidden, net.activations[-1], cost, net.init, net.seed if net.seed is not None else 0, net.dtype.name)
-
-
-def network_for(spec, dataset):
-    """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``."""
-    sizes = [dataset.n_features, *(n for n, _ in spec.hidden), dataset.n_outputs]
-    activations = [act for _, act in spec.hidden] + [spec.output]
-    return Network(sizes, activations, init=spec.init, seed=spec.seed, dtype=spec.dtype)
-
-
-@dataclass(frozen=True)
 class DataOptions:
     """How a dataset is turned into training and validation (and held-out test) splits."""
 
@@ -70,16 +46,6 @@ class DataOptions:
     val_fraction: float = 0.2
     seed: int = 0
     test_fraction: float = 0.0   # the app does not use a test split; a project made by a script may
-
-
-def default_head(dataset):
-    """(output activation, cost) that suit the data: softmax + cross-entropy for classes,
-    sigmoid + bce for a single 0/1 column, linear + mse for regression."""
-    if not dataset.is_classification:
-        return "linear", "mse"
-    if dataset.n_outputs == 1:
-        return "sigmoid", "bce"
-    return "softmax", "cross_entropy"
 
 
 class Session(QObject):
@@ -95,7 +61,7 @@ class Session(QObject):
 
     def __init__(self, dataset, spec=None, config=None, options=None, origin=None, parent=None):
         super().__init__(parent)
-        self.spec = spec or NetworkSpec()
+        self.spec = spec or replace(NetworkSpec(), **dict(zip(("output", "cost"), default_head(dataset))))
         self.config = config or TrainConfig()
         self.options = options or DataOptions()
         self.state = "idle"

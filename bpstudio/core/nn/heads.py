@@ -1,0 +1,75 @@
+"""The network's head: which output activation and cost go together, and which suit a task.
+
+This is the one home of these rules; the app (session, network panel), the command line and
+the engine's own checks all ask here, so they cannot disagree:
+
+    default_head(dataset)                          # ("softmax", "cross_entropy") for classes
+    complete_head(dataset, output="sigmoid")       # ("sigmoid", "bce") on a classifier
+    cost_for_output("linear", False, current="half_mse")   # "half_mse": it fits, so it stays
+    check_pair("bce", "softmax")                   # ValueError that says why
+"""
+
+from .costs import get_cost
+
+# A log cost takes logs of outputs that only one activation keeps inside (0, 1).
+OUTPUT_FOR_COST = {"bce": "sigmoid", "cross_entropy": "softmax"}
+# Softmax outputs are class probabilities, and cross-entropy is what scores them.
+COST_FOR_OUTPUT = {"softmax": "cross_entropy"}
+
+
+def default_head(dataset):
+    """(output activation, cost) that suit the data: softmax + cross-entropy for classes (two or
+    more one-hot columns), sigmoid + bce for a single 0/1 column, linear + mse for regression."""
+    if not dataset.is_classification:
+        return "linear", "mse"
+    if dataset.n_outputs == 1:
+        return "sigmoid", "bce"
+    return "softmax", "cross_entropy"
+
+
+def cost_for_output(output, is_classification, current=None):
+    """The cost to pair with a newly chosen output activation: the one it needs (softmax), its log
+    cost on a classifier (sigmoid → bce), else ``current`` if that fits, else mse."""
+    if output in COST_FOR_OUTPUT:
+        return COST_FOR_OUTPUT[output]
+    if output == "sigmoid" and is_classification:
+        return "bce"
+    if current is not None and current not in OUTPUT_FOR_COST:
+        return current
+    return "mse"
+
+
+def complete_head(dataset, output=None, cost=None):
+    """(output activation, cost): whichever was not given filled in from the task and the other."""
+    if output is None and cost is None:
+        return default_head(dataset)
+    if output is None:
+        output = OUTPUT_FOR_COST.get(cost) or ("sigmoid" if dataset.is_classification else "linear")
+    if cost is None:
+        cost = cost_for_output(output, dataset.is_classification)
+    return output, cost
+
+
+def output_size(dataset, output):
+    """Output neurons for ``dataset`` under ``output``: two classes on a sigmoid need only one, the
+    probability of the second class (see ``io.model.output_targets``); otherwise one per column."""
+    if dataset.is_classification and dataset.n_outputs == 2 and output == "sigmoid":
+        return 1
+    return dataset.n_outputs
+
+
+def check_pair(cost_name, output_activation):
+    """Raise ValueError, with the reason, if this cost cannot sit on this output activation."""
+    get_cost(cost_name)
+    needed = OUTPUT_FOR_COST.get(cost_name)
+    if needed and output_activation != needed:
+        raise ValueError(
+            f"cost {cost_name!r} needs a {needed} output layer (the output layer is {output_activation}); "
+            f"its formula takes logs of outputs that only {needed} keeps in range"
+        )
+    needed = COST_FOR_OUTPUT.get(output_activation)
+    if needed and cost_name != needed:
+        raise ValueError(
+            f"a {output_activation} output layer needs the {needed!r} cost (got {cost_name!r}); "
+            f"softmax outputs are class probabilities, scored by cross-entropy"
+        )

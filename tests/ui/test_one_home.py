@@ -1,0 +1,49 @@
+"""The app and the command line ask the same rules (core.nn.heads), so they choose the same head."""
+
+import pytest
+
+import bpstudio
+from bpstudio.cli import main
+from bpstudio.core.data.loading import load_dataset
+from bpstudio.ui.panels.network_panel import NetworkPanel
+from bpstudio.ui.session.session import Session
+
+
+@pytest.fixture
+def session_on(qtbot):
+    made = []
+
+    def make(name):
+        made.append(Session(load_dataset(name)))
+        return made[-1]
+    yield make
+    for session in made:
+        session.shutdown()
+
+
+def test_the_app_and_the_cli_choose_the_same_head_on_breast_cancer(session_on, tmp_path, capsys):
+    session = session_on("moons")
+    session.set_dataset(load_dataset("breast_cancer"))     # what picking it in the Data panel does
+    assert main(["train", "breast_cancer", "--epochs", "1", "--quiet", "--export", str(tmp_path / "m.npz")]) == 0
+    model = bpstudio.load_model(tmp_path / "m.npz")
+    app_head = (session.spec.output, session.spec.cost, session.net.sizes[-1])
+    assert app_head == (model.network.activations[-1], model.config.cost, model.network.sizes[-1])
+    assert app_head == ("softmax", "cross_entropy", 2)
+
+
+def test_a_session_made_on_regression_data_starts_with_a_regression_head(session_on):
+    session = session_on("sine")
+    assert (session.spec.output, session.spec.cost) == ("linear", "mse")
+
+
+@pytest.mark.parametrize("data, output, cost", [
+    ("moons", "sigmoid", "bce"), ("sine", "sigmoid", "mse"), ("sine", "softmax", "cross_entropy")])
+def test_the_network_panel_pairs_a_new_output_as_the_cli_does(session_on, qtbot, tmp_path, capsys, data, output, cost):
+    session = session_on(data)
+    panel = NetworkPanel(session)
+    qtbot.addWidget(panel)
+    panel.output.setCurrentIndex(panel.output.findData(output))
+    assert (panel.cost.currentData(), session.spec.cost) == (cost, cost)
+    argv = ["train", data, "--output-activation", output, "--epochs", "1", "--quiet", "--export", str(tmp_path / "m.npz")]
+    assert main(argv) == 0
+    assert bpstudio.load_model(tmp_path / "m.npz").config.cost == cost
