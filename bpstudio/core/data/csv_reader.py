@@ -3,7 +3,7 @@
     read_csv("houses.csv", target="price", task="regression", drop_missing=True,
              progress=lambda f: print(f"{f:.0%}"), cancel=threading.Event())
 
-Column roles: the target (by name or 0-based index, default the last column), features (every
+Column roles: the target (by name or 0-based index, default ``guess.guess_target``), features (every
 other column) and ``ignore`` (columns left out). Feature columns must be numeric: a text cell in
 one is refused with its line and column, never guessed at. The target may hold text (class names).
 
@@ -19,6 +19,8 @@ import numpy as np
 
 from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, is_number, numbered_rows, sniff
 from .dataset import Dataset, DataError, LoadCancelled
+from .guess import guess_target
+from .remedies import Remedy
 from .targets import encode_targets
 
 CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next to X itself
@@ -62,7 +64,7 @@ def _roles(layout, target, ignore, task):
         raise DataError(f"{layout.where()}: found a single column (delimiter "
                         f"{DELIMITER_NAMES[layout.delimiter]}) — expected feature columns and a target "
                         "column separated by commas, semicolons or tabs")
-    t = len(layout.columns) - 1 if target is None else _column_index(layout, target, "target")
+    t = guess_target(layout.columns, layout.rows) if target is None else _column_index(layout, target, "target")
     ignore = [ignore] if isinstance(ignore, (str, int)) else ignore
     ignored = sorted({_column_index(layout, key, "ignored") for key in ignore} - {t})
     features = [j for j in range(len(layout.columns)) if j != t and j not in ignored]
@@ -72,16 +74,14 @@ def _roles(layout, target, ignore, task):
         found = first_text_cell(layout, j)
         if found:
             raise DataError(f"{layout.where(found[0], j)}: {found[1]!r} is not a number"
-                            f"{_decimal_comma_hint(found[1])}. Feature columns must "
-                            "be numeric — encode categories as numbers (e.g. one 0/1 column per category) or "
-                            f"leave the column out (Python: ignore=[{layout.columns[j]!r}]; command line: "
-                            f"--ignore {layout.columns[j]!r}; app: untick it under Inputs when importing); "
-                            "only the target column may hold text (class names)")
+                            f"{_decimal_comma_hint(found[1])}. Feature columns must be numeric (only the target "
+                            "column may hold text, as class names) — encode categories as numbers (e.g. one 0/1 "
+                            "column per category)", Remedy("ignore_column", layout.columns[j]))
     target_is_text = first_text_cell(layout, t) is not None
     if target_is_text and task == "regression":
         line, cell = first_text_cell(layout, t)
         raise DataError(f"{layout.where(line, t)}: {cell!r} is not a number, so this column cannot be a "
-                        "regression target — use task='classification' or another target column")
+                        "regression target", Remedy("classification_task"))
     return Roles(features, t, target_is_text, ignored)
 
 
@@ -179,7 +179,7 @@ def _careful_parse(lines, first_line, layout, roles, drop_missing):
         if bad is not None:
             what = "infinite" if is_number(row[bad]) and not is_missing(row[bad]) else "missing"
             raise DataError(f"{layout.where(line, bad)}: {what} value {row[bad].strip()!r} — every cell must hold "
-                            "a finite number; pass drop_missing=True to drop rows with missing values")
+                            "a finite number", Remedy("drop_missing"))
         numeric.append(values)
         text.append([row[j].strip() for j in roles.text])
     return (np.array(numeric, dtype=np.float64).reshape(len(numeric), len(roles.numeric)),
