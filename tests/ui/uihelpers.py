@@ -1,8 +1,10 @@
 """Finding and using controls the way a user does: by their visible label (= accessible name)."""
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QComboBox, QDialog, QScrollArea, QStyle,
+                               QStyleOptionButton, QTabBar, QWidget)
 
 
 def control(win, name, kind=QWidget):
@@ -82,3 +84,37 @@ def choose(qtbot, combo, text):
     qtbot.keyClicks(combo.view(), text)
     qtbot.keyClick(combo.view(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not combo.view().isVisible(), timeout=2000)
+
+
+def drop_file(win, path):
+    """Drag a file from a file manager and drop it on the window (drag enter, then drop, as Qt sends them)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    at = QPointF(win.width() / 2, win.height() / 2)
+    enter = QDragEnterEvent(at.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(win, enter)
+    assert enter.isAccepted(), f"the window refuses to take {path}"
+    QApplication.sendEvent(win, QDropEvent(at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                           Qt.KeyboardModifier.NoModifier))
+
+
+def when_dialog_opens(qtbot, handle, kind=QDialog):
+    """Run ``handle(dialog)`` once a new modal dialog of ``kind`` is up (a modal dialog blocks the caller)."""
+    already_up = QApplication.activeModalWidget()
+
+    def poll():
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isVisible() and dialog is not already_up:
+            handle(dialog)
+        else:
+            QTimer.singleShot(20, poll)
+    QTimer.singleShot(0, poll)
+
+
+def tick(qtbot, box):
+    """Click a check box on its square (a form stretches the box; a click beside the square does nothing)."""
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    square = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=square.center())

@@ -3,7 +3,7 @@
 1. A column named like a target: ``target``, ``label``, ``class``, ``y``, ``species``, ``outcome`` …
    (the earliest name of ``TARGET_NAMES`` that a column has, case and spaces ignored).
 2. Otherwise the last column that is not an identifier or a time stamp: columns named ``id``,
-   ``…_id``, ``index``, ``year``, ``date``, ``time`` …, columns of dates (``2015-01-31``), and columns of
+   ``…_id``, ``index``, ``year``, ``…_date``, ``time`` …, columns of dates (``2015-01-31``), and columns of
    distinct integers counting up (a row number) are never offered as a target.
 3. Otherwise (every column looks like an identifier) the last column.
 
@@ -20,7 +20,7 @@ from .targets import guess_task
 TARGET_NAMES = ("target", "label", "labels", "class", "y", "species", "outcome", "diagnosis", "survived",
                 "category", "quality")
 ID_NAMES = re.compile(r"^(id|index|idx|row|key|uuid|unnamed: ?\d+|.*[ _]id)$")
-TIME_NAMES = re.compile(r"^(year|month|day|date|time|datetime|timestamp|week|hour|minute|second)s?$")
+TIME_NAMES = re.compile(r"^(.*[ _])?(year|month|day|date|time|datetime|timestamp|week|hour|minute|second)s?$")
 DATE_CELL = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}([ T].*)?$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}([ T].*)?$")
 
 

@@ -51,6 +51,7 @@ class CsvPreview:
     suggested_task: str     # the task guessed for the suggested target
     text_columns: list      # 0-based indices of columns mostly holding text in the first 1000 rows
     column_tasks: tuple = ()   # per column, the task guessed were it the target (None: no values sampled)
+    row_lines: tuple = ()      # the file's line number of each row shown (as errors name lines)
 
 
 def list_datasets():
@@ -132,4 +133,5 @@ def inspect_csv(path, n_rows=20):
     tasks = tuple(column_task(rows, j) for j in range(len(layout.columns)))
     text_columns = [j for j in range(len(layout.columns)) if is_text_column(layout, j)]
     return CsvPreview(layout.delimiter, layout.has_header, layout.columns, layout.rows[:n_rows],
-                      layout.columns[target], tasks[target] or "classification", text_columns, tasks)
+                      layout.columns[target], tasks[target] or "classification", text_columns, tasks,
+                      tuple(layout.row_lines[:n_rows]))

@@ -8,7 +8,7 @@ window naming the file and the problem.
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
 
@@ -67,6 +67,7 @@ class FileActions(QObject):
         self.recent_menu = self.recent.menu
         self.progress = None
         self.request = None   # (source, load options) of the newest load
+        self.import_choices = None   # (path, ImportDialog.choices()) of the CSV being loaded
         self.loader = TaskRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
@@ -109,18 +110,20 @@ class FileActions(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path):
-        """Open a CSV through the import dialog; other files load directly."""
+    def open_path(self, path, choices=None, problem=""):
+        """Open a CSV through the import dialog (``choices`` and ``problem``: reopened after a failed load,
+        as it was, the error on top); other files load directly."""
         self._remember_folder(path)
         if Path(path).suffix.lower() == ".csv":
             try:
                 preview = inspect_csv(path)
             except (ValueError, OSError) as exc:
-                return self._fail("Could not read the file", f"{path}: {exc}")
-            dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
+                return self._fail("Could not read the file", f"{path}: {_told_to_app(exc)}")
+            dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window, choices, problem)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             self.window.data_panel.set_options(dialog.data_options())
+            self.import_choices = (path, dialog.choices())
             return self.load(path, **dialog.load_options())
         return self.load(path)
 
@@ -152,11 +155,17 @@ class FileActions(QObject):
 
     def _on_loaded(self, dataset):
         self._finish_progress()
+        self.import_choices = None
         self.window.use_dataset(dataset, origin=self.request)
 
     def _on_load_failed(self, text):
         self._finish_progress()
-        self._fail("Could not load data", text)
+        path, choices = self.import_choices or (None, None)
+        self.import_choices = None
+        if self.request and path == self.request[0]:   # the import dialog comes back as it was, the error on top
+            self._say(f"Could not load data: {text}", is_error=True)
+            return QTimer.singleShot(0, self.window, lambda: self.open_path(path, choices, text))
+        return self._fail("Could not load data", text)
 
     # --- recent and folders ----------------------------------------------------------------
 
@@ -216,3 +225,8 @@ class FileActions(QObject):
                                                f"{tuple(self.session.net.sizes)}: {exc}")
         self._say(f"Imported weights {' → '.join(map(str, net.sizes))}")
         return None
+
+
+def _told_to_app(error):
+    """A data error's remedy as the app says it (which box to tick), any other error as it is."""
+    return error.told_to("app") if hasattr(error, "told_to") else str(error)
