@@ -1,20 +1,34 @@
-"""Training throughput of bpstudio's engine on three reference networks, against PyTorch eager.
+"""Training throughput of bpstudio's engine on three reference networks, against PyTorch eager and FANN.
 
     python benchmarks/bench_core.py [--seconds 1] [--rounds 10]
 
 Runs in float32. With PyTorch installed (``pip install torch==2.13.0``, CPU; never a
 dependency of bpstudio) each case is also run in PyTorch in the same process,
-interleaved round by round. Prints each side's best and median round in
-samples/second, the ratios of both, and the medium case's share of this
-machine's float32 matrix-multiply throughput.
+interleaved round by round. With libfann installed (Debian: ``apt-get install libfann-dev``)
+a small C driver (``fann_driver.c``) is built with the system compiler and FANN's per-sample
+training is measured in the same rounds (FANN has no softmax: its networks end in sigmoids;
+its figure is per-sample whatever the case's batch mode). Prints each side's best and median
+round in samples/second, the ratios, and each case's share of this machine's float32
+matrix-multiply throughput.
+
+The compiled per-sample path (tiny case) is built before the first round, so no round pays
+for compiling it.
 """
 
 import argparse
+import os
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from bpstudio.core import Network, TrainConfig, Trainer
+os.environ.setdefault("BPSTUDIO_COMPILED", "wait")   # build the compiled path before timing
+
+from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
+from bpstudio.core.train import compiled  # noqa: E402
 
 CASES = {
     # name: sizes, hidden activation, output activation, cost, batch mode, batch size, samples
@@ -83,6 +97,29 @@ def run_torch(case, seconds):
     return seen / (time.perf_counter() - started)
 
 
+def build_fann_driver():
+    """Path of the compiled FANN driver, or None (with the reason printed) when it cannot be built."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if not compiler or not Path("/usr/include/fann.h").exists():
+        print("FANN not measured: needs libfann and a C compiler (Debian: apt-get install libfann-dev)")
+        return None
+    out = Path(tempfile.mkdtemp()) / "fann_driver"
+    source = Path(__file__).with_name("fann_driver.c")
+    built = subprocess.run([compiler, "-O2", "-o", str(out), str(source), "-lfann", "-lm"],
+                           capture_output=True, text=True)
+    if built.returncode:
+        print(f"FANN not measured: building the driver failed: {built.stderr.strip()[:200]}")
+        return None
+    return out
+
+
+def run_fann(driver, case, seconds):
+    sizes, hidden, _, _, _, _, n = CASES[case]
+    hidden = "tanh" if hidden == "tanh" else "sigmoid"   # FANN 2.2 has no ReLU: sigmoid stands in
+    args = [str(driver), str(seconds), str(n), hidden, *map(str, sizes)]
+    return float(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+
+
 def gemm_gflops():
     """Best-of-20 float32 GFLOP/s of a large square matrix multiply: the machine's ceiling."""
     a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
@@ -121,12 +158,19 @@ def main():
     except ImportError:
         torch = None
         print("PyTorch not installed: measuring bpstudio only (pip install torch==2.13.0 for the comparison)")
-    ours, theirs = {c: [] for c in CASES}, {c: [] for c in CASES}
+    if compiled.available() and compiled.ready() is not None:
+        print("compiled per-sample path: on (tiny case)")
+    else:
+        print(f"compiled per-sample path: off ({compiled.failure or 'Numba missing or BPSTUDIO_COMPILED=0'})")
+    driver = build_fann_driver()
+    ours, theirs, fann = ({c: [] for c in CASES} for _ in range(3))
     for _ in range(args.rounds):
         for case in CASES:
             ours[case].append(run_bpstudio(case, args.seconds))
             if torch:
                 theirs[case].append(run_torch(case, args.seconds))
+            if driver and case != "medium":   # FANN per-sample on the medium case: ~3k samples/s, minutes a round
+                fann[case].append(run_fann(driver, case, args.seconds))
     # A shared machine only ever slows a round down: the best round is each side's speed when the
     # machine was quiet; the median is what a user typically gets. Both are printed.
     print(f"{'case':8} {'bpstudio samples/s':>24} {'torch samples/s':>22} {'ratio':>13} {'bar':>5}")
@@ -134,9 +178,17 @@ def main():
     for case in CASES:
         (ob, om), (tb, tm) = _best_median(ours[case]), _best_median(theirs[case])
         print(f"{case:8} {ob:11,.0f} {om:12,.0f} {tb:10,.0f} {tm:11,.0f} {ob / tb:6.2f} {om / tm:6.2f} {BARS[case]:5.1f}")
+    if any(fann.values()):
+        print(f"\n{'case':8} {'FANN per-sample best':>21} {'median':>10} {'bpstudio/FANN best':>19} {'median':>7}")
+        for case in CASES:
+            if fann[case]:
+                (fb, fm), (ob, om) = _best_median(fann[case]), _best_median(ours[case])
+                print(f"{case:8} {fb:21,.0f} {fm:10,.0f} {ob / fb:19.2f} {om / fm:7.2f}")
     peak = gemm_gflops()
-    achieved = max(ours["medium"]) * training_flops_per_sample(CASES["medium"][0]) / 1e9
-    print(f"medium: {achieved:.1f} GFLOP/s of {peak:.1f} GFLOP/s float32 GEMM peak = {achieved / peak:.0%}")
+    print(f"\nfloat32 GEMM peak: {peak:.1f} GFLOP/s")
+    for case in CASES:
+        achieved = max(ours[case]) * training_flops_per_sample(CASES[case][0]) / 1e9
+        print(f"{case:8} {achieved:6.2f} GFLOP/s = {achieved / peak:5.1%} of the GEMM peak")
 
 
 def _best_median(values):

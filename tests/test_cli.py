@@ -33,7 +33,7 @@ def test_train_prints_progress_and_summary_and_exports(capsys, tmp_path):
     assert status == 0
     assert "epoch 4/4" in err and "cost " in err                      # the progress bar, on stderr
     assert "epochs       4 (completed)" in out
-    assert "accuracy     train" in out and "samples/s" in out and "validation" in out
+    assert "train        accuracy" in out and "samples/s" in out and "validation" in out
     onnx_model, json_model = bpstudio.load_model(tmp_path / "m.onnx"), bpstudio.load_model(tmp_path / "m.json")
     X = np.random.default_rng(0).normal(size=(10, 2))
     np.testing.assert_allclose(onnx_model.predict(X), json_model.predict(X), rtol=1e-5, atol=1e-6)
@@ -112,7 +112,7 @@ def _bad_files(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["predict", "{tmp}/garbage.onnx", "{tmp}/bad.csv"], "garbage.onnx: not a readable .onnx model file"),
     (["predict", "{model}", "{tmp}/bad.csv"], "bad.csv, line 3, column 'x2' (column 2): 'zz' is not a number"),
-    (["predict", "{model}", "{tmp}/short.csv"], "short.csv: feature column 'x2' not found; columns: x1"),
+    (["predict", "{model}", "{tmp}/short.csv"], "short.csv, line 1: no column named 'x2' — the model reads the columns x1, x2"),
     (["predict", "{tmp}/missing.npz", "moons"], "missing.npz: no such file"),
     (["export", "{model}", "{tmp}/out.txt"], "cannot save .txt; supported: .npz"),
     (["train", "moonz"], "unknown dataset 'moonz'"),
@@ -129,6 +129,12 @@ def _bad_files(tmp_path):
     (["train", "moons", "--export", "{tmp}/no/such/m.npz"], "the folder {tmp}/no/such does not exist"),
     (["train", "{tmp}/houses.csv", "--target", "price"], "houses.csv, line 3, column 'rooms'"),
     (["train", "{tmp}/houses.csv", "--target", "prize"], "prize"),
+    (["train", "{tmp}/houses.csv", "--samples", "10"], "houses.csv: n_samples and noise only apply to generated"),
+    (["train", "{tmp}/houses.csv", "--impute", "--drop-missing"], "not allowed with argument --impute"),
+    (["train", "moons", "--betas", "0.9"], "argument --betas: must be two numbers in [0, 1)"),
+    (["train", "moons", "--lr-decay", "0"], "argument --lr-decay: must be a number in (0, 1]"),
+    (["train", "moons", "--val-split", "0", "--patience", "5"], "early stopping needs a validation split"),
+    (["train", "moons", "--init", "zeros"], "argument --init: invalid choice: 'zeros'"),
 ])
 def test_bad_input_gives_one_error_line_and_status_2(capsys, tmp_path, trained, argv, message):
     folder = _bad_files(tmp_path)

@@ -92,3 +92,26 @@ def whole_number(text, low=1):
 
 def whole_number_or_zero(text):
     return whole_number(text, low=0)
+
+
+def decay(text):
+    """A learning-rate decay factor in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}")
+    return value
+
+
+def betas(text):
+    """Adam's pair "B1,B2", each in [0, 1)."""
+    try:
+        pair = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        pair = ()
+    if len(pair) != 2 or not all(0 <= b < 1 for b in pair):
+        raise argparse.ArgumentTypeError(f"must be two numbers in [0, 1) separated by a comma, such as 0.9,0.999; "
+                                         f"got {text!r}")
+    return pair

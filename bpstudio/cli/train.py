@@ -7,13 +7,14 @@ import sys
 import threading
 import time
 
-from bpstudio.cli.common import (EXIT_DIVERGED, CliError, fraction, layer_sizes, non_negative_number,
+from bpstudio.cli.common import (EXIT_DIVERGED, CliError, betas, decay, fraction, layer_sizes, non_negative_number,
                                  positive_number, save, whole_number, whole_number_or_zero)
 
 
 def add_parser(commands):
     from bpstudio.core.nn.activations import ACTIVATIONS
     from bpstudio.core.nn.costs import COSTS
+    from bpstudio.core.nn.init import INIT_NAMES
     from bpstudio.core.train.config import BATCH_MODES
     from bpstudio.core.train.optimizers import OPTIMIZERS
     from bpstudio.core.data.preprocessing import SCALINGS
@@ -38,9 +39,21 @@ def add_parser(commands):
     add("--batch-size", type=whole_number, default=32, metavar="N", help="default 32")
     add("--optimizer", choices=list(OPTIMIZERS), default="adam", metavar="NAME",
         help=f"{', '.join(OPTIMIZERS)} (default adam)")
+    add("--momentum", type=fraction, default=0.9, metavar="F", help="of momentum and nesterov (default 0.9)")
+    add("--betas", type=betas, default=(0.9, 0.999), metavar="B1,B2", help="of adam (default 0.9,0.999)")
+    add("--l2", type=non_negative_number, default=0.0, metavar="F",
+        help="weight decay: adds F·W to every weight gradient (default 0)")
+    add("--lr-decay", type=decay, default=1.0, metavar="F",
+        help="multiply the learning rate by F after every epoch, 0 < F ≤ 1 (default 1: none)")
+    add("--init", choices=INIT_NAMES, default="auto", metavar="NAME",
+        help=f"initial weights: {', '.join(INIT_NAMES)} (default auto: he for relu, xavier otherwise)")
     add("--epochs", type=whole_number, default=100, metavar="N", help="default 100")
+    add("--patience", type=whole_number, metavar="N",
+        help="early stopping: stop after N epochs without a better validation cost and restore the best weights")
     add("--val-split", type=fraction, default=0.2, metavar="F",
-        help="fraction of samples held out for validation (default 0.2)")
+        help="fraction of samples held out for validation (default 0.2; stratified by class)")
+    add("--test-split", type=fraction, default=0.0, metavar="F",
+        help="fraction held out as a test split, scored once at the end (default 0)")
     add("--scale", choices=SCALINGS, default="standard", help="input scaling (default standard)")
     add("--seed", type=whole_number_or_zero, default=0, metavar="N",
         help="seeds the data, the split, the initial weights and the shuffling (default 0)")
@@ -58,15 +71,27 @@ def _add_data_options(train):
     add("--target", metavar="COL", help="target column of a CSV file (default: guessed — a column named target, label, class, y, species…, else the last one that is not an id or a date)")
     add("--task", choices=TASKS, help="of a file's target (default: guessed from its values)")
     add("--ignore", action="append", metavar="COL", help="leave this CSV column out; repeat for several")
-    add("--drop-missing", action="store_true", help="drop rows with empty or NaN cells instead of failing")
+    add("--category", action="append", metavar="COL",
+        help="read this CSV column as categories (one 0/1 input each), e.g. a numeric code; repeat for several")
+    add("--dates", choices=("ignore", "expand"), default="ignore",
+        help="date columns: left out (default) or expanded into year and day of the year (sin, cos)")
+    missing = train.add_mutually_exclusive_group()
+    missing.add_argument("--impute", dest="drop_missing", action="store_false",
+                         help="fill missing input cells (NA, ?, empty…) with the training split's median or "
+                              "most frequent value (default)")
+    missing.add_argument("--drop-missing", dest="drop_missing", action="store_true",
+                         help="leave out rows with a missing input cell instead of filling them")
+    train.set_defaults(drop_missing=False)
     add("--samples", type=whole_number, metavar="N", help="number of samples of a generated dataset")
     add("--noise", type=non_negative_number, metavar="F", help="noise of a generated dataset")
 
 
 def _data_options(args):
     """load_dataset's keyword arguments for the options given (built-ins refuse file options)."""
+    kinds = {name: "category" for name in args.category or ()}
     given = {"target": args.target, "task": args.task, "ignore": args.ignore, "n_samples": args.samples,
-             "noise": args.noise, "drop_missing": args.drop_missing or None}
+             "noise": args.noise, "drop_missing": args.drop_missing or None, "kinds": kinds or None,
+             "dates": "expand" if args.dates == "expand" else None}
     return {key: value for key, value in given.items() if value is not None}
 
 
@@ -78,15 +103,22 @@ def run(args):
     from bpstudio.core.nn.heads import complete_head, output_size
 
     _check_export_paths(args.export)
+    if args.patience is not None and args.val_split == 0:
+        raise CliError("argument --patience: early stopping needs a validation split (--val-split > 0)")
     dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
+    for note in dataset.notes:
+        print(f"note: {note}", file=sys.stderr)
+    data = prepare(dataset, args.scale, args.val_split, args.test_split, seed=args.seed)
+    dataset = data.dataset   # its inputs as encoded on the training split
     output_activation, cost = complete_head(dataset, args.output_activation, args.cost)
     n_out = output_size(dataset, output_activation)
     net = Network([dataset.n_features, *args.layers, n_out], [args.activation] * len(args.layers) + [output_activation],
-                  seed=args.seed)
+                  init=args.init, seed=args.seed)
     config = TrainConfig(learning_rate=args.lr, batch_mode=args.batch_mode, batch_size=args.batch_size,
-                         epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed)
+                         epochs=args.epochs, cost=cost, optimizer=args.optimizer, seed=args.seed,
+                         momentum=args.momentum, betas=args.betas, l2=args.l2, lr_decay=args.lr_decay,
+                         patience=args.patience)
     net.check_cost(cost)
-    data = prepare(dataset, args.scale, args.val_split, seed=args.seed)
     print(f"{args.data}: {dataset.summary()} → {net!r}", file=sys.stderr)
     trainer = Trainer(net, config)
     bar = None if args.quiet else ProgressBar(sys.stderr)
@@ -96,6 +128,8 @@ def run(args):
     if bar:
         bar.close()
     print(summary(trainer))
+    if not history.diverged:
+        print(scores(net, data))
     if history.diverged:
         # The restored weights are finite but can be huge (1e144): useless, and inf in float32 files.
         for path in args.export:
@@ -176,18 +210,33 @@ class ProgressBar:
             self.stream.write("\n")
 
 
+def scores(net, prepared):
+    """Accuracy, per-class precision/recall and the confusion matrix (or R², RMSE, MAE in the target's
+    units) on the training and validation splits, then the test split (if any), scored once here."""
+    from bpstudio.core.train.evaluation import SPLITS, evaluate_split
+
+    lines = []
+    for split in SPLITS:
+        evaluation = evaluate_split(net, prepared, split)
+        if evaluation is None:
+            continue
+        first, *rest = evaluation.lines() if split != "train" else [evaluation.headline()]
+        lines.append(f"{split:<12} {first}")
+        lines += rest
+    if not prepared.dataset.is_classification:
+        lines.append("             (RMSE and MAE in the target's own units)")
+    return "\n".join(lines)
+
+
 def summary(trainer):
-    """The final report: epochs, costs, accuracies, time, speed and why training stopped."""
+    """The final report: epochs, costs, time, speed and why training stopped (the scores follow)."""
     h = trainer.history
     fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
     last = lambda values: values[-1] if values else None  # noqa: E731
-    percent = lambda x: f"{100 * x:.1f} %" if x is not None and math.isfinite(x) else "—"  # noqa: E731
     lines = [
         f"epochs       {len(h)} ({h.stop_reason})",
         f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
     ]
-    if h.train_accuracy and math.isfinite(h.train_accuracy[-1]):
-        lines.append(f"accuracy     train {percent(h.train_accuracy[-1])}, validation {percent(last(h.val_accuracy))}")
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")
     if trainer.warning:

@@ -24,9 +24,7 @@ DATA = {  # file → what the DataError must say (after the file name)
     "one_row.csv": "only one data row",
     "ragged.csv": "line 3: 2 fields, but the header has 3",
     "non_numeric.csv": "line 3, column 'b' (column 2): 'x' is not a number",
-    "nan.csv": "line 3, column 'b' (column 2): missing value 'nan'",
     "inf.csv": "line 4, column 'b' (column 2): infinite value 'inf'",
-    "missing_cell.csv": "line 3, column 'b' (column 2): missing value ''",
     "single_class.csv": "target column 'y' has a single class ('cat')",
     "single_column.csv": "found a single column",
     "unbalanced_quote.csv": "line 2: unexpected end of data",
@@ -100,6 +98,11 @@ PROJECTS = {  # file → what the ProjectFileError must say
     "bad_trainer_state.bpproject": "invalid literal for int()",
 }
 
+# Files with a missing cell are not bad: the cell is filled when training (issue 16), and named when a
+# model without fill values is asked to predict on it.
+FILLED = {"nan.csv": "nan.csv, line 3, column 'b': missing value", "missing_cell.csv": "missing_cell.csv, line 3, "
+          "column 'b': missing value"}
+
 # Files that are bad training data but hold good feature rows for `bpstudio predict`, which reads
 # only the model's feature columns (a, b) and the array X.
 PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "single_class.npz",
@@ -107,7 +110,7 @@ PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "single_class.np
 
 
 def test_the_corpus_and_the_expectations_list_the_same_files():
-    for folder, expected in [("data", DATA), ("models", MODELS), ("projects", PROJECTS)]:
+    for folder, expected in [("data", DATA | FILLED), ("models", MODELS), ("projects", PROJECTS)]:
         on_disk = {p.name for p in (BAD / folder).iterdir()}
         assert on_disk == set(expected), f"{folder}: regenerate with make_bad_files.py or update this test"
 
@@ -180,6 +183,13 @@ def test_cli_predict_on_a_bad_data_file(capsys, ab_model, tmp_path, name):
     path = BAD / "data" / name
     _assert_names_the_file(cli_error(capsys, "predict", ab_model, path, "--out", tmp_path / "p.csv"), path)
     assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.parametrize("name", sorted(FILLED))
+def test_a_missing_cell_is_filled_in_training_and_named_at_predict_without_fill_values(capsys, ab_model, name):
+    dataset = load_dataset(BAD / "data" / name)
+    assert "filled" in dataset.notes[0] and not np.isnan(dataset.X).any()
+    assert FILLED[name] in cli_error(capsys, "predict", ab_model, BAD / "data" / name)
 
 
 @pytest.mark.parametrize("name", sorted(PREDICTABLE))

@@ -1,15 +1,19 @@
 """Reading a CSV file into a Dataset, in chunks, with progress and cancel.
 
-    read_csv("houses.csv", target="price", task="regression", drop_missing=True,
-             progress=lambda f: print(f"{f:.0%}"), cancel=threading.Event())
+    read_csv("penguins.csv", target="species", drop_missing=False, dates="ignore",
+             kinds={"year": "category"}, progress=lambda f: print(f"{f:.0%}"), cancel=threading.Event())
 
-Column roles: the target (by name or 0-based index, default ``guess.guess_target``), features (every
-other column) and ``ignore`` (columns left out). Feature columns must be numeric: a text cell in
-one is refused with its line and column, never guessed at. The target may hold text (class names).
+Column roles: the target (by name or 0-based index, default ``guess.guess_target``) and the inputs, each a
+number, a category or a date column, or left out (``ignore``, ``kinds``; the rule is in ``columns``).
+A header naming two columns alike is refused. The target may hold text (class names).
+
+Missing cells (empty, NA, NaN, ?, null, N/A, None): rows without a target are always left out; rows
+with a missing input are kept and filled when the model is trained (``Encoder``), or left out with
+``drop_missing=True``. Each is said once in ``Dataset.notes``, with counts.
 
 Speed: each chunk of lines is parsed by ``numpy.loadtxt``; only a chunk that fails (a bad cell, a
 ragged row, a missing value) is parsed again line by line with the csv module, to name the line
-and column or to drop the row. X is allocated once, from an upper bound on the number of rows.
+and column of a bad cell.
 """
 
 from dataclasses import dataclass
@@ -18,9 +22,12 @@ import os
 import numpy as np
 
 from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, is_number, numbered_rows, sniff
+from .columns import ColumnPlan, left_out_notes, plan_columns
 from .dataset import Dataset, DataError, LoadCancelled
+from .encoding import Encoder
 from .guess import guess_target
 from .remedies import Remedy
+from .table import Table
 from .targets import encode_targets
 
 CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next to X itself
@@ -28,18 +35,26 @@ CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next 
 
 @dataclass
 class Roles:
-    features: list        # column indices, in file order
-    target: int
+    plan: list            # a ColumnPlan per column (see columns.plan_columns)
+    target: int | None    # None when a file for prediction has no target column
     target_is_text: bool
-    ignored: list
+    training: bool = True  # False when reading a file for a trained model, whose column kinds are fixed
+
+    def inputs(self, kinds):
+        return [c.index for c in self.plan if c.kind in kinds]
 
     @property
-    def numeric(self):    # columns parsed as numbers: the features, then a numeric target
-        return self.features + ([] if self.target_is_text else [self.target])
+    def numeric(self):    # columns parsed as numbers: the number inputs, then a numeric target
+        numeric_target = [] if self.target_is_text or self.target is None else [self.target]
+        return self.inputs(("number",)) + numeric_target
 
     @property
-    def text(self):       # columns kept as strings: a text target, then the ignored columns
-        return ([self.target] if self.target_is_text else []) + self.ignored
+    def text(self):       # columns kept as strings: a text target, then the category and date inputs
+        return ([self.target] if self.target_is_text else []) + self.inputs(("category", "date"))
+
+    @property
+    def input_columns(self):   # every input column, in file order
+        return self.inputs(("number", "category", "date"))
 
 
 def _column_index(layout, key, what):
@@ -58,40 +73,39 @@ def _column_index(layout, key, what):
     raise DataError(f"{layout.where()}: {what} column {key!r} not found; columns: {', '.join(layout.columns)}")
 
 
-def _roles(layout, target, ignore, task):
-    """Which columns are features, the target and ignored; text in a feature column is refused."""
+def check_unique_names(layout):
+    """Refuse a header naming two columns alike: which one would a model read at predict time?"""
+    seen = {}
+    for j, name in enumerate(layout.columns):
+        seen.setdefault(name, []).append(j + 1)
+    twice = {name: js for name, js in seen.items() if len(js) > 1}
+    if twice:
+        listed = "; ".join(f"{name!r} (columns {', '.join(map(str, js))})" for name, js in twice.items())
+        raise DataError(f"{layout.where()}: the header names columns alike: {listed} — rename them so that "
+                        "every column has its own name")
+
+
+def column_roles(layout, target=None, ignore=(), kinds=None, dates="ignore", task=None):
+    """Roles of every column: the target (by name or index, default the last) and a ColumnPlan each."""
     if len(layout.columns) < 2:
         raise DataError(f"{layout.where()}: found a single column (delimiter "
                         f"{DELIMITER_NAMES[layout.delimiter]}) — expected feature columns and a target "
                         "column separated by commas, semicolons or tabs")
+    check_unique_names(layout)
+    if not layout.rows:
+        _check_rows(layout, 0, False)
     t = guess_target(layout.columns, layout.rows) if target is None else _column_index(layout, target, "target")
     ignore = [ignore] if isinstance(ignore, (str, int)) else ignore
-    ignored = sorted({_column_index(layout, key, "ignored") for key in ignore} - {t})
-    features = [j for j in range(len(layout.columns)) if j != t and j not in ignored]
-    if not features:
+    ignored = {_column_index(layout, key, "ignored") for key in ignore} - {t}
+    plan = plan_columns(layout, t, ignored, kinds, dates)
+    if not any(c.kind in ("number", "category", "date") for c in plan):
         raise DataError(f"{layout.where()}: no feature columns left besides the target {layout.columns[t]!r}")
-    for j in features:
-        found = first_text_cell(layout, j)
-        if found:
-            raise DataError(f"{layout.where(found[0], j)}: {found[1]!r} is not a number"
-                            f"{_decimal_comma_hint(found[1])}. Feature columns must be numeric (only the target "
-                            "column may hold text, as class names) — encode categories as numbers (e.g. one 0/1 "
-                            "column per category)", Remedy("ignore_column", layout.columns[j]))
     target_is_text = first_text_cell(layout, t) is not None
     if target_is_text and task == "regression":
         line, cell = first_text_cell(layout, t)
         raise DataError(f"{layout.where(line, t)}: {cell!r} is not a number, so this column cannot be a "
                         "regression target", Remedy("classification_task"))
-    return Roles(features, t, target_is_text, ignored)
-
-
-def _count_lines(path):
-    """An upper bound on the number of rows: every line ends in \\n, \\r, \\r\\n or the end of the file."""
-    count = 1
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            count += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
-    return count
+    return Roles(plan, t, target_is_text)
 
 
 def _chunks(f, first_line, size, progress, cancel):
@@ -113,15 +127,17 @@ def _chunks(f, first_line, size, progress, cancel):
             progress(min(f.buffer.tell() / size, 1.0))
 
 
-def _fast_parse(lines, layout, roles):
-    """(numbers (r, len(roles.numeric)), strings (r, len(roles.text))) by numpy.loadtxt.
+def _fast_parse(lines, first_line, layout, roles):
+    """(numbers (r, len(roles.numeric)), strings (r, len(roles.text)), line numbers (r,)) by numpy.loadtxt.
 
-    Raises ValueError when any cell is off (not a number, missing, infinite) or a row is ragged.
+    Raises ValueError when any cell is off (not a number, missing, infinite), a row is ragged, or a
+    quoted field spans lines (the line numbers would be off): the careful parse handles those.
     """
-    lines = [text for text in lines if not text.isspace()]
+    kept = [i for i, text in enumerate(lines) if not text.isspace()]
+    lines, numbers = [lines[i] for i in kept], first_line + np.asarray(kept, dtype=np.int64)
     options = dict(delimiter=layout.delimiter, quotechar='"', comments=None, ndmin=2)
     if not lines:
-        return np.empty((0, len(roles.numeric))), np.empty((0, len(roles.text)), dtype=str)
+        return np.empty((0, len(roles.numeric))), np.empty((0, len(roles.text)), dtype=str), numbers
     if roles.text and not any('"' in line for line in lines):
         # Without quotes a row's width is its delimiter count, so each column type is parsed alone:
         # converting every cell to a string first is four times slower.
@@ -136,11 +152,11 @@ def _fast_parse(lines, layout, roles):
             raise ValueError("ragged rows")
         numeric = cells[:, roles.numeric].astype(np.float64, copy=False)
         text = np.char.strip(cells[:, roles.text]) if roles.text else np.empty((len(cells), 0), dtype=str)
-    if not np.isfinite(numeric).all():
-        raise ValueError("missing or infinite values")
-    if roles.target_is_text and np.isin(np.char.lower(text[:, 0]), list(MISSING)).any():
-        raise ValueError("missing class names")
-    return numeric, text
+    if len(numeric) != len(lines) or not np.isfinite(numeric).all():
+        raise ValueError("missing or infinite values, or a quoted field over several lines")
+    if text.size and np.isin(np.char.lower(text), list(MISSING)).any():
+        raise ValueError("missing text cells")
+    return numeric.reshape(len(lines), -1), text.reshape(len(lines), -1), numbers
 
 
 def _decimal_comma_hint(cell):
@@ -149,69 +165,89 @@ def _decimal_comma_hint(cell):
     return ""
 
 
-def _number(layout, line, column, cell, is_target):
+def _number(layout, line, column, cell, roles):
     if is_missing(cell):
         return float("nan")
     try:
-        return float(cell)
+        value = float(cell)
     except ValueError:
-        allowed = ("the target column's first rows are numbers, so every row needs a number there"
-                   if is_target else "text is allowed in the target only")
+        remedy = None
+        if column == roles.target:
+            allowed = "the target column's first rows are numbers, so every row needs a number there"
+        elif not roles.training:
+            allowed = "the model reads this column as numbers"
+        else:
+            allowed = "the column's first rows are numbers"
+            remedy = Remedy("category_column", layout.columns[column])
         raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number"
                         f"{_decimal_comma_hint(cell)} — cells must be numbers like 3, -0.5 or 1e-3 "
-                        f"({allowed})") from None
+                        f"({allowed})", remedy) from None
+    if np.isinf(value):
+        raise DataError(f"{layout.where(line, column)}: infinite value {cell.strip()!r} — every number must be "
+                        "finite; fix the cell, or leave it empty to have it filled")
+    return value
 
 
-def _careful_parse(lines, first_line, layout, roles, drop_missing):
-    """Like _fast_parse, row by row with the csv module, naming the line and column of a bad cell."""
-    numeric, text, width = [], [], len(layout.columns)
+def _careful_parse(lines, first_line, layout, roles):
+    """Like _fast_parse, row by row with the csv module, naming the line and column of a bad cell;
+    a missing number becomes NaN and a missing text cell ""."""
+    numeric, text, numbers, width = [], [], [], len(layout.columns)
     for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, first_line):
+        if len(row) < width and not roles.training:    # a new file's row may lack a trailing target
+            row = row + [""] * (width - len(row))
         if len(row) != width:
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "
                             f"{width} fields separated by {DELIMITER_NAMES[layout.delimiter]}s")
-        values = [_number(layout, line, j, row[j], j == roles.target) for j in roles.numeric]
-        bad = next((j for j, v in zip(roles.numeric, values) if not np.isfinite(v)), None)
-        if bad is None and roles.target_is_text and is_missing(row[roles.target]):
-            bad = roles.target
-        if bad is not None and drop_missing:
-            continue
-        if bad is not None:
-            what = "infinite" if is_number(row[bad]) and not is_missing(row[bad]) else "missing"
-            raise DataError(f"{layout.where(line, bad)}: {what} value {row[bad].strip()!r} — every cell must hold "
-                            "a finite number", Remedy("drop_missing"))
-        numeric.append(values)
-        text.append([row[j].strip() for j in roles.text])
+        numeric.append([_number(layout, line, j, row[j], roles) for j in roles.numeric])
+        text.append(["" if is_missing(row[j]) else row[j].strip() for j in roles.text])
+        numbers.append(line)
     return (np.array(numeric, dtype=np.float64).reshape(len(numeric), len(roles.numeric)),
-            np.array(text, dtype=str).reshape(len(text), len(roles.text)))
+            np.array(text, dtype=str).reshape(len(text), len(roles.text)), np.array(numbers, dtype=np.int64))
 
 
-def _read_rows(layout, encoding, roles, drop_missing, progress, cancel):
-    """X (N, d) float64 and the target values (N,), numbers or strings, of every data row."""
-    capacity, n_features = _count_lines(layout.path), len(roles.features)
-    X = np.empty((capacity, n_features))
-    y_numbers, y_text, n = np.empty(capacity), [], 0
+def _read_rows(layout, encoding, roles, progress, cancel):
+    """(numbers (N, len(roles.numeric)) with NaN where missing, strings (N, len(roles.text)) with "" where
+    missing, line numbers (N,)) of every data row."""
+    numeric, text, numbers = [], [], []
     size = max(os.path.getsize(layout.path), 1)
     with open(layout.path, encoding=encoding) as f:
         for _ in range(layout.header_lines):
             f.readline()
         for first_line, lines in _chunks(f, layout.header_lines + 1, size, progress, cancel):
             try:
-                numeric, text = _fast_parse(lines, layout, roles)
+                parsed = _fast_parse(lines, first_line, layout, roles)
             except ValueError:
-                numeric, text = _careful_parse(lines, first_line, layout, roles, drop_missing)
-            X[n:n + len(numeric)] = numeric[:, :n_features]
-            if roles.target_is_text:
-                y_text.append(text[:, 0])
-            else:
-                y_numbers[n:n + len(numeric)] = numeric[:, -1]
-            n += len(numeric)
-    return X[:n], (np.concatenate(y_text) if roles.target_is_text else y_numbers[:n])
+                parsed = _careful_parse(lines, first_line, layout, roles)
+            for parts, chunk in zip((numeric, text, numbers), parsed):
+                parts.append(chunk)
+    if not numbers:
+        return np.empty((0, len(roles.numeric))), np.empty((0, len(roles.text)), dtype=str), np.empty(0, np.int64)
+    return np.concatenate(numeric), np.concatenate(text), np.concatenate(numbers)
 
 
-def _check_rows(layout, n, drop_missing):
-    if n == 0 and drop_missing:
-        raise DataError(f"{layout.where()}: no data rows left after dropping the rows with missing values")
+def read_columns(layout, roles, progress=None, cancel=None):
+    """``_read_rows``, read again as Latin-1 when a byte past the sniffed head is not UTF-8."""
+    try:
+        return _read_rows(layout, layout.encoding, roles, progress, cancel)
+    except UnicodeDecodeError:
+        return _read_rows(layout, "latin-1", roles, progress, cancel)
+
+
+def input_table(layout, roles, numeric, text, lines):
+    """The raw input columns (a Table, in file order) from what ``read_columns`` returned."""
+    columns = []
+    for c in roles.plan:
+        if c.kind in ("number", "category", "date"):
+            source, at = (numeric, roles.numeric) if c.kind == "number" else (text, roles.text)
+            columns.append((c.name, c.kind, source[:, at.index(c.index)]))
+    return Table([n for n, _, _ in columns], [k for _, k, _ in columns], [v for _, _, v in columns], lines,
+                 f"{layout.path.name}, line")
+
+
+def _check_rows(layout, n, dropped):
+    if n == 0 and dropped:
+        raise DataError(f"{layout.where()}: no data rows left after leaving out the rows with missing values")
     if n == 0:
         raise DataError(f"{layout.where()}: no data rows — expected rows of numbers below the header line")
     if n == 1:
@@ -219,52 +255,76 @@ def _check_rows(layout, n, drop_missing):
                         "(some to train on, some to validate)")
 
 
+def _rows_to_keep(layout, roles, table, target_values, drop_missing):
+    """(rows kept, notices): rows without a target always go; rows with a missing input go on request."""
+    target_missing = (target_values == "") if roles.target_is_text else np.isnan(target_values)
+    missing = table.missing()
+    incomplete = missing.any(axis=1) & ~target_missing
+    keep = ~target_missing & ~incomplete if drop_missing else ~target_missing
+    notes = []
+    if target_missing.any():
+        notes.append(f"left out {int(target_missing.sum())} rows with no value in the target column "
+                     f"{layout.columns[roles.target]!r}")
+    if incomplete.any():
+        columns = ", ".join(f"{name!r} {int(n)}" for name, n in zip(table.names, missing[incomplete].sum(axis=0)) if n)
+        what = ("left out" if drop_missing else
+                "filled with the training split's median (numbers) or most frequent value (categories) in")
+        notes.append(f"{what} {int(incomplete.sum())} rows with missing inputs (missing cells: {columns})")
+    return keep, notes
+
+
 def read_csv(path, target=None, task=None, drop_missing=False, progress=None, cancel=None,
-             delimiter=None, header=None, ignore=()):
+             delimiter=None, header=None, ignore=(), kinds=None, dates="ignore"):
     """Dataset from a CSV file; see the module docstring for the column roles.
 
-    ``delimiter`` ("," ";" or "\\t") and ``header`` (True/False) override the guesses.
+    ``delimiter`` ("," ";" or "\\t") and ``header`` (True/False) override the guesses; ``kinds`` and
+    ``dates`` choose how columns are encoded (see ``columns``).
     """
     layout = sniff(path, delimiter, header)
-    roles = _roles(layout, target, ignore, task)
-    try:
-        X, y = _read_rows(layout, layout.encoding, roles, drop_missing, progress, cancel)
-    except UnicodeDecodeError:     # a byte that is not UTF-8 beyond the sniffed head: read again as Latin-1
-        X, y = _read_rows(layout, "latin-1", roles, drop_missing, progress, cancel)
-    _check_rows(layout, len(X), drop_missing)
+    roles = column_roles(layout, target, ignore, kinds, dates, task)
+    numeric, text, lines = read_columns(layout, roles, progress, cancel)
+    table = input_table(layout, roles, numeric, text, lines)
+    y = text[:, 0] if roles.target_is_text else numeric[:, -1]
+    keep, notes = _rows_to_keep(layout, roles, table, y, drop_missing)
+    _check_rows(layout, int(keep.sum()), not keep.all())
+    table, y = table.subset(keep), y[keep]
     Y, class_names, target_names, task = encode_targets(y, task, layout.columns[roles.target], layout.where())
     if progress is not None:
         progress(1.0)
-    return Dataset(X, Y, task, [layout.columns[j] for j in roles.features], class_names, target_names,
-                   source=str(path), description=f"{layout.path.name}: {len(X)} rows of a CSV file")
+    needs_encoder = any(k != "number" for k in table.kinds) or table.missing().any()
+    encoder = Encoder.fit(table) if needs_encoder else None
+    X = encoder.transform(table) if encoder else np.column_stack(table.columns)
+    return Dataset(X, Y, task, encoder.feature_names if encoder else table.names, class_names, target_names,
+                   source=str(path), description=f"{layout.path.name}: {len(X)} rows of a CSV file",
+                   table=table if encoder else None, notes=left_out_notes(roles.plan) + notes,
+                   target_column=layout.columns[roles.target])
 
 
-
-def read_features(path, feature_names):
-    """X (N, d): the columns named ``feature_names``, in that order, of a CSV file that may hold
-    other columns too (a target, an id) — a saved model's inputs. Delimiter, header and encoding
-    are sniffed as by ``read_csv``; only the named columns must hold numbers (a row may lack a
-    target), and a bad or missing cell is named by its line and column."""
-    layout = sniff(path)
-    features = [_column_index(layout, name, "feature") for name in feature_names]
-    try:
-        return _feature_rows(layout, layout.encoding, features)
-    except UnicodeDecodeError:     # as in read_csv: bytes that are not UTF-8 past the sniffed head
-        return _feature_rows(layout, "latin-1", features)
+def _named_column(layout, name, needed_by):
+    """Index of the column called ``name`` (exactly, else ignoring case and spaces)."""
+    if name in layout.columns:
+        return layout.columns.index(name)
+    folded = [c.strip().lower() for c in layout.columns]
+    if name.strip().lower() in folded:
+        return folded.index(name.strip().lower())
+    raise DataError(f"{layout.where(layout.header_lines)}: no column named {name!r} — the model reads the columns "
+                    f"{needed_by}; the file has {', '.join(layout.columns)}")
 
 
-def _feature_rows(layout, encoding, features):
-    rows = []
-    with open(layout.path, encoding=encoding) as f:     # universal newlines, as _read_rows reads
-        lines = f.readlines()[layout.header_lines:]
-    for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, layout.header_lines + 1):
-        values = [_number(layout, line, j, row[j] if j < len(row) else "", False) for j in features]
-        bad = next((j for j, v in zip(features, values) if not np.isfinite(v)), None)
-        if bad is not None:
-            cell = row[bad].strip() if bad < len(row) else ""
-            raise DataError(f"{layout.where(line, bad)}: missing or infinite value {cell!r} — the model needs a "
-                            "finite number in every one of its input columns")
-        rows.append(values)
-    if not rows:
-        raise DataError(f"{layout.where()}: no data rows below the header line")
-    return np.array(rows, dtype=np.float64)
+def read_for_model(path, names, kinds, target=None, progress=None, cancel=None):
+    """(Table of the columns ``names`` read as ``kinds``, the target column's cells as text (or None when
+    the file has no column ``target``)) from a CSV file with a header, for a trained model."""
+    layout = sniff(path, header=True)
+    check_unique_names(layout)
+    if not layout.rows:
+        _check_rows(layout, 0, False)
+    columns = [_named_column(layout, name, ", ".join(names)) for name in names]
+    t = None
+    if target is not None and target.strip().lower() in [c.strip().lower() for c in layout.columns]:
+        t = _named_column(layout, target, "")
+    plan = [ColumnPlan(j, layout.columns[j], kind) for j, kind in zip(columns, kinds)]
+    roles = Roles(plan, t, t is not None, training=False)
+    numeric, text, lines = read_columns(layout, roles, progress, cancel)
+    table = input_table(layout, roles, numeric, text, lines)   # in the order of ``names``
+    return Table(list(names), table.kinds, table.columns, lines, table.where), (text[:, 0] if t is not None else None)
+

@@ -4,7 +4,8 @@
     data = prepare(ds, scaling="standard", val_fraction=0.2, seed=0)
     Trainer(net, config).fit(data.X_train, data.Y_train, data.X_val, data.Y_val)
 
-Scaling is fitted on the training split only, and ``prepare`` also scales the
+Raw columns (categories, dates, missing cells: ``Dataset.table``) are encoded by an ``Encoder``
+fitted on the training split only, and scaling is fitted on the training split only, and ``prepare`` also scales the
 targets of a regression (so a linear output trains at ordinary learning rates);
 both scalers are saved with a trained model, which undoes them in ``predict``.
 """
@@ -53,6 +54,9 @@ class Dataset:
     target_names: list = field(default_factory=list)   # regression only
     source: str = ""         # dataset name or file path
     description: str = ""
+    table: object = None     # the raw input columns (a ``Table``) when X is their encoding
+    notes: list = field(default_factory=list)   # what loading left out or filled, one line each
+    target_column: str = ""  # the file's target column, for reading it again at predict time
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -86,7 +90,8 @@ class Dataset:
         return self.Y.argmax(axis=1)
 
     def subset(self, indices):
-        return replace(self, X=self.X[indices], Y=self.Y[indices])
+        table = None if self.table is None else self.table.subset(indices)
+        return replace(self, X=self.X[indices], Y=self.Y[indices], table=table)
 
     def split_indices(self, fractions, seed=0):
         """Shuffled index arrays, one per fraction plus the remainder first; stratified by class."""
@@ -110,7 +115,8 @@ class Dataset:
 
 @dataclass
 class Prepared:
-    """Scaled arrays ready for ``Trainer.fit``, the scalers that made them, and the raw dataset."""
+    """Scaled arrays ready for ``Trainer.fit``, the encoder and scalers that made them, and the dataset
+    (its X encoded by ``encoder`` when it has raw columns)."""
 
     dataset: Dataset
     x_scaler: Scaler
@@ -121,6 +127,8 @@ class Prepared:
     Y_val: np.ndarray
     X_test: np.ndarray
     Y_test: np.ndarray
+    encoder: object = None    # an ``Encoder`` fitted on the training split (categories, fill values)
+    test_rows: np.ndarray | None = None   # indices in ``dataset`` of the test split
 
 
 def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, seed=0, dtype="float64"):
@@ -133,10 +141,15 @@ def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, se
     train, val, test = dataset.split_indices([val_fraction, test_fraction], seed)
     if len(train) == 0:
         raise ValueError(f"no training samples left after the split ({dataset.n_samples} samples in all)")
+    encoder = None
+    if dataset.table is not None:   # categories and fill values are learned on the training split only
+        from .encoding import Encoder   # here: encoding imports DataError from this module
+        encoder = Encoder.fit(dataset.table.subset(train))
+        dataset = replace(dataset, X=encoder.transform(dataset.table), feature_names=encoder.feature_names)
     x_scaler = Scaler(scaling).fit(dataset.X[train])
     y_scaler = None if dataset.is_classification else Scaler("standard").fit(dataset.Y[train])
     scale_y = (lambda Y: Y.astype(dtype)) if y_scaler is None else (lambda Y: y_scaler.transform(Y, dtype))
     arrays = []
     for idx in (train, val, test):
         arrays += [x_scaler.transform(dataset.X[idx], dtype), scale_y(dataset.Y[idx])]
-    return Prepared(dataset, x_scaler, y_scaler, *arrays)
+    return Prepared(dataset, x_scaler, y_scaler, *arrays, encoder=encoder, test_rows=test)

@@ -18,7 +18,8 @@ import numpy as np
 from . import bundled
 from . import generated
 from .csv_layout import is_text_column, sniff
-from .csv_reader import read_csv
+from .columns import plan_columns
+from .csv_reader import check_unique_names, read_csv
 from .dataset import TASKS, DataError, LoadCancelled
 from .npz_reader import read_npz
 from .guess import column_task, guess_target
@@ -27,7 +28,7 @@ __all__ = ["load_dataset", "list_datasets", "inspect_csv", "DataError", "LoadCan
            "DatasetInfo", "CsvPreview"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-CSV_OPTIONS = ("delimiter", "header", "ignore")
+CSV_OPTIONS = ("delimiter", "header", "ignore", "kinds", "dates")
 NPZ_OPTIONS = ("x_key", "y_key")
 
 
@@ -50,6 +51,7 @@ class CsvPreview:
     suggested_target: str   # ``guess.guess_target``: a column named like a target, else the last that is no id or date
     suggested_task: str     # the task guessed for the suggested target
     text_columns: list      # 0-based indices of columns mostly holding text in the first 1000 rows
+    plan: list              # a columns.ColumnPlan per column as an input (none is the target): the defaults
     column_tasks: tuple = ()   # per column, the task guessed were it the target (None: no values sampled)
     row_lines: tuple = ()      # the file's line number of each row shown (as errors name lines)
 
@@ -95,8 +97,10 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
     Generated sets take ``n_samples``, ``noise``, ``seed`` (and ``centers`` for gaussians).
     CSV files: ``target`` (column name or 0-based index, default the last), ``task``
     ("classification" | "regression", default guessed), ``drop_missing`` (drop rows with
-    empty/NA/NaN/inf cells instead of failing), ``delimiter``, ``header``, ``ignore`` (columns to
-    leave out), ``progress(fraction)`` and ``cancel`` (a threading.Event → LoadCancelled).
+    NA/NaN/?/empty cells instead of filling them when training), ``delimiter``, ``header``, ``ignore``
+    (columns to leave out), ``kinds`` ({column: "number" | "category" | "date" | "ignore"}, overriding
+    the guess), ``dates`` ("ignore" or "expand"), ``progress(fraction)`` and ``cancel`` (a
+    threading.Event → LoadCancelled). What was left out or filled is listed in ``Dataset.notes``.
     NPZ files: ``x_key`` / ``y_key`` (default "X" / "y"), ``task``, ``drop_missing``.
     """
     if task is not None and task not in TASKS:
@@ -106,6 +110,9 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
         return _done(_builtin(name, target, task, n_samples, noise, seed, options), progress)
     path = Path(name)
     suffix = path.suffix.lower()
+    if (n_samples is not None or noise is not None) and suffix:
+        raise DataError(f"{path.name}: n_samples and noise only apply to generated datasets, not to a file "
+                        "(command line: --samples, --noise)")
     if suffix in CSV_SUFFIXES:
         _check_options(path.name, options, CSV_OPTIONS)
         return read_csv(path, target, task, drop_missing, progress, cancel, **options)
@@ -132,6 +139,7 @@ def inspect_csv(path, n_rows=20):
     target = guess_target(layout.columns, rows)
     tasks = tuple(column_task(rows, j) for j in range(len(layout.columns)))
     text_columns = [j for j in range(len(layout.columns)) if is_text_column(layout, j)]
+    check_unique_names(layout)
     return CsvPreview(layout.delimiter, layout.has_header, layout.columns, layout.rows[:n_rows],
-                      layout.columns[target], tasks[target] or "classification", text_columns, tasks,
-                      tuple(layout.row_lines[:n_rows]))
+                      layout.columns[target], tasks[target] or "classification", text_columns,
+                      plan_columns(layout, target=None), tasks, tuple(layout.row_lines[:n_rows]))

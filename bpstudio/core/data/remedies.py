@@ -22,6 +22,11 @@ PHRASES = {
         "cli": "or leave the column out with --ignore {column!r}",
         "app": "or untick {column!r} under Inputs in the import dialog",
     },
+    "category_column": {
+        "python": "fix the cell, or read the column as categories with kinds={{{column!r}: 'category'}}",
+        "cli": "fix the cell, or read the column as categories with --category {column!r}",
+        "app": "fix the cell, or set the Encoding of {column!r} to category in the import dialog",
+    },
     "classification_task": {
         "python": "use task='classification' or another target column",
         "cli": "use --task classification or another --target column",

@@ -23,7 +23,8 @@ def guess_task(values):
     return "classification" if integers and few else "regression"
 
 
-def _class_name(value):
+def class_name(value):
+    """The name of a class label: text as it is, 3.0 as '3'."""
     if isinstance(value, str):
         return str(value)     # a NumPy string too
     return str(int(value)) if float(value).is_integer() else repr(float(value))
@@ -42,11 +43,11 @@ def encode_targets(values, task, column, where):
         return values.astype(np.float64).reshape(-1, 1), [], [column], task
     classes, labels = np.unique(values, return_inverse=True)
     if len(classes) < 2:
-        raise DataError(f"{where}: target column {column!r} has a single class ({_class_name(classes[0])!r}) "
+        raise DataError(f"{where}: target column {column!r} has a single class ({class_name(classes[0])!r}) "
                         "— classification needs at least two classes")
     if len(classes) > MAX_CLASSES:
         raise DataError(f"{where}: target column {column!r} has {len(classes)} distinct values, more than "
                         f"{MAX_CLASSES} classes — use task='regression' for a numeric target")
     Y = np.zeros((len(values), len(classes)))
     Y[np.arange(len(values)), labels.ravel()] = 1.0
-    return Y, [_class_name(c) for c in classes.tolist()], [], task
+    return Y, [class_name(c) for c in classes.tolist()], [], task

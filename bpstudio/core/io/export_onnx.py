@@ -1,7 +1,16 @@
 """The .onnx format: one graph from raw features to probabilities (or values).
 
-    features ─ Sub(x_offset) ─ Div(x_scale) ─ Gemm(W1, b1) ─ act ─ … ─ Gemm(WL, bL) ─ output act
-             ─ [regression: Mul(y_scale) ─ Add(y_offset)] ─ probabilities | values
+    features ─ [Where(IsNaN, x_fill)] ─ Sub(x_offset) ─ Div(x_scale) ─ Gemm(W1, b1) ─ act ─ …
+             ─ Gemm(WL, bL) ─ output act ─ [regression: Mul(y_scale) ─ Add(y_offset)] ─ probabilities | values
+
+A model with an encoder (categories, dates, missing cells; ``core.data.encoding``) takes the
+*encoded* float input — a documented float input with named one-hot columns, not ONNX-ML string
+operators: ``features`` has one column per name in ``model.feature_names`` (and in the metadata's
+"feature_names"), e.g. ``island=Biscoe`` is 1.0 for a Biscoe row and 0.0 otherwise, a date is
+``date.year, date.doy_sin, date.doy_cos``. A missing cell may be sent as NaN (all of a category's
+columns NaN for a missing category): the graph fills it with the value the encoder learned, as
+``Model.predict`` does. ``Encoder.transform`` (or ``model.encode(rows)``) makes this input from raw rows;
+the input's doc string lists the column names.
 
 Gemm with transB=1 computes z = a @ Wᵀ + b, so W keeps bpstudio's (n_out, n_in)
 layout. Tensors are float32, the type every ONNX runtime supports for every
@@ -53,6 +62,9 @@ def to_bytes(model):
 
     g = _GraphBuilder(helper, numpy_helper)
     x = INPUT_NAME
+    if model.encoder is not None:   # a NaN input gets the training split's median / most frequent value
+        missing = g.node("IsNaN", [x], "x_missing")
+        x = g.node("Where", [missing, g.constant("x_fill", model.encoder.fill_row()), x], "x_filled")
     if model.x_scaler.kind != "none":
         x = g.node("Sub", [x, g.constant("x_offset", model.x_scaler.offset)], "x_centered")
         x = g.node("Div", [x, g.constant("x_scale", model.x_scaler.scale)], "x_scaled")
@@ -67,9 +79,10 @@ def to_bytes(model):
         x = g.node("Mul", [x, g.constant("y_scale", model.y_scaler.scale)], "y_scaled")
         x = g.node("Add", [x, g.constant("y_offset", model.y_scaler.offset)], "y_restored")
     g.node("Identity", [x], output_name(model))
+    features = helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", net.sizes[0]])
+    features.doc_string = "columns: " + ", ".join(model.feature_names)
     graph = helper.make_graph(
-        g.nodes, "bpstudio_mlp",
-        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", net.sizes[0]])],
+        g.nodes, "bpstudio_mlp", [features],
         [helper.make_tensor_value_info(output_name(model), TensorProto.FLOAT, ["N", net.sizes[-1]])],
         g.initializers)
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],

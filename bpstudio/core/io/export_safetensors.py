@@ -23,7 +23,7 @@ from .model import n_layers
 
 TORCH_MODULES = {"sigmoid": "Sigmoid()", "tanh": "Tanh()", "relu": "ReLU()",
                  "leaky_relu": "LeakyReLU(0.01)", "linear": "Identity()"}
-_TEXT_FIELDS = ("format", "dtype", "init", "task")
+_TEXT_FIELDS = ("target_column", "format", "dtype", "init", "task")
 _NOTES = ("output_activation", "torch_sequential")  # written for people; rebuilt from the rest on load
 
 

@@ -2,20 +2,28 @@
 
     model = Model.from_prepared(net, prepared, config, history)
     model.predict(X_raw)   # raw feature rows in → probabilities (or values in original units) out
+    model.predict([["Biscoe", 39.1, None, "female"]])   # a model with an encoder takes raw rows
+    model.evaluate(rows, ["Adelie"])    # accuracy, precision/recall, confusion (or R², RMSE, MAE)
 
-The input scaling is applied before the network and, for a regression, the
-target scaling is undone after it, so a model file is usable on its own.
+The encoder (categories one-hot, missing cells filled, dates expanded; ``core.data.encoding``) and
+the input scaling are applied before the network and, for a regression, the target scaling is
+undone after it, so a model file is usable on its own.
 
 A binary classifier may have a single sigmoid output: it is the probability of
 ``class_names[1]`` (the second class).
 """
 
 import math
+import warnings
 
 import numpy as np
 
 from ..train.config import TrainConfig
 from ..data.dataset import TASKS
+from ..data.encoding import Encoder, UnseenCategories, UnseenCategoryWarning
+from ..data.table import Table
+from ..data.targets import class_name
+from ..train.evaluation import evaluate
 from ..train.metrics import predicted_classes
 from ..nn.network import Network
 from ..data.preprocessing import Scaler
@@ -28,15 +36,21 @@ class Model:
     """network: a ``Network``; x_scaler: the fitted input ``Scaler``; y_scaler: the fitted target
     ``Scaler`` of a regression (or None); task: "classification" or "regression"; names of the
     features, classes and targets; config: the ``TrainConfig`` it was trained with (or None);
-    history: a ``History`` or its summary dict (or None)."""
+    history: a ``History`` or its summary dict (or None); encoder: the ``Encoder`` of raw columns
+    (or None: the inputs are the numeric features themselves); target_column: the data file's
+    target column, so ``bpstudio predict`` can score a file that has it."""
 
     def __init__(self, network, x_scaler, y_scaler, task, feature_names, class_names=(), target_names=(),
-                 config=None, history=None):
+                 config=None, history=None, encoder=None, target_column=None):
         if task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
         self.network = network
         self.task = task
+        self.encoder = encoder
         n_in, n_out = network.sizes[0], network.sizes[-1]
+        if encoder is not None and encoder.width != n_in:
+            raise ValueError(f"the encoder makes {encoder.width} inputs, but the network takes {n_in}")
+        feature_names = encoder.feature_names if encoder is not None else feature_names
         self.feature_names = _names(feature_names, n_in, "x", "feature names")
         self.class_names = [str(c) for c in class_names] if task == "classification" else []
         self.target_names = _names(target_names, n_out, "y", "target names") if task == "regression" else []
@@ -47,29 +61,76 @@ class Model:
         self.y_scaler = _check_scaler(y_scaler, n_out, "target") if task == "regression" and y_scaler else None
         self.config = config
         self.history = summarize_history(history)
+        single_target = self.target_names[0] if len(self.target_names) == 1 else None
+        self.target_column = str(target_column) if target_column else single_target   # the file's column
 
     @classmethod
     def from_prepared(cls, network, prepared, config=None, history=None):
         """A model from a trained network and the ``Prepared`` data (scalers and names) it was trained on."""
         ds = prepared.dataset
         return cls(network, prepared.x_scaler, prepared.y_scaler, ds.task, ds.feature_names,
-                   ds.class_names, ds.target_names, config, history)
+                   ds.class_names, ds.target_names, config, history, prepared.encoder, ds.target_column)
 
     @property
     def is_classification(self):
         return self.task == "classification"
 
-    def predict(self, X_raw):
-        """X_raw (N, n_features) in original units → outputs (N, n_out): probabilities, or values
-        in the targets' original units for a regression."""
-        X = np.asarray(X_raw, dtype=np.float64)
-        if X.ndim == 1:
-            X = X[None, :]
-        if X.ndim != 2 or X.shape[1] != len(self.feature_names):
-            raise ValueError(f"expected rows of {len(self.feature_names)} features "
-                             f"({', '.join(self.feature_names)}), got shape {X.shape}")
+    @property
+    def input_names(self):
+        """The raw columns ``predict`` reads: the encoder's columns, or the features themselves."""
+        return self.encoder.input_names if self.encoder else list(self.feature_names)
+
+    def encode(self, X_raw, on_unseen=None):
+        """The network's unscaled inputs (N, n_features) for raw rows.
+
+        With an encoder, ``X_raw`` is rows of raw values in ``input_names`` order (numbers, category
+        strings, dates; None / NaN / "NA" where missing), a mapping of column name → values (a dict, a
+        pandas DataFrame) or a ``Table``; an unseen category becomes all zeros and is reported to
+        ``on_unseen(row, column, value)`` — by default as one ``UnseenCategoryWarning`` per column and value.
+        """
+        if self.encoder is None:
+            X = _complete(X_raw) if isinstance(X_raw, Table) else np.asarray(X_raw, dtype=np.float64)
+            X = X[None, :] if X.ndim == 1 else X
+            if X.ndim != 2 or X.shape[1] != len(self.feature_names):
+                raise ValueError(f"expected rows of {len(self.feature_names)} features "
+                                 f"({', '.join(self.feature_names)}), got shape {X.shape}")
+            return X
+        table = X_raw if isinstance(X_raw, Table) else self.encoder.table_from(X_raw)
+        if on_unseen is not None:
+            return self.encoder.transform(table, on_unseen)
+        unseen = UnseenCategories()
+        X = self.encoder.transform(table, unseen)
+        for message in unseen.messages(table.where):
+            warnings.warn(message, UnseenCategoryWarning, stacklevel=3)
+        return X
+
+    def predict(self, X_raw, on_unseen=None):
+        """Raw rows (see ``encode``) → outputs (N, n_out): probabilities, or values in the targets'
+        original units for a regression."""
+        X = self.encode(X_raw, on_unseen)
         a = self.network.predict(self.x_scaler.transform(X, self.network.dtype))
         return self.y_scaler.inverse_transform(a) if self.y_scaler else a
+
+    def targets(self, y):
+        """Y for ``evaluate``: one-hot (N, k) for class names (or labels), values (N, t) for a regression."""
+        if not self.is_classification:
+            Y = np.asarray(y, dtype=np.float64)
+            return Y.reshape(len(Y), -1)
+        index = {name: k for k, name in enumerate(self.class_names)}
+        labels = [class_name(v) for v in y]
+        unknown = sorted({name for name in labels if name not in index})
+        if unknown:
+            raise ValueError(f"class {unknown[0]!r} is not one the model knows ({', '.join(self.class_names)})")
+        Y = np.zeros((len(labels), len(self.class_names)))
+        Y[np.arange(len(labels)), [index[name] for name in labels]] = 1.0
+        return Y
+
+    def evaluate(self, X_raw, y, on_unseen=None):
+        """An ``Evaluation`` of the predictions for ``X_raw`` against the true targets ``y`` (class names
+        or labels; or values in the target's units): accuracy, per-class precision and recall and the
+        confusion matrix, or R², RMSE and MAE."""
+        return evaluate(self.predict(X_raw, on_unseen), self.targets(y), self.task, self.class_names,
+                        self.target_names)
 
     def predict_classes(self, X_raw):
         """Class index per row (classification only); names are ``class_names[index]``."""
@@ -88,6 +149,7 @@ class Model:
             "dtype": net.dtype.name, "init": net.init, "seed": net.seed,
             "task": self.task, "feature_names": self.feature_names,
             "class_names": self.class_names, "target_names": self.target_names,
+            "encoder": self.encoder.to_dict() if self.encoder else None, "target_column": self.target_column or "",
             "x_scaler": self.x_scaler.to_dict(),
             "y_scaler": self.y_scaler.to_dict() if self.y_scaler else None,
             "config": self.config.to_dict() if self.config else None,
@@ -106,14 +168,26 @@ class Model:
         net.set_parameters(weights, biases)
         if not np.isfinite(net.params).all():
             raise ValueError("weights or biases contain NaN or infinite values")
-        y_scaler = meta.get("y_scaler")
+        y_scaler, encoder = meta.get("y_scaler"), meta.get("encoder")
         return cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
                    meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
-                   TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"))
+                   TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"),
+                   Encoder.from_dict(encoder) if encoder else None, meta.get("target_column"))
 
     def __repr__(self):
         what = f"classes {self.class_names}" if self.is_classification else f"targets {self.target_names}"
         return f"Model({self.network!r}, {self.task}, {what})"
+
+
+def _complete(table):
+    """The numbers of a Table read for a model without an encoder, which has no fill values."""
+    missing = table.missing()
+    if missing.any():
+        i, j = np.argwhere(missing)[0]
+        raise ValueError(f"{table.where} {table.lines[i]}, column {table.names[j]!r}: missing value — this model "
+                         "was trained on complete rows and has no fill values; leave such rows out "
+                         "(command line: --drop-missing)")
+    return np.column_stack(table.columns) if table.columns else np.zeros((len(table), 0))
 
 
 def output_targets(Y, n_outputs):

@@ -23,6 +23,7 @@ from .metrics import accuracy, is_classification
 from ..nn.network import _CHUNK, evaluate_cost
 from .optimizers import make_optimizer
 from .series import Series
+from . import compiled
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
 # A cost above this many times its value before training gets a warning (Trainer.warning). It is
@@ -101,6 +102,7 @@ class Progress:
     samples_per_s: float
     epoch_ended: bool
     warning: str = ""       # Trainer.warning
+    status: str = ""        # a passing note for the status bar (e.g. the compiled path being built)
 
 
 class Trainer:
@@ -124,6 +126,8 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
         self._resume = None             # state to apply when data is next bound
+        self._compiled = None           # the compiled path (compiled.CompiledDescent) when it suits the run
+        self._run_length = 64           # batches per compiled call, adapted to take ~2 ms
 
     # --- public API -------------------------------------------------------------
 
@@ -221,14 +225,14 @@ class Trainer:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
         if not (self._data and self.updates):
             return None
-        return self._step.gradient()
+        return self._last_step.gradient()
 
     @property
     def last_update(self):
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
-        return self._step.update() if self._data else self.optimizer.last_update
+        return self._last_step.update() if self._data else self.optimizer.last_update
 
     @property
     def is_done(self):
@@ -246,8 +250,13 @@ class Trainer:
             train_cost=last(h.train_cost), val_cost=last(h.val_cost),
             elapsed=self.elapsed + self._epoch_elapsed,
             samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
-            epoch_ended=epoch_ended, warning=self.warning,
+            epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
+
+    def _status(self):
+        if self._data and self._compiled is not None and compiled.is_building():
+            return "Preparing the compiled per-sample path (once, under half a minute); training goes on meanwhile"
+        return ""
 
     # --- data ---------------------------------------------------------------------
 
@@ -272,6 +281,7 @@ class Trainer:
         self._batch_size = self.config.batch_size_for(len(X))
         self._ws = Workspace(net, self._batch_size)
         self._step = make_step(net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
+        self._last_step = self._step    # whichever path took the last update answers for it
         if has_val:
             self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
         # Each batch is gathered into these (a gather per batch stays in cache; one per epoch does not).
@@ -280,6 +290,7 @@ class Trainer:
         self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
         self._order = np.arange(len(X))
         self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for ``warning``
+        self._compiled = self._compiled_descent()
         self._pos = 0
         self._epoch_started = False
         self._epoch_elapsed = 0.0
@@ -298,7 +309,7 @@ class Trainer:
             if stop is not None and stop.is_set():
                 self.history.stop_reason = "stopped"
                 break
-            self._train_batch()
+            self._train_batches()
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL
@@ -322,6 +333,38 @@ class Trainer:
         self._epoch_elapsed = 0.0
         self._epoch_started = True
 
+    def _compiled_descent(self):
+        """The compiled path for this run (stochastic and tiny batches on small networks), or None."""
+        if not (compiled.suits(self.net, self.config, self._batch_size) and compiled.available()):
+            return None
+        # The kernel reads rows by index: C-contiguous arrays (and one compiled signature).
+        key, X, Y, X_val, Y_val = self._data
+        self._data = (key, np.ascontiguousarray(X), np.ascontiguousarray(Y), X_val, Y_val)
+        return compiled.CompiledDescent(self.net, self.config.cost, self.optimizer, self._batch_size)
+
+    def _train_batches(self):
+        """The next batch on the NumPy path, or a run of batches (about 2 ms) on the compiled path.
+
+        The compiled kernel is built on first use (on its own thread, see ``compiled.mode``);
+        until it is ready, and whenever it cannot run, training goes on here batch by batch.
+        """
+        kernel = compiled.ready() if self._compiled is not None else None
+        if kernel is None:
+            return self._train_batch()
+        started = time.perf_counter()
+        pos, done = self._compiled.run(kernel, self.config, self._data[1], self._data[2], self._order, self._pos,
+                                       self._run_length, self._Z_epoch)
+        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
+        took = time.perf_counter() - started
+        if took < 0.001:
+            self._run_length *= 2
+        elif took > 0.004 and self._run_length > 1:
+            self._run_length //= 2
+        self.samples_seen += pos - self._pos
+        self.updates += done
+        self._pos = pos
+        self._last_step = self._compiled
+
     def _train_batch(self):
         """Forward, backward and one optimizer update on the next batch."""
         start, stop = self._pos, self._pos + self._batch_size
@@ -336,6 +379,7 @@ class Trainer:
         if self._step.l2 != self.config.l2:   # L2 is a live setting: the app may change it mid-run
             self._step = make_step(self.net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
         self._step.step(x, y)
+        self._last_step = self._step
         self._pos = stop
         self.updates += 1
         self.samples_seen += n

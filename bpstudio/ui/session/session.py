@@ -281,6 +281,8 @@ class Session(QObject):
             latest = self.latest if self.latest and self.latest.run_id == snap.run_id else None
             if snap.progress.warning and not (latest and latest.progress.warning):
                 self.error.emit(snap.progress.warning)   # once a run: the first snapshot that carries it
+            if snap.progress.status and not (latest and latest.progress.status == snap.progress.status):
+                self.message.emit(snap.progress.status)
             self.latest = snap
             self.snapshot.emit(snap)
 

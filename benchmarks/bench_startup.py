@@ -1,0 +1,75 @@
+"""Start-up: seconds from launching Python to the main window on screen, for this checkout and others.
+
+    python benchmarks/bench_startup.py [--rounds 10] [OTHER_CHECKOUT ...]
+
+Each round launches a fresh interpreter per checkout (interleaved, so a busy machine slows all
+of them alike) that imports the app, builds the default window, shows it and waits until it is
+exposed; the parent times from the launch to the child's "shown" line. Prints the best and the
+median round per checkout. To compare with an earlier commit:
+
+    git worktree add /tmp/before <commit> && python benchmarks/bench_startup.py /tmp/before
+
+Runs on the offscreen Qt platform unless a display is set (xvfb-run works too); settings go to a
+temporary folder.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent.parent
+CHILD = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from bpstudio.ui import MainWindow
+window = MainWindow()
+window.show()
+while not (window.windowHandle() and window.windowHandle().isExposed()):
+    app.processEvents()
+print("shown", flush=True)
+"""
+
+
+def launch(checkout, settings):
+    """Seconds from starting the child interpreter to its window being shown."""
+    env = dict(os.environ, PYTHONPATH=str(checkout), XDG_CONFIG_HOME=settings)
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", CHILD], env=env, cwd=checkout,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = child.stdout.readline()
+    took = time.perf_counter() - started
+    child.kill()
+    child.wait()
+    if line.strip() != "shown":
+        raise SystemExit(f"{checkout}: the window did not come up")
+    return took
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("others", nargs="*", type=Path, help="other checkouts to time beside this one")
+    args = parser.parse_args()
+    checkouts = [HERE, *(p.resolve() for p in args.others)]
+    times = {c: [] for c in checkouts}
+    with tempfile.TemporaryDirectory() as settings:
+        for c in checkouts:
+            launch(c, settings)   # warm the file cache and .pyc files
+        for _ in range(args.rounds):
+            for c in checkouts:
+                times[c].append(launch(c, settings))
+    for c in checkouts:
+        print(f"{str(c):40} best {min(times[c]):.2f} s   median {np.median(times[c]):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

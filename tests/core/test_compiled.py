@@ -1,0 +1,164 @@
+"""The compiled per-sample path gives the NumPy path's numbers, for every activation, cost and optimizer.
+
+The suite runs with ``BPSTUDIO_COMPILED=0`` (tests/conftest.py) so that every other test is on one
+path; these tests switch the compiled path on (``wait``: built before the first batch).
+"""
+
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
+from bpstudio.core.nn.heads import check_pair  # noqa: E402
+from bpstudio.core.train import compiled  # noqa: E402
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
+OUTPUTS = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
+COSTS = ["sse", "mse", "half_mse", "bce", "cross_entropy"]
+PAIRS = []
+for _out in OUTPUTS:
+    for _cost in COSTS:
+        try:
+            check_pair(_cost, _out)
+        except ValueError:
+            continue
+        PAIRS.append((_out, _cost))
+OPTIMIZERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam"]
+
+
+def _data(n_out, softmax, n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    if softmax:
+        Y = np.eye(n_out)[rng.integers(0, n_out, n)]
+    else:
+        Y = (rng.random((n, n_out)) > 0.5).astype(float)
+    return X, Y
+
+
+def _train(monkeypatch, mode, net, config, X, Y):
+    monkeypatch.setenv("BPSTUDIO_COMPILED", mode)
+    trainer = Trainer(net, config)
+    history = trainer.fit(X, Y)
+    return trainer, history
+
+
+@pytest.mark.parametrize("output,cost", PAIRS)
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_every_activation_and_cost_pair_matches_the_numpy_path(monkeypatch, hidden, output, cost):
+    X, Y = _data(2, output == "softmax")
+    config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=3, cost=cost, optimizer="sgd")
+    fast = Network([3, 5, 4, 2], [hidden, hidden, output], seed=1)
+    slow = fast.copy()
+    trainer, fast_history = _train(monkeypatch, "wait", fast, config, X, Y)
+    assert trainer._compiled is not None, "the run must have taken the compiled path"
+    _, slow_history = _train(monkeypatch, "0", slow, config, X, Y)
+    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast_history.train_cost, slow_history.train_cost, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_with_l2_and_decay_matches_the_numpy_path(monkeypatch, optimizer, batch_size):
+    X, Y = _data(2, True, n=41)   # 41 samples: a partial last batch of 2 when batches hold 3
+    config = TrainConfig(learning_rate=0.02, batch_mode="mini-batch", batch_size=batch_size, epochs=4,
+                         cost="cross_entropy", optimizer=optimizer, l2=0.01, lr_decay=0.9)
+    fast = Network([3, 6, 2], ["tanh", "softmax"], seed=2)
+    slow = fast.copy()
+    fast_trainer, _ = _train(monkeypatch, "wait", fast, config, X, Y)
+    slow_trainer, _ = _train(monkeypatch, "0", slow, config, X, Y)
+    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-9, atol=1e-12)
+    assert fast_trainer.optimizer.t == slow_trainer.optimizer.t == fast_trainer.updates
+    for name in fast_trainer.optimizer.buffer_names:
+        np.testing.assert_allclose(getattr(fast_trainer.optimizer, name), getattr(slow_trainer.optimizer, name),
+                                   rtol=1e-9, atol=1e-12)
+    # What the inspector and the Health view read after a run: the last batch's gradient and step.
+    np.testing.assert_allclose(fast_trainer.last_gradient, slow_trainer.last_gradient, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast_trainer.last_update, slow_trainer.last_update, rtol=1e-9, atol=1e-12)
+
+
+def test_float32_stays_float32_and_close(monkeypatch):
+    X, Y = _data(1, False)
+    config = TrainConfig(learning_rate=0.1, batch_mode="stochastic", epochs=5, cost="mse")
+    fast = Network([3, 8, 8, 1], ["tanh", "tanh", "sigmoid"], seed=0, dtype="float32")
+    slow = fast.copy()
+    _train(monkeypatch, "wait", fast, config, X.astype(np.float32), Y.astype(np.float32))
+    _train(monkeypatch, "0", slow, config, X.astype(np.float32), Y.astype(np.float32))
+    assert fast.params.dtype == np.float32
+    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-4, atol=1e-5)
+
+
+def test_stop_and_resume_continue_exactly(monkeypatch):
+    """Stopping mid-epoch on the compiled path and fitting again equals one uninterrupted fit."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    X, Y = _data(1, False, n=5000)
+    config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=2, cost="mse")
+    whole, parts = Network([3, 4, 1], seed=3), Network([3, 4, 1], seed=3)
+    Trainer(whole, config).fit(X, Y)
+    trainer = Trainer(parts, config)
+    trainer.fit(X, Y, stop=_StopAfter(3))   # stops inside the first epoch, after three kernel calls
+    assert trainer.history.stop_reason == "stopped" and 0 < trainer.samples_seen < 10000
+    trainer.fit(X, Y)
+    np.testing.assert_array_equal(parts.params, whole.params)
+
+
+class _StopAfter:
+    """A stop flag that is set after it has been asked ``n`` times (once per call of the kernel)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def is_set(self):
+        self.n -= 1
+        return self.n < 0
+
+
+def test_without_numba_or_switched_off_the_numpy_path_trains(monkeypatch):
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "0")
+    X, Y = _data(1, False)
+    trainer = Trainer(Network([3, 4, 1], seed=0), TrainConfig(batch_mode="stochastic", epochs=2, cost="mse"))
+    trainer.fit(X, Y)
+    assert trainer._compiled is None and trainer.updates == 2 * len(X)
+
+
+def test_without_numba_the_numpy_path_trains(monkeypatch):
+    """An installation where Numba cannot be imported trains on the NumPy path, same numbers."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    monkeypatch.setitem(sys.modules, "numba", None)    # makes ``import numba`` fail
+    X, Y = _data(1, False)
+    config = TrainConfig(batch_mode="stochastic", epochs=2, cost="mse")
+    net, reference = Network([3, 4, 1], seed=0), Network([3, 4, 1], seed=0)
+    trainer = Trainer(net, config)
+    trainer.fit(X, Y)
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "0")
+    Trainer(reference, config).fit(X, Y)
+    assert trainer._compiled is None
+    np.testing.assert_array_equal(net.params, reference.params)
+
+
+def test_large_batches_and_large_networks_stay_on_numpy(monkeypatch):
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    X, Y = _data(2, True, n=64)
+    big_batch = Trainer(Network([3, 4, 2], ["tanh", "softmax"]),
+                        TrainConfig(batch_mode="mini-batch", batch_size=32, epochs=1, cost="cross_entropy"))
+    big_batch.fit(X, Y)
+    wide = Trainer(Network([3, 200, 200, 2], ["tanh", "tanh", "softmax"]),
+                   TrainConfig(batch_mode="stochastic", epochs=1, cost="cross_entropy"))
+    wide.fit(X, Y)
+    assert big_batch._compiled is None and wide._compiled is None
+
+
+def test_background_build_switches_paths_without_changing_the_result(monkeypatch):
+    """In the app's mode the run starts on NumPy and moves to the compiled path mid-run: same numbers."""
+    X, Y = _data(1, False, n=3000)
+    # Plain SGD: the two paths differ in the last bit of a step, and Adam's division by √v
+    # would amplify that over thousands of steps; SGD keeps it at rounding level.
+    config = TrainConfig(learning_rate=0.02, batch_mode="stochastic", epochs=3, cost="mse", optimizer="sgd")
+    fast, slow = Network([3, 6, 1], seed=4), Network([3, 6, 1], seed=4)
+    _train(monkeypatch, "background", fast, config, X, Y)
+    _train(monkeypatch, "0", slow, config, X, Y)
+    np.testing.assert_allclose(fast.params, slow.params, rtol=1e-8, atol=1e-10)
+    assert compiled.ready() is not None or compiled.failure
