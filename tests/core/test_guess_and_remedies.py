@@ -54,17 +54,34 @@ def test_the_cli_and_the_import_dialog_guess_the_same_target(tmp_path, capsys):
     assert "error" not in capsys.readouterr().err
 
 
-def test_each_surface_names_its_own_remedy_for_a_missing_value(tmp_path, capsys):
-    path = _write(tmp_path / "penguins.csv", ["species", "bill_length_mm", "year"],
-                  [[r[0], r[2], r[7]] for r in penguin_rows(na=(4,))])
+def test_each_surface_names_its_own_remedy_for_a_stray_word(tmp_path, capsys):
+    rows = [[r[0], r[2], r[7]] for r in penguin_rows()]
+    rows[4][1] = "oops"                                    # line 6 of the file
+    path = _write(tmp_path / "penguins.csv", ["species", "bill_length_mm", "year"], rows)
     with pytest.raises(DataError) as caught:
         load_dataset(path)
     error = caught.value
-    assert "line 6" in str(error) and "drop_missing=True" in str(error)                  # Python
-    assert "--drop-missing" in error.told_to("cli") and "drop_missing" not in error.told_to("cli")
-    assert "“Drop rows with missing values”" in error.told_to("app") and "drop_missing" not in error.told_to("app")
+    assert "line 6" in str(error) and "kinds={'bill_length_mm': 'category'}" in str(error)   # Python
+    assert "--category 'bill_length_mm'" in error.told_to("cli") and "kinds=" not in error.told_to("cli")
+    assert "untick 'bill_length_mm' under Inputs" in error.told_to("app") and "kinds=" not in error.told_to("app")
     assert main(["train", str(path), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: penguins.csv, line 6") and "--drop-missing" in err and "drop_missing=" not in err
+    assert err.startswith("error: penguins.csv, line 6") and "--category 'bill_length_mm'" in err
+    assert "kinds=" not in err and "Python" not in err
+
+
+def test_each_surface_names_its_own_remedy_for_a_missing_value(tmp_path, capsys):
+    path = tmp_path / "points.npz"
+    X = np.arange(20.0).reshape(10, 2)
+    X[3, 1] = np.nan
+    np.savez(path, X=X, y=np.arange(10) % 2)
+    with pytest.raises(DataError) as caught:
+        load_dataset(path)
+    error = caught.value
+    assert "drop_missing=True" in str(error)
+    assert "--drop-missing" in error.told_to("cli") and "drop_missing" not in error.told_to("cli")
+    assert "drop_missing" not in error.told_to("app") and "--drop-missing" not in error.told_to("app")
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--drop-missing" in err and "drop_missing=" not in err
     assert main(["train", str(path), "--epochs", "1", "--drop-missing"]) == 0
-    assert np.isfinite(load_dataset(path, drop_missing=True).X).all()

@@ -2,10 +2,11 @@
 pick, the task re-guessed for each target, and a failed load that brings the dialog back as it was."""
 
 import numpy as np
-from PySide6.QtWidgets import QCheckBox, QComboBox, QListWidget, QSpinBox, QTableWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QListWidget, QSpinBox, QTableWidget
 
 from bpstudio.ui.actions.import_dialog import ImportDialog
-from uihelpers import choose, click, control, drop_file, setting_value, tick, type_into, wheel, when_dialog_opens
+from uihelpers import choose, click, control, drop_file, setting_value, type_into, wheel, when_dialog_opens
 
 WEATHER = ("drizzle", "rain", "sun", "snow", "fog")
 
@@ -22,14 +23,15 @@ def seattle_weather(path, n=80):
     return path
 
 
-def penguins(path, n=60, missing_at=(7,)):
+def penguins(path, n=60, missing_at=(7,), stray_word_at=()):
     """Shaped like penguins.csv: species first, island and sex as text, NA cells, year last."""
     rng = np.random.default_rng(1)
     lines = ["species,island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year"]
     for i in range(n):
         bill = "NA" if i in missing_at else f"{35 + 15 * rng.random():.1f}"
+        mass = "heavy" if i in stray_word_at else str(int(3000 + 3000 * rng.random()))
         lines.append(f"{('Adelie', 'Gentoo', 'Chinstrap')[i % 3]},{('Biscoe', 'Dream')[i % 2]},{bill},"
-                     f"{15 + 5 * rng.random():.1f},{int(180 + 40 * rng.random())},{int(3000 + 3000 * rng.random())},"
+                     f"{15 + 5 * rng.random():.1f},{int(180 + 40 * rng.random())},{mass},"
                      f"{('male', 'female')[i % 2]},{2007 + i % 3}")
     path.write_text("\r\n".join(lines) + "\r\n")   # Windows line ends
     return path
@@ -79,8 +81,8 @@ def test_a_task_chosen_for_one_target_is_guessed_again_for_the_next(window, qtbo
     assert seen == {"chosen": "regression", "after": (0, "Guess from the target (regression)")}
 
 
-def test_penguins_target_the_species_and_a_missing_value_brings_the_dialog_back(window, qtbot, tmp_path):
-    path = penguins(tmp_path / "penguins.csv")
+def test_penguins_target_the_species_and_a_load_error_brings_the_dialog_back(window, qtbot, tmp_path):
+    path = penguins(tmp_path / "penguins.csv", stray_word_at=(12,))
     seen = {}
 
     def first(dialog):
@@ -93,24 +95,27 @@ def test_penguins_target_the_species_and_a_missing_value_brings_the_dialog_back(
     def second(dialog):
         problem = control(dialog, "Import problem").text()
         preview = control(dialog, "Preview", QTableWidget)
-        na_row = next(r for r in range(preview.rowCount()) if preview.item(r, 2).text() == "NA")
+        bad_row = next(r for r in range(preview.rowCount()) if preview.item(r, 5).text() == "heavy")
         seen["problem"] = problem
-        seen["line shown"] = preview.verticalHeaderItem(na_row).text()
+        seen["line shown"] = preview.verticalHeaderItem(bad_row).text()
         seen["kept"] = (control(dialog, "Target column", QComboBox).currentText(),
-                        control(dialog, "Validation split", QSpinBox).value(),
-                        dialog.ignored_columns())
-        tick(qtbot, control(dialog, "Drop rows with missing values", QCheckBox))
+                        control(dialog, "Validation split", QSpinBox).value(), dialog.ignored_columns())
+        inputs = control(dialog, "Inputs", QListWidget)   # the user leaves body_mass_g out: click it, Space
+        mass = inputs.item(5)
+        qtbot.mouseClick(inputs.viewport(), Qt.MouseButton.LeftButton, pos=inputs.visualItemRect(mass).center())
+        qtbot.keyClick(inputs, Qt.Key.Key_Space)
         click(qtbot, dialog, "Import")
 
     import_dialog(qtbot, window, path, first)
     qtbot.waitUntil(lambda: window.session.dataset.source.endswith("penguins.csv"), timeout=15000)
     assert seen["target"] == "species" and seen["task"] == "Guess from the target (classification)"
-    assert "Drop rows with missing values" in seen["problem"] and "drop_missing" not in seen["problem"]
-    assert f"line {seen['line shown']}," in seen["problem"]          # the error names the row shown
-    assert seen["kept"] == ("species", 30, [1, 6])                   # island and sex (text) stay left out
+    assert "untick 'body_mass_g' under Inputs" in seen["problem"]
+    assert "kinds=" not in seen["problem"] and "--" not in seen["problem"]   # not Python's, not the CLI's remedy
+    assert f"line {seen['line shown']}," in seen["problem"]                # the error names the row shown
+    assert seen["kept"] == ("species", 30, [1, 6])                         # island and sex (text) stay left out
     ds = window.session.dataset
-    assert ds.class_names == ["Adelie", "Chinstrap", "Gentoo"] and ds.n_samples == 59
-    assert len(window.session.prepared.X_val) == round(0.3 * 59)
+    assert ds.class_names == ["Adelie", "Chinstrap", "Gentoo"] and "body_mass_g" not in ds.feature_names
+    assert "year" in ds.feature_names and len(window.session.prepared.X_val) == round(0.3 * ds.n_samples)
 
 
 def test_the_wheel_over_the_import_dialog_changes_no_choice(window, qtbot, tmp_path):

@@ -15,7 +15,7 @@ PHRASES = {
     "drop_missing": {
         "python": "pass drop_missing=True to drop rows with missing values",
         "cli": "add --drop-missing to drop rows with missing values",
-        "app": "tick “Drop rows with missing values” in the import dialog to drop such rows",
+        "app": "remove those samples from the file (an .npz opens without an import dialog to drop them in)",
     },
     "ignore_column": {
         "python": "or leave the column out with ignore=[{column!r}]",
@@ -25,7 +25,7 @@ PHRASES = {
     "category_column": {
         "python": "fix the cell, or read the column as categories with kinds={{{column!r}: 'category'}}",
         "cli": "fix the cell, or read the column as categories with --category {column!r}",
-        "app": "fix the cell, or set the Encoding of {column!r} to category in the import dialog",
+        "app": "fix the cell in the file, or untick {column!r} under Inputs in the import dialog",
     },
     "classification_task": {
         "python": "use task='classification' or another target column",
