@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self):
         self.restoreState(self._default_state)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)   # not in the state
         for dock in self.docks.values():
             dock.show()
         self.size_docks()

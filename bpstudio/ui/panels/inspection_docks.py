@@ -24,6 +24,7 @@ from .runs import Experiment, RunsPanel
 # While training, the inspector, health and evaluation redraw at most once a second: numbers that
 # change faster cannot be read, and redrawing them would take GUI time from the live views.
 TRAINING_REFRESH_MS = 1000
+INSPECTING_SHARE = 0.6   # of the window's height, for the bottom area while an inspection dock is raised
 
 
 class InspectionDocks(QObject):
@@ -35,6 +36,8 @@ class InspectionDocks(QObject):
         self.inspector, self.health = InspectorPanel(), HealthPanel()
         self.runs, self.evaluation = RunsPanel(), EvaluationPanel()
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
+        self.before_inspecting = None   # the Weights height, while an inspection dock is raised
+        self.raised = set()   # the inspection docks on screen (a tab behind another still says isVisible())
         self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
         self.docks = {}
         for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self.runs),
@@ -43,6 +46,7 @@ class InspectionDocks(QObject):
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(scrolled(panel))
             dock.visibilityChanged.connect(lambda visible: visible and self._schedule())
+            dock.visibilityChanged.connect(lambda visible, dock=dock: self._on_raised(dock, visible))
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             window.tabifyDockWidget(window.docks["Weights"], dock)
             self.docks[title] = window.docks[title] = dock   # window.docks: listed in the View menu
@@ -50,6 +54,37 @@ class InspectionDocks(QObject):
         self._connect()
         self._on_network_changed()
         self._on_dataset_changed()
+
+    def _on_raised(self, dock, visible):
+        (self.raised.add if visible else self.raised.discard)(dock)
+        QTimer.singleShot(0, self, self._make_room)
+
+    def _make_room(self):
+        """Inspection work gets the room it needs: while Inspector, Health, Runs or Evaluation is the
+        raised tab of the bottom area, that area reaches under the right-hand docks and takes about
+        60 % of the height; raising Weights again gives back the layout it had."""
+        w = self.window
+        shown = [d for d in self.raised if not d.isFloating()
+                 and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        inspecting = bool(shown)
+        if inspecting == (self.before_inspecting is not None):
+            return
+        if inspecting:
+            self.before_inspecting = w.docks["Weights"].height()
+            self._relayout(Qt.DockWidgetArea.BottomDockWidgetArea, shown[0], int(INSPECTING_SHARE * w.height()))
+        else:
+            height, self.before_inspecting = self.before_inspecting, None
+            self._relayout(Qt.DockWidgetArea.RightDockWidgetArea, w.docks["Weights"], height)   # the default corner
+
+    def _relayout(self, corner_area, dock, height):
+        """The bottom-right corner to ``corner_area``, then ``dock`` ``height`` tall (sizes asked for
+        before the new corner is laid out would be lost)."""
+        w = self.window
+        w.setCorner(Qt.Corner.BottomRightCorner, corner_area)
+        w.layout().invalidate()
+        w.layout().activate()
+        w.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))   # after tab switches
 
     def _connect(self):
         s = self.session
