@@ -36,6 +36,8 @@ def integer_ticks(n, most=6):
     return [(i, str(i)) for i in sorted({*first, *range(step, n + 1, step)})]
 
 
+HOVER_HINT = "Hover a cell to read its weight."
+
 class WeightsView(QWidget):
     """Heatmaps of every Wˡ and bˡ; hovering a cell shows wⱼₖ in the line below."""
 
@@ -47,7 +49,7 @@ class WeightsView(QWidget):
         self.setObjectName("Weights")
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName("Weight heatmaps")
-        self.hover = QLabel("Hover a cell to read its weight.")
+        self.hover = QLabel(HOVER_HINT)
         self.hover.setAccessibleName("Weight under the pointer")
         # Many layers need more width than the dock may have: then the heatmaps scroll sideways.
         self.scroll = QScrollArea()
@@ -62,7 +64,7 @@ class WeightsView(QWidget):
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 1.0
         self.layers = []        # per layer: (weight PlotItem, weight ImageItem, bias PlotItem, bias ImageItem)
-        self.weights, self.biases = [], []
+        self.weights, self.biases, self.hovered = [], [], None   # hovered: (l, j, k, is_bias) of the hover line
         self.colorbar = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -71,7 +73,8 @@ class WeightsView(QWidget):
         """Create the items for a network with these layer sizes (once per architecture)."""
         self.graphics.clear()
         self.graphics.ci.layout.setHorizontalSpacing(10)
-        self.layers, self.level = [], 0.0
+        self.layers, self.level, self.hovered = [], 0.0, None
+        self.hover.setText(HOVER_HINT)   # a value read from the old network would be stale
         pairs = list(zip(sizes[:-1], sizes[1:]))
         for l, (n_in, n_out) in enumerate(pairs):
             self.layers.append(self._add_layer(l, n_in, n_out, col=2 * l))
@@ -128,13 +131,16 @@ class WeightsView(QWidget):
         for (_, w_image, _, b_image), W, b in zip(self.layers, weights, biases):
             for image, values in ((w_image, W), (b_image, b[:, None])):
                 image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=levels, rect=image.cell_rect)
+        if self.hovered is not None:   # the line under the heatmaps follows the weight it reads
+            self.hover.setText(self.describe(*self.hovered) or HOVER_HINT)
 
     def _on_mouse_moved(self, pos):
         for l, (w_plot, _, b_plot, _) in enumerate(self.layers):
             for plot, is_bias in ((w_plot, False), (b_plot, True)):
                 if plot.sceneBoundingRect().contains(pos):
                     point = plot.getViewBox().mapSceneToView(pos)
-                    self.hover.setText(self.describe(l, round(point.y()), round(point.x()), is_bias))
+                    self.hovered = (l, round(point.y()), round(point.x()), is_bias)
+                    self.hover.setText(self.describe(*self.hovered))
                     return
 
     def _on_mouse_clicked(self, event):
