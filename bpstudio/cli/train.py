@@ -99,6 +99,7 @@ def run(args):
     from bpstudio.core import Network, TrainConfig, Trainer
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
+    from bpstudio.core.io import training_state
     from bpstudio.core.io.model import Model, output_targets
     from bpstudio.core.nn.heads import complete_head, output_size
 
@@ -137,6 +138,7 @@ def run(args):
                   file=sys.stderr)
         return EXIT_DIVERGED
     model = Model.from_prepared(net, data, config, history)
+    model.training_state = training_state.of_trainer(trainer)   # a .py export continues this run exactly
     for path in args.export:
         save(model, path)
     return 0
@@ -232,10 +234,9 @@ def summary(trainer):
     """The final report: epochs, costs, time, speed and why training stopped (the scores follow)."""
     h = trainer.history
     fmt = lambda x, spec: format(x, spec) if x is not None and math.isfinite(x) else "—"  # noqa: E731
-    last = lambda values: values[-1] if values else None  # noqa: E731
     lines = [
         f"epochs       {len(h)} ({h.stop_reason})",
-        f"cost         train {fmt(last(h.train_cost), '.5g')}, validation {fmt(last(h.val_cost), '.5g')}",
+        f"cost         train {fmt(h.latest('train_cost'), '.5g')}, validation {fmt(h.latest('val_cost'), '.5g')}",
     ]
     speed = trainer.samples_seen / trainer.elapsed if trainer.elapsed > 0 else math.nan
     lines.append(f"time         {trainer.elapsed:.2f} s ({fmt(speed, ',.0f')} samples/s)")

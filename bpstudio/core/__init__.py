@@ -13,10 +13,12 @@ from .data.dataset import DataError, Dataset
 from .explain.gradcheck import gradcheck
 from .nn.network import Network, Trace
 from .train.optimizers import OPTIMIZERS
-from .train.trainer import History, Progress, Trainer
+from .train.history import History, Progress
+from .train.run_state import RunState
+from .train.trainer import Trainer
 
 __all__ = [
     "ACTIVATIONS", "BATCH_MODES", "COSTS", "OPTIMIZERS",
     "DataError", "Dataset", "load_dataset",
-    "Network", "Trace", "TrainConfig", "Trainer", "History", "Progress", "gradcheck",
+    "Network", "Trace", "TrainConfig", "Trainer", "History", "Progress", "RunState", "gradcheck",
 ]

@@ -105,6 +105,27 @@ def test_stop_and_resume_continue_exactly(monkeypatch):
     np.testing.assert_array_equal(parts.params, whole.params)
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer):
+    """The app's Stop and the 2 ms calls cut an epoch anywhere (by the clock): one call per batch
+    and one call for the whole epoch must give the same bits."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    X, Y = _data(1, False, n=300)
+    config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=1, cost="mse", optimizer=optimizer)
+    kernel = compiled.ready()
+    results = []
+    for calls in (1, len(X)):
+        net = Network([3, 5, 5, 1], seed=5)
+        trainer = Trainer(net, config)
+        descent = compiled.CompiledDescent(net, "mse", trainer.optimizer, 1)
+        order, z = np.arange(len(X)), np.zeros((len(X), 1))
+        pos = 0
+        while pos < len(X):
+            pos, _ = descent.run(kernel, config, X, Y, order, pos, len(X) // calls, z)
+        results.append(net.params.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+
+
 class _StopAfter:
     """A stop flag that is set after it has been asked ``n`` times (once per call of the kernel)."""
 

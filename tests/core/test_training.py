@@ -88,7 +88,7 @@ def test_float32_stays_float32(optimizer):
     trainer = Trainer(net, TrainConfig(optimizer=optimizer, learning_rate=0.01, epochs=3, cost="cross_entropy",
                                        batch_mode="mini-batch", batch_size=3, l2=1e-3))
     trainer.fit(XOR_X, Y, XOR_X, Y)
-    arrays = [net.params, trainer._ws.grad, *trainer._ws.z, *trainer._ws.a, *trainer._ws.delta,
+    arrays = [net.params, trainer.data.ws.grad, *trainer.data.ws.z, *trainer.data.ws.a, *trainer.data.ws.delta,
               trainer.optimizer._scratch, *(getattr(trainer.optimizer, b) for b in trainer.optimizer.buffer_names)]
     assert {a.dtype for a in arrays} == {np.dtype("float32")}
     assert net.predict(XOR_X).dtype == np.float32
@@ -143,7 +143,7 @@ def test_a_pause_at_an_epoch_boundary_does_not_reshuffle(pause_after):
     paused = Network([2, 4, 1], seed=3)
     trainer = Trainer(paused, config)
     trainer.fit(X, Y, stop=_stop_after(pause_after))
-    assert trainer.updates == pause_after and trainer._pos == 0
+    assert trainer.updates == pause_after and trainer.position.done == 0
     state = trainer.state_dict()
     trainer.fit(X, Y)
     np.testing.assert_array_equal(paused.params, straight.params)
@@ -276,3 +276,10 @@ def test_a_history_copy_does_not_follow_the_run():
     trainer.fit(XOR_X, XOR_Y)
     assert len(trainer.history) == 6 and len(kept) == 3
     assert list(kept.train_cost) == list(trainer.history.train_cost[:3])
+
+
+def test_run_states_are_their_names():
+    from bpstudio.core import RunState
+
+    assert [str(s) for s in RunState] == ["idle", "training", "paused"]
+    assert RunState("paused") is RunState.PAUSED and RunState.TRAINING == "training"

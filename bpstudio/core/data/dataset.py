@@ -89,10 +89,6 @@ class Dataset:
         """Class index per sample (classification only)."""
         return self.Y.argmax(axis=1)
 
-    def subset(self, indices):
-        table = None if self.table is None else self.table.subset(indices)
-        return replace(self, X=self.X[indices], Y=self.Y[indices], table=table)
-
     def split_indices(self, fractions, seed=0):
         """Shuffled index arrays, one per fraction plus the remainder first; stratified by class."""
         rng = np.random.default_rng(seed)

@@ -13,6 +13,14 @@ is in the metadata as ``output_activation``.
     model.load_state_dict(safetensors.torch.load_file(path), strict=True)
 
 Header metadata must be strings: text fields are stored as they are, the rest as JSON.
+
+A model that carries its run's ``training_state`` (optimizer, shuffling, history: see
+``training_state``) adds the header field ``training_state``. The weights of a .py export, and the
+files its script writes, also hold the optimizer's buffers as tensors ``optimizer.<buffer>.<parameter>``;
+load such a file's weights into the Sequential with
+
+    tensors = safetensors.torch.load_file(path)
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})
 """
 
 import json
@@ -24,7 +32,8 @@ from .model import n_layers
 TORCH_MODULES = {"sigmoid": "Sigmoid()", "tanh": "Tanh()", "relu": "ReLU()",
                  "leaky_relu": "LeakyReLU(0.01)", "linear": "Identity()"}
 _TEXT_FIELDS = ("target_column", "format", "dtype", "init", "task")
-_NOTES = ("output_activation", "torch_sequential")  # written for people; rebuilt from the rest on load
+# Written for people and rebuilt from the rest on load; training_state is read on its own (see read).
+_NOTES = ("output_activation", "torch_sequential", "training_state")
 
 
 def tensor_name(layer, kind):
@@ -51,14 +60,22 @@ def sequential_text(network):
     return f"Sequential({', '.join(parts)})"
 
 
-def to_bytes(model):
+def to_bytes(model, optimizer_buffers=False):
+    """The file's bytes; the run's ``training_state`` goes in the header, and its optimizer buffers as
+    tensors only when ``optimizer_buffers`` (the .py export's weights: a plain export loads strictly)."""
     from safetensors.numpy import save
 
     meta = {key: value if isinstance(value, str) else json.dumps(value, allow_nan=False)
             for key, value in model.metadata().items()}
     meta["output_activation"] = model.network.activations[-1]
     meta["torch_sequential"] = sequential_text(model.network)
-    return save(state_dict(model.network), metadata=meta)
+    tensors = state_dict(model.network)
+    if model.training_state:
+        from . import training_state
+        header, buffers = training_state.to_file(model.training_state, model.network, optimizer_buffers)
+        meta["training_state"] = json.dumps(header, allow_nan=False)
+        tensors.update(buffers)
+    return save(tensors, metadata=meta)
 
 
 def read(path):
@@ -71,6 +88,9 @@ def read(path):
     meta = {key: value if key in _TEXT_FIELDS else json.loads(value)
             for key, value in header.items() if key not in _NOTES}
     n = n_layers(meta)
+    if "training_state" in header:
+        from . import training_state
+        meta["training_state"] = training_state.from_file(json.loads(header["training_state"]), tensors, meta["sizes"])
     weights = [tensors[tensor_name(l, "weight")] for l in range(n)]
     biases = [tensors[tensor_name(l, "bias")] for l in range(n)]
     return meta, weights, biases

@@ -38,7 +38,12 @@ class Model:
     features, classes and targets; config: the ``TrainConfig`` it was trained with (or None);
     history: a ``History`` or its summary dict (or None); encoder: the ``Encoder`` of raw columns
     (or None: the inputs are the numeric features themselves); target_column: the data file's
-    target column, so ``bpstudio predict`` can score a file that has it."""
+    target column, so ``bpstudio predict`` can score a file that has it.
+
+    ``training_state`` (None unless set): the run's optimizer, shuffling and full history, saved in
+    .safetensors and .py files so training can continue exactly (see ``training_state``)."""
+
+    training_state = None
 
     def __init__(self, network, x_scaler, y_scaler, task, feature_names, class_names=(), target_names=(),
                  config=None, history=None, encoder=None, target_column=None):
@@ -169,10 +174,12 @@ class Model:
         if not np.isfinite(net.params).all():
             raise ValueError("weights or biases contain NaN or infinite values")
         y_scaler, encoder = meta.get("y_scaler"), meta.get("encoder")
-        return cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
-                   meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
-                   TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"),
-                   Encoder.from_dict(encoder) if encoder else None, meta.get("target_column"))
+        model = cls(net, Scaler.from_dict(meta["x_scaler"]), Scaler.from_dict(y_scaler) if y_scaler else None,
+                    meta["task"], meta["feature_names"], meta.get("class_names", ()), meta.get("target_names", ()),
+                    TrainConfig.from_dict(meta["config"]) if meta.get("config") else None, meta.get("history"),
+                    Encoder.from_dict(encoder) if encoder else None, meta.get("target_column"))
+        model.training_state = meta.get("training_state")
+        return model
 
     def __repr__(self):
         what = f"classes {self.class_names}" if self.is_classification else f"targets {self.target_names}"

@@ -10,7 +10,8 @@ Every format stores the weights and the metadata of ``Model.metadata()``
     .json         the metadata plus ``weights`` and ``biases`` as nested lists
     .safetensors  tensors named like torch.nn.Sequential's state dict; metadata in the header
     .onnx         a graph from raw features to outputs; metadata in the model's metadata_props
-    .py           a PyTorch script (plus a .safetensors beside it); export only
+    .py           a PyTorch script that predicts and keeps training (plus its .safetensors
+                  weights beside it, checked by SHA-256); export only
 
 Writes are atomic (see ``atomic``). Anything wrong with a file to load — not
 found, truncated, corrupt, foreign — raises ``ModelFileError`` naming the file.
@@ -153,12 +154,14 @@ def _read_onnx(path):
 def _save_py(model, path):
     from . import export_safetensors
     from . import export_torch
-    weights = path.with_suffix(".safetensors")
-    # Both files are written completely before either replaces its old version, so a failed
-    # save never leaves an old script beside new weights (or the reverse).
-    with atomic_write(weights) as weights_file, atomic_write(path, "w", encoding="utf-8", newline="\n") as script:
-        weights_file.write(export_safetensors.to_bytes(model))
-        script.write(export_torch.script(model, weights.name))
+    weights_path = path.with_suffix(".safetensors")
+    weights = export_safetensors.to_bytes(model, optimizer_buffers=True)
+    # Both files are written completely before either replaces its old version, the weights first:
+    # a failed save changes nothing. The script names its weights by their SHA-256 and refuses any
+    # others, so a save killed between the two renames leaves a pair that refuses to run.
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as script, atomic_write(weights_path) as f:
+        f.write(weights)
+        script.write(export_torch.script(model, weights_path.name, weights))
 
 
 _SAVERS = {".npz": _save_npz, ".json": _save_json, ".safetensors": _save_safetensors,

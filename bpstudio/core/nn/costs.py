@@ -134,20 +134,20 @@ def get_cost(name):
         raise ValueError(f"unknown cost {name!r}; valid costs: {valid}") from None
 
 
-def _fused_sigmoid_bce(z, a, y, out):
+def _simplified_sigmoid_bce(z, a, y, out):
     # σ′ = a(1 − a) cancels the denominator of ∂C/∂a.
     np.subtract(a, y, out=out)
     out *= 1 / a.shape[1]
     return out
 
 
-def _fused_softmax_cross_entropy(z, a, y, out):
+def _simplified_softmax_cross_entropy(z, a, y, out):
     return np.subtract(a, y, out=out)
 
 
-_FUSED = {
-    ("bce", "sigmoid"): _fused_sigmoid_bce,
-    ("cross_entropy", "softmax"): _fused_softmax_cross_entropy,
+_SIMPLIFIED = {
+    ("bce", "sigmoid"): _simplified_sigmoid_bce,
+    ("cross_entropy", "softmax"): _simplified_softmax_cross_entropy,
 }
 
 
@@ -157,15 +157,15 @@ def output_delta(cost, activation, z, a, y, out, scratch):
     For sigmoid + bce and softmax + cross-entropy the product simplifies
     algebraically, which is both faster and immune to 0/0 at saturation.
     """
-    fused = _FUSED.get((cost.name, activation.name))
-    if fused:
-        return fused(z, a, y, out)
+    simplified = _SIMPLIFIED.get((cost.name, activation.name))
+    if simplified:
+        return simplified(z, a, y, out)
     cost.grad_a(a, y, out)
     return activation.multiply_derivative(out, z, a, scratch)
 
 
 def delta_formula(cost, activation):
     """The output-delta formula for this pair, for display."""
-    if (cost.name, activation.name) in _FUSED:
+    if (cost.name, activation.name) in _SIMPLIFIED:
         return "δᴸ = (1/n)(a − y)" if cost.name == "bce" else "δᴸ = a − y"
     return "δᴸ = ∇ₐC ⊙ σ′(zᴸ)"

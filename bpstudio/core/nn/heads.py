@@ -17,7 +17,7 @@ OUTPUT_FOR_COST = {"bce": "sigmoid", "cross_entropy": "softmax"}
 COST_FOR_OUTPUT = {"softmax": "cross_entropy"}
 
 
-def default_head(dataset):
+def default_head(dataset) -> tuple[str, str]:
     """(output activation, cost) that suit the data: softmax + cross-entropy for classes (two or
     more one-hot columns), sigmoid + bce for a single 0/1 column, linear + mse for regression."""
     if not dataset.is_classification:
@@ -27,7 +27,7 @@ def default_head(dataset):
     return "softmax", "cross_entropy"
 
 
-def cost_for_output(output, is_classification, current=None):
+def cost_for_output(output: str, is_classification: bool, current: str | None = None) -> str:
     """The cost to pair with a newly chosen output activation: the one it needs (softmax), its log
     cost on a classifier (sigmoid → bce), else ``current`` if that fits, else mse."""
     if output in COST_FOR_OUTPUT:
@@ -39,7 +39,7 @@ def cost_for_output(output, is_classification, current=None):
     return "mse"
 
 
-def complete_head(dataset, output=None, cost=None):
+def complete_head(dataset, output: str | None = None, cost: str | None = None) -> tuple[str, str]:
     """(output activation, cost): whichever was not given filled in from the task and the other."""
     if output is None and cost is None:
         return default_head(dataset)
@@ -50,7 +50,7 @@ def complete_head(dataset, output=None, cost=None):
     return output, cost
 
 
-def output_size(dataset, output):
+def output_size(dataset, output: str) -> int:
     """Output neurons for ``dataset`` under ``output``: two classes on a sigmoid need only one, the
     probability of the second class (see ``io.model.output_targets``); otherwise one per column."""
     if dataset.is_classification and dataset.n_outputs == 2 and output == "sigmoid":
@@ -58,7 +58,7 @@ def output_size(dataset, output):
     return dataset.n_outputs
 
 
-def check_pair(cost_name, output_activation):
+def check_pair(cost_name: str, output_activation: str) -> None:
     """Raise ValueError, with the reason, if this cost cannot sit on this output activation."""
     get_cost(cost_name)
     needed = OUTPUT_FOR_COST.get(cost_name)

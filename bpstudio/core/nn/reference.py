@@ -34,7 +34,7 @@ GRAD_A = {  # name: ∂C/∂a of one sample with n = len(a) outputs
 }
 
 
-def backprop(net, x, y, cost):
+def backprop(net, x, y, cost: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(∇W list, ∇b list) of one sample's cost C(x, y), in float64; x (n_in,), y (n_out,)."""
     W = [np.asarray(w, np.float64) for w in net.weights]
     b = [np.asarray(v, np.float64) for v in net.biases]
@@ -59,7 +59,7 @@ def backprop(net, x, y, cost):
     return grad_w, grad_b
 
 
-def batch_gradients(net, X, Y, cost):
+def batch_gradients(net, X, Y, cost: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(∇W list, ∇b list) of the batch-mean cost: the mean of the samples' gradients."""
     per_sample = [backprop(net, x, y, cost) for x, y in zip(X, Y)]
     grad_w = [np.mean([g[0][l] for g in per_sample], axis=0) for l in range(net.n_layers)]

@@ -13,7 +13,7 @@ from .network import Network
 class NetworkSpec:
     """The architecture the user designs; input and output sizes come from the data."""
 
-    hidden: tuple = ((8, "tanh"), (8, "tanh"))   # (neurons, activation) per hidden layer
+    hidden: tuple[tuple[int, str], ...] = ((8, "tanh"), (8, "tanh"))   # (neurons, activation) per hidden layer
     output: str = "softmax"
     cost: str = "cross_entropy"
     init: str = "auto"
@@ -27,7 +27,7 @@ class NetworkSpec:
         return cls(hidden, net.activations[-1], cost, net.init, net.seed if net.seed is not None else 0, net.dtype.name)
 
 
-def network_for(spec, dataset):
+def network_for(spec: NetworkSpec, dataset) -> Network:
     """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``."""
     sizes = [dataset.n_features, *(n for n, _ in spec.hidden), dataset.n_outputs]
     activations = [act for _, act in spec.hidden] + [spec.output]

@@ -15,7 +15,7 @@ SSE, MSE, HALF_MSE, BCE, CROSS_ENTROPY = range(5)
 SGD, MOMENTUM, NESTEROV, RMSPROP, ADAM = range(5)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _activate(code, a, start, n, slope):
     """aⱼ = σ(zⱼ) in place over a[start:start+n], which holds z."""
     if code == SOFTMAX:
@@ -48,7 +48,7 @@ def _activate(code, a, start, n, slope):
             a[j] = z if z > 0.0 else slope * z
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _derivative(code, a, slope):
     """σ′(z) written from the output a, as ``nn.activations`` does."""
     if code == SIGMOID:
@@ -62,7 +62,7 @@ def _derivative(code, a, slope):
     return 1.0
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _forward(params, layout, X, i, a, z_epoch, s, slope):
     """zˡ = Wˡ aˡ⁻¹ + bˡ, aˡ = σ(zˡ) for every layer, for sample X[i]; zᴸ goes to ``z_epoch[s]``.
 
@@ -87,7 +87,7 @@ def _forward(params, layout, X, i, a, z_epoch, s, slope):
         start_in = start_out
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _output_delta(cost, act, a, delta, start, n, Y, i, slope):
     """δᴸ = ∇ₐC ⊙ σ′(zᴸ), fused for sigmoid + bce and softmax + cross-entropy (as ``nn.costs``)."""
     for j in range(n):
@@ -106,7 +106,7 @@ def _output_delta(cost, act, a, delta, start, n, Y, i, slope):
             delta[start + j] = grad_a * _derivative(act, a[start + j], slope)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _backward(params, grad, layout, a, delta, slope):
     """Add this sample's ∇Wˡ = δˡ aˡ⁻¹ᵀ and ∇bˡ = δˡ into ``grad``, layer by layer from the output.
 
@@ -134,7 +134,7 @@ def _backward(params, grad, layout, a, delta, slope):
         start_out = start_in
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _rule(optimizer, p, g, b1, b2, hyper, lr_t, correction2):
     """The step s for parameter p with gradient g (updating the optimizer's buffers), as ``train.optimizers``."""
     lr, momentum, alpha, beta1, beta2, eps = hyper[0], hyper[2], hyper[3], hyper[4], hyper[5], hyper[6]
@@ -154,7 +154,7 @@ def _rule(optimizer, p, g, b1, b2, hyper, lr_t, correction2):
     return lr_t * (b1[p] / (math.sqrt(b2[p]) * correction2 + eps))
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _adam_factors(optimizer, hyper, t):
     """Adam's bias corrections for step t: η / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ)."""
     if optimizer != ADAM:
@@ -162,7 +162,7 @@ def _adam_factors(optimizer, hyper, t):
     return hyper[0] / (1.0 - hyper[4] ** t), 1.0 / math.sqrt(1.0 - hyper[5] ** t)
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _update(params, grad, step, b1, b2, n_samples, n_weights, optimizer, hyper, t):
     """g = mean gradient + l2·W (weights only); then θ ← θ − s by the optimizer's rule."""
     l2 = hyper[1]
@@ -178,16 +178,18 @@ def _update(params, grad, step, b1, b2, n_samples, n_weights, optimizer, hyper, 
         params[p] -= s
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"}, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimizer, hyper, t, record):
     """One sample's backward pass that takes the update as it goes (a batch of one).
 
     Each parameter's gradient is final once computed, so it is stepped at once: δˡ⁻¹ reads
     Wⱼₖ before its step, and the parameters are visited once instead of three times. Only a
-    ``record`` call (the last of a run) keeps the gradient and the step for the inspector.
+    ``record`` call (the last of a run) keeps the gradient and the step for the inspector; it
+    does the same arithmetic in the same order (no fast-math anywhere here), so where a run is
+    cut into calls never changes a bit of the result.
     """
     lr, l2 = hyper[0], hyper[1]
-    plain = optimizer == SGD and not record
+    plain = optimizer == SGD
     lr_t, correction2 = _adam_factors(optimizer, hyper, t)
     n_layers = layout.shape[0]
     start_out = 0
@@ -207,11 +209,16 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
             ak = a[start_in + k]
             row = w + k * n_out
             back = 0.0
-            if plain:   # plain SGD, the seeds' rule: a loop with nothing else in it
+            if plain:   # plain SGD, the seeds' rule: the optimizer's choice out of the loop
                 for j in range(n_out):
                     d = delta[start_out + j]
                     back += params[row + j] * d
-                    params[row + j] -= lr * (d * ak + l2 * params[row + j])
+                    g = d * ak + l2 * params[row + j]
+                    s = lr * g
+                    params[row + j] -= s
+                    if record:
+                        grad[row + j] = g
+                        step[row + j] = s
             else:
                 for j in range(n_out):
                     d = delta[start_out + j]
@@ -227,7 +234,7 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
         start_out = start_in
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "arcp"})
+@njit(cache=True, error_model="numpy")
 def train_batches(params, grad, step, b1, b2, layout, cost, optimizer, hyper, t, X, Y, order, pos,
                   n_batches, batch_size, n_weights, z_epoch, a, delta):
     """Train up to ``n_batches`` batches of the epoch's ``order`` from ``pos``.

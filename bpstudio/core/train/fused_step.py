@@ -14,7 +14,7 @@ where most of the time goes and a separate update would stream the largest array
 - smaller layers and the biases subtract η∇ as usual.
 
 The same numbers as ``GradientStep`` with ``SGD`` (to float rounding, tests/core/test_fused_descent.py),
-about 10 % faster on the medium benchmark. All of this bookkeeping lives here: the workspace's
+about 12 % faster on the medium benchmark (docs/architecture.md). All of this bookkeeping lives here: the workspace's
 buffers hold η-scaled values only between ``step`` and the next backward, and ``gradient()``
 and ``update()`` give back ∇ and the step η∇ exactly as ``GradientStep`` does.
 """
@@ -65,18 +65,20 @@ class FusedSGDStep:
         self._bias_block = slice(net.n_weights, None)
         self._lr = optimizer.lr       # the η of the last step (the learning rate may decay after it)
         self._batch = None            # (x, n) of the last step while direct layers' η∇W are unstored
+        self._layers = list(zip(range(len(ws.delta)), ws.weights, ws.direct))[::-1]   # output layer first
+        self._any_direct = any(ws.direct)
 
     def step(self, x, y):
         """One update on the batch (x, y), after ``ws.forward(x)``."""
         ws, n = self.ws, len(x)
         self._lr = self.optimizer.lr
         delta = ws.output_delta(y, self.cost_fn, scale=self._lr / n)      # η δᴸ of the batch-mean cost
-        for l in range(len(ws.delta) - 1, -1, -1):
-            a_prev = ws.layer_input(x, l)
-            np.matmul(ws.ones[:n], delta, out=ws.grad_b[l])                # η ∇bˡ = Σₙ η δˡ
+        ones = ws.ones[:n]
+        for l, W, direct in self._layers:
+            a_prev = ws.a[l - 1][:n] if l else x
+            np.matmul(ones, delta, out=ws.grad_b[l])                       # η ∇bˡ = Σₙ η δˡ
             delta_prev = ws.hidden_delta(l - 1, delta) if l else None      # needs Wˡ before its step
-            W = ws.weights[l]
-            if ws.direct[l]:
+            if direct:
                 blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)                 # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ (η δˡ)
             else:
                 np.matmul(delta.T, a_prev, out=ws.grad_w[l])               # η ∇Wˡ = (η δˡ)ᵀ aˡ⁻¹
@@ -84,7 +86,7 @@ class FusedSGDStep:
             delta = delta_prev
         self.net.params[self._bias_block] -= ws.grad[self._bias_block]
         self.optimizer.t += 1
-        self._batch = (x, n) if any(ws.direct) else None
+        self._batch = (x, n) if self._any_direct else None
 
     def update(self):
         """The last step η∇, θ ← θ − update (a live buffer: copy it)."""

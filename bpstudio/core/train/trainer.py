@@ -10,20 +10,27 @@ saw it during that epoch (before its update), gathered from the forward passes
 training does anyway — the figure Keras and PyTorch loops report. For full
 batch it is the exact cost at the start of the epoch. The validation cost is
 exact, computed at the end of each epoch.
+
+One update is a ``fused_step`` object's business (backprop and the optimizer's
+rule); the per-epoch record is ``history.History``.
 """
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..nn.backprop import Workspace
-from .fused_step import make_step
-from .metrics import accuracy, is_classification
-from ..nn.network import _CHUNK, evaluate_cost
-from .optimizers import make_optimizer
-from .series import Series
+from ..nn.network import _CHUNK, Network, evaluate_cost
 from . import compiled
+from .config import TrainConfig
+from .fused_step import make_step
+from .history import History, Progress
+from .metrics import accuracy, is_classification
+from .optimizers import make_optimizer
+
+__all__ = ["Trainer", "History", "Progress"]
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
 # A cost above this many times its value before training gets a warning (Trainer.warning). It is
@@ -34,81 +41,57 @@ COST_FLOOR = 1e-3  # a network that starts at cost 0 is warned about above WARNI
 
 
 @dataclass
-class History:
-    """Per-epoch record of a run; every series has one entry per completed epoch.
+class BoundData:
+    """The arrays ``fit``/``step`` was last given, checked and converted, and what was built for them."""
 
-    The series are ``Series`` (8 bytes an entry, in blocks that never move: a run of a million
-    epochs keeps every one in ~56 MB and leaves no holes in the heap as it grows). They index,
-    slice, iterate, append and compare like lists (lists given to the constructor are converted),
-    and ``np.asarray(history.train_cost)`` gives an array.
-    """
-
-    epoch: Series = field(default_factory=lambda: Series(dtype=np.int64))
-    train_cost: Series = field(default_factory=Series)
-    val_cost: Series = field(default_factory=Series)         # nan without validation data
-    train_accuracy: Series = field(default_factory=Series)   # nan for regression
-    val_accuracy: Series = field(default_factory=Series)
-    time: Series = field(default_factory=Series)             # training seconds since the start
-    samples_per_s: Series = field(default_factory=Series)
-    stop_reason: str = ""   # why the last fit ended: completed, stopped, diverged …, early stopping …
-
-    def __post_init__(self):
-        self.epoch = Series(self.epoch, np.int64)
-        for name in _SERIES:
-            setattr(self, name, Series(getattr(self, name)))
-        if len({len(getattr(self, name)) for name in ("epoch", *_SERIES)}) != 1:
-            raise ValueError("history: every per-epoch series needs one number per epoch")
-
-    def __len__(self):
-        return len(self.epoch)
-
-    @property
-    def diverged(self):
-        return self.stop_reason.startswith("diverged")
-
-    def copy(self):
-        """An independent copy: the series are copied, not shared with a run that goes on."""
-        return History(**{name: getattr(self, name) for name in ("epoch", *_SERIES)}, stop_reason=self.stop_reason)
-
-    def to_dict(self):
-        """Plain lists (JSON-ready)."""
-        series = {name: getattr(self, name).tolist() for name in ("epoch", *_SERIES)}
-        return {**series, "stop_reason": self.stop_reason}
-
-    @classmethod
-    def from_dict(cls, data):
-        """Rebuild from ``to_dict()``, checking one number per epoch in every series."""
-        if not isinstance(data["stop_reason"], str):
-            raise ValueError(f"history: stop_reason must be text, got {data['stop_reason']!r}")
-        return cls(**{name: data[name] for name in ("epoch", *_SERIES)}, stop_reason=data["stop_reason"])
-
-
-_SERIES = ("train_cost", "val_cost", "train_accuracy", "val_accuracy", "time", "samples_per_s")
+    key: tuple              # ids of the arrays as given: other arrays restart the epoch
+    X: np.ndarray           # (N, n_in)
+    Y: np.ndarray           # (N, n_out)
+    X_val: object           # None without validation data
+    Y_val: object
+    classify: bool          # accuracy is reported
+    batch_size: int
+    ws: Workspace           # forward and backward buffers for one batch
+    val_ws: object          # forward buffers for validation chunks (None without validation)
+    xb: np.ndarray          # the batch, gathered here (a gather per batch stays in cache)
+    yb: np.ndarray
+    cost_before: float      # the cost before training: the yardstick for ``warning``
 
 
 @dataclass
-class Progress:
-    """A small report for ``on_progress``; epoch counts completed epochs."""
+class EpochPosition:
+    """Where the run is inside the current epoch."""
 
-    epoch: int
-    epochs: int
-    batch: int              # batches done in the current epoch
-    batches_per_epoch: int
-    updates: int            # weight updates since the start
-    samples_seen: int
-    train_cost: float       # last completed epoch's (nan before the first)
-    val_cost: float
-    elapsed: float          # training seconds since the start
-    samples_per_s: float
-    epoch_ended: bool
-    warning: str = ""       # Trainer.warning
-    status: str = ""        # a passing note for the status bar (e.g. the compiled path being built)
+    order: np.ndarray             # the sample order drawn for this epoch (shuffled indices)
+    outputs: np.ndarray           # zᴸ of each sample done this epoch, in that order: the epoch's cost
+    done: int = 0                 # samples done
+    started: bool = False         # this epoch's order has been drawn
+    elapsed: float = 0.0          # training seconds inside this epoch
+    last_finite: np.ndarray = None  # the weights at the epoch's start, restored on divergence
+
+    def begin(self, order, params):
+        """A new epoch in this ``order``, from these (finite) weights."""
+        self.order, self.done, self.started, self.elapsed = order, 0, True, 0.0
+        self.last_finite = params.copy()
+
+    def rewind(self):
+        """Back to the start of an epoch whose order is not drawn yet."""
+        self.done, self.started, self.elapsed = 0, False, 0.0
+
+
+@dataclass
+class Best:
+    """The best validation cost so far, for early stopping."""
+
+    cost: float = np.inf
+    epoch: int = 0
+    params: np.ndarray = None
 
 
 class Trainer:
     """Trains ``net`` in place with a ``TrainConfig``; see ``fit`` and ``step``."""
 
-    def __init__(self, net, config):
+    def __init__(self, net: Network, config: TrainConfig):
         self.net = net
         self.config = config
         self.cost_fn = net.check_cost(config.cost)
@@ -119,19 +102,20 @@ class Trainer:
         self.updates = 0
         self.samples_seen = 0
         self.elapsed = 0.0
-        self._rng = np.random.default_rng(config.seed)
-        self._data = None
-        self._pos = 0                 # next sample index inside the current epoch
-        self._epoch_started = False   # this epoch's order has been drawn
-        self._epoch_elapsed = 0.0
-        self._best = (np.inf, 0, None)  # (val cost, epoch, params) for early stopping
-        self._resume = None             # state to apply when data is next bound
-        self._compiled = None           # the compiled path (compiled.CompiledDescent) when it suits the run
-        self._run_length = 64           # batches per compiled call, adapted to take ~2 ms
+        self.rng = np.random.default_rng(config.seed)   # draws each epoch's sample order
+        self.data = None              # BoundData, once fit or step has been given data
+        self.position = None          # EpochPosition, with the data
+        self.best = Best()
+        self._step = None             # the fused_step object that makes one update
+        self._last_step = None        # whichever path took the last update answers for it
+        self._compiled = None         # the compiled path (compiled.CompiledDescent) when it suits the run
+        self._run_length = 64         # batches per compiled call, adapted to take ~2 ms
+        self._resume = None           # a loaded position, applied when data is next bound
 
     # --- public API -------------------------------------------------------------
 
-    def fit(self, X, Y, X_val=None, Y_val=None, on_progress=None, stop=None):
+    def fit(self, X, Y, X_val=None, Y_val=None, on_progress: Callable[[Progress], None] | None = None,
+            stop=None) -> History:
         """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
 
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
@@ -147,114 +131,88 @@ class Trainer:
             self.history.stop_reason = "completed"
         return self.history
 
-    def step(self, X, Y, X_val=None, Y_val=None):
+    def step(self, X, Y, X_val=None, Y_val=None) -> Progress:
         """Train exactly one batch (the next one in this epoch's order); returns a ``Progress``."""
         self._bind(X, Y, X_val, Y_val)
         self.history.stop_reason = ""
+        where = self.position
         with np.errstate(all="ignore"):
             started = time.perf_counter()
-            if not self._epoch_started:
+            if not where.started:
                 self._start_epoch()
             self._train_batch()
-            self._epoch_elapsed += time.perf_counter() - started
-            if self._pos >= len(self._order):
+            where.elapsed += time.perf_counter() - started
+            if where.done >= len(where.order):
                 self._end_epoch()
             elif not np.isfinite(self.net.params).all():
                 self._diverged("weights became non-finite")
-        return self.progress(epoch_ended=self._pos == 0)
+        return self.progress(epoch_ended=where.done == 0)
 
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """Everything needed to continue this run exactly: counters, the current epoch's
         order and position, the shuffling RNG, optimizer state and history (the network's
         parameters are saved separately)."""
         return {
             "epoch": self.epoch, "updates": self.updates, "samples_seen": self.samples_seen,
-            "elapsed": self.elapsed, **self._position(),
-            "rng": self._rng.bit_generator.state,
+            "elapsed": self.elapsed, **self._saved_position(),
+            "rng": self.rng.bit_generator.state,
             "optimizer": self.optimizer.state_dict(),
             "history": self.history.to_dict(),
-            "best_cost": float(self._best[0]), "best_epoch": self._best[1], "best_params": self._best[2],
+            "best_cost": float(self.best.cost), "best_epoch": self.best.epoch, "best_params": self.best.params,
         }
 
-    def _position(self):
-        """Where the run is inside the current epoch (state_dict's part of it)."""
-        if self._resume is not None:   # loaded, and not trained since: the loaded position still holds
-            r = self._resume
-            return {"epoch_elapsed": r["epoch_elapsed"], "pos": r["pos"], "epoch_started": True,
-                    "order": r["order"].copy(), "z_epoch": r["z_epoch"].copy()}
-        pos = self._pos
-        return {"epoch_elapsed": self._epoch_elapsed, "pos": pos, "epoch_started": self._epoch_started,
-                "order": self._order.copy() if self._data else None,
-                "z_epoch": self._Z_epoch[:pos].copy() if self._data else None}
-
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict) -> None:
         """Restore ``state_dict()`` output; the epoch in progress resumes at the next ``fit``/``step``."""
         self.epoch, self.updates = int(state["epoch"]), int(state["updates"])
         self.samples_seen, self.elapsed = int(state["samples_seen"]), float(state["elapsed"])
         if min(self.epoch, self.updates, self.samples_seen) < 0:
             raise ValueError("saved run: epoch, updates and samples seen must be ≥ 0")
-        self._rng.bit_generator.state = state["rng"]
+        self.rng.bit_generator.state = state["rng"]
         self.optimizer.load_state_dict(state["optimizer"])
         self.history = History.from_dict(state["history"])
         best_params = state["best_params"]
         if best_params is not None and np.shape(best_params) != self.net.params.shape:
             raise ValueError(f"saved best parameters have shape {np.shape(best_params)}, "
                              f"expected {self.net.params.shape}")
-        self._best = (float(state["best_cost"]), int(state["best_epoch"]), best_params)
+        self.best = Best(float(state["best_cost"]), int(state["best_epoch"]), best_params)
         self._resume = _resume_point(state, self.net.sizes[-1])
-        self._data = None  # the next fit/step binds data and applies the saved epoch position
-
-    def _apply_resume(self):
-        state, self._resume = self._resume, None
-        if state is None:
-            return
-        order = state["order"]
-        if len(order) != len(self._order):
-            raise ValueError(f"saved run had {len(order)} training samples, the data has {len(self._order)}")
-        if not np.array_equal(np.sort(order), self._order):
-            raise ValueError("saved sample order is damaged: it is not a permutation of the training samples")
-        self._order = order
-        self._pos = state["pos"]
-        self._Z_epoch[:self._pos] = state["z_epoch"]
-        self._epoch_elapsed = state["epoch_elapsed"]
-        self._snapshot = self.net.params.copy()
-        self._epoch_started = True
+        self.data = self.position = None  # the next fit/step binds data and applies the saved position
 
     @property
-    def last_gradient(self):
+    def last_gradient(self) -> np.ndarray | None:
         """Flat gradient of the last batch, laid out like ``net.params`` (may be a live buffer: copy it)."""
-        if not (self._data and self.updates):
+        if not (self.data and self.updates):
             return None
         return self._last_step.gradient()
 
     @property
-    def last_update(self):
+    def last_update(self) -> np.ndarray | None:
         """Flat step of the last update, θ ← θ − last_update (a live buffer: copy it)."""
         if not self.updates:
             return None
-        return self._last_step.update() if self._data else self.optimizer.last_update
+        return self._last_step.update() if self.data else self.optimizer.last_update
 
     @property
-    def is_done(self):
+    def is_done(self) -> bool:
         return self.epoch >= self.config.epochs
 
-    def progress(self, epoch_ended=False):
+    def progress(self, epoch_ended: bool = False) -> Progress:
         h = self.history
-        last = lambda values: values[-1] if values else float("nan")  # noqa: E731
-        data_rows = len(self._order) if self._data else 0
-        batch_size = self._batch_size if self._data else 1
+        where = self.position
+        done, rows = (where.done, len(where.order)) if where else (0, 0)
+        batch_size = self.data.batch_size if self.data else 1
+        elapsed = self.elapsed + (where.elapsed if where else 0.0)
         return Progress(
             epoch=self.epoch, epochs=self.config.epochs,
-            batch=-(-self._pos // batch_size), batches_per_epoch=-(-data_rows // batch_size),
+            batch=-(-done // batch_size), batches_per_epoch=-(-rows // batch_size),
             updates=self.updates, samples_seen=self.samples_seen,
-            train_cost=last(h.train_cost), val_cost=last(h.val_cost),
-            elapsed=self.elapsed + self._epoch_elapsed,
-            samples_per_s=self.samples_seen / max(self.elapsed + self._epoch_elapsed, 1e-9),
+            train_cost=h.latest("train_cost"), val_cost=h.latest("val_cost"),
+            elapsed=elapsed, samples_per_s=self.samples_seen / max(elapsed, 1e-9),
             epoch_ended=epoch_ended, warning=self.warning, status=self._status(),
         )
 
     def _status(self):
-        if self._data and self._compiled is not None and compiled.is_building():
+        if self.data and self._compiled is not None and compiled.is_building():
             return "Preparing the compiled per-sample path (once, under half a minute); training goes on meanwhile"
         return ""
 
@@ -263,7 +221,7 @@ class Trainer:
     def _bind(self, X, Y, X_val, Y_val):
         """Adopt the training data; new data (by identity) restarts the current epoch."""
         key = (id(X), id(Y), id(X_val), id(Y_val))
-        if self._data is not None and self._data[0] == key:
+        if self.data is not None and self.data.key == key:
             return
         net = self.net
         X = _finite(net.as_inputs(X), "training inputs")
@@ -276,36 +234,54 @@ class Trainer:
             Y_val = _finite(net.as_targets(Y_val, len(X_val)), "validation targets")
         elif self.config.patience is not None:
             raise ValueError("early stopping (patience) needs validation data")
-        self._data = (key, X, Y, X_val if has_val else None, Y_val if has_val else None)
-        self._classify = is_classification(net.activations[-1], Y)
-        self._batch_size = self.config.batch_size_for(len(X))
-        self._ws = Workspace(net, self._batch_size)
-        self._step = make_step(net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
-        self._last_step = self._step    # whichever path took the last update answers for it
-        if has_val:
-            self._val_ws = Workspace(net, min(len(X_val), _CHUNK), backward=False)
-        # Each batch is gathered into these (a gather per batch stays in cache; one per epoch does not).
-        self._xb = np.empty((self._batch_size, X.shape[1]), net.dtype)
-        self._yb = np.empty((self._batch_size, Y.shape[1]), net.dtype)
-        self._Z_epoch = np.empty((len(X), net.sizes[-1]), net.dtype)
-        self._order = np.arange(len(X))
-        self._cost_before = evaluate_cost(net, self.cost_fn, X, Y)  # the yardstick for ``warning``
+        batch_size = self.config.batch_size_for(len(X))
+        self.data = BoundData(
+            key, X, Y, X_val if has_val else None, Y_val if has_val else None,
+            classify=is_classification(net.activations[-1], Y), batch_size=batch_size,
+            ws=Workspace(net, batch_size),
+            val_ws=Workspace(net, min(len(X_val), _CHUNK), backward=False) if has_val else None,
+            xb=np.empty((batch_size, X.shape[1]), net.dtype), yb=np.empty((batch_size, Y.shape[1]), net.dtype),
+            cost_before=evaluate_cost(net, self.cost_fn, X, Y))
+        self._step = self._last_step = make_step(net, self.data.ws, self.cost_fn, self.optimizer, self.config.l2)
         self._compiled = self._compiled_descent()
-        self._pos = 0
-        self._epoch_started = False
-        self._epoch_elapsed = 0.0
+        self.position = EpochPosition(np.arange(len(X)), np.empty((len(X), net.sizes[-1]), net.dtype))
         if self._resume:
             self._apply_resume()
+
+    def _saved_position(self):
+        """Where the run is inside the current epoch (state_dict's part of it)."""
+        if self._resume is not None:   # loaded, and not trained since: the loaded position still holds
+            r = self._resume
+            return {"epoch_elapsed": r["epoch_elapsed"], "pos": r["pos"], "epoch_started": True,
+                    "order": r["order"].copy(), "z_epoch": r["z_epoch"].copy()}
+        where = self.position
+        if where is None:
+            return {"epoch_elapsed": 0.0, "pos": 0, "epoch_started": False, "order": None, "z_epoch": None}
+        return {"epoch_elapsed": where.elapsed, "pos": where.done, "epoch_started": where.started,
+                "order": where.order.copy(), "z_epoch": where.outputs[:where.done].copy()}
+
+    def _apply_resume(self):
+        state, self._resume = self._resume, None
+        where = self.position
+        order = state["order"]
+        if len(order) != len(where.order):
+            raise ValueError(f"saved run had {len(order)} training samples, the data has {len(where.order)}")
+        if not np.array_equal(np.sort(order), where.order):
+            raise ValueError("saved sample order is damaged: it is not a permutation of the training samples")
+        where.order, where.done, where.elapsed = order, state["pos"], state["epoch_elapsed"]
+        where.outputs[:where.done] = state["z_epoch"]
+        where.last_finite = self.net.params.copy()
+        where.started = True
 
     # --- the loop -------------------------------------------------------------------
 
     def _run_epoch(self, on_progress, stop):
-        if not self._epoch_started:
+        where = self.position
+        if not where.started:
             self._start_epoch()
         mark = time.perf_counter()
         next_report = mark + REPORT_INTERVAL
-        n_samples = len(self._order)
-        while self._pos < n_samples:
+        while where.done < len(where.order):
             if stop is not None and stop.is_set():
                 self.history.stop_reason = "stopped"
                 break
@@ -313,34 +289,32 @@ class Trainer:
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL
-                self._epoch_elapsed += now - mark
+                where.elapsed += now - mark
                 mark = now
                 if not np.isfinite(self.net.params).all():
                     return self._diverged("weights became non-finite")
                 if on_progress:
                     on_progress(self.progress())
-        self._epoch_elapsed += time.perf_counter() - mark
-        if self._pos >= n_samples:
+        where.elapsed += time.perf_counter() - mark
+        if where.done >= len(where.order):
             self._end_epoch()
             if on_progress:
                 on_progress(self.progress(epoch_ended=True))
 
     def _start_epoch(self):
         """Fix this epoch's sample order (shuffle indices, not data)."""
-        n_samples = len(self._data[1])
-        self._order = self._rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples)
-        self._snapshot = self.net.params.copy()  # the last weights known to be finite
-        self._epoch_elapsed = 0.0
-        self._epoch_started = True
+        n_samples = len(self.data.X)
+        self.position.begin(self.rng.permutation(n_samples) if self.config.shuffle else np.arange(n_samples),
+                            self.net.params)
 
     def _compiled_descent(self):
         """The compiled path for this run (stochastic and tiny batches on small networks), or None."""
-        if not (compiled.suits(self.net, self.config, self._batch_size) and compiled.available()):
+        data = self.data
+        if not (compiled.suits(self.net, self.config, data.batch_size) and compiled.available()):
             return None
         # The kernel reads rows by index: C-contiguous arrays (and one compiled signature).
-        key, X, Y, X_val, Y_val = self._data
-        self._data = (key, np.ascontiguousarray(X), np.ascontiguousarray(Y), X_val, Y_val)
-        return compiled.CompiledDescent(self.net, self.config.cost, self.optimizer, self._batch_size)
+        data.X, data.Y = np.ascontiguousarray(data.X), np.ascontiguousarray(data.Y)
+        return compiled.CompiledDescent(self.net, self.config.cost, self.optimizer, data.batch_size)
 
     def _train_batches(self):
         """The next batch on the NumPy path, or a run of batches (about 2 ms) on the compiled path.
@@ -351,36 +325,38 @@ class Trainer:
         kernel = compiled.ready() if self._compiled is not None else None
         if kernel is None:
             return self._train_batch()
+        data, where = self.data, self.position
         started = time.perf_counter()
-        pos, done = self._compiled.run(kernel, self.config, self._data[1], self._data[2], self._order, self._pos,
-                                       self._run_length, self._Z_epoch)
+        done, updates = self._compiled.run(kernel, self.config, data.X, data.Y, where.order, where.done,
+                                           self._run_length, where.outputs)
         # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
         took = time.perf_counter() - started
         if took < 0.001:
             self._run_length *= 2
         elif took > 0.004 and self._run_length > 1:
             self._run_length //= 2
-        self.samples_seen += pos - self._pos
-        self.updates += done
-        self._pos = pos
+        self.samples_seen += done - where.done
+        self.updates += updates
+        where.done = done
         self._last_step = self._compiled
 
     def _train_batch(self):
-        """Forward, backward and one optimizer update on the next batch."""
-        start, stop = self._pos, self._pos + self._batch_size
-        batch = self._order[start:stop]
+        """Forward, then one update (``fused_step``) on the next batch."""
+        data, where = self.data, self.position
+        start, stop = where.done, where.done + data.batch_size
+        batch = where.order[start:stop]
         n = len(batch)
         # mode="clip": the indices are a permutation, always in range, and the default
         # mode ("raise") gathers through a temporary buffer — twice the time.
-        x = np.take(self._data[1], batch, axis=0, out=self._xb[:n], mode="clip")
-        y = np.take(self._data[2], batch, axis=0, out=self._yb[:n], mode="clip")
-        self._ws.forward(x)
-        self._Z_epoch[start:stop] = self._ws.z[-1][:n]
+        x = np.take(data.X, batch, axis=0, out=data.xb[:n], mode="clip")
+        y = np.take(data.Y, batch, axis=0, out=data.yb[:n], mode="clip")
+        data.ws.forward(x)
+        where.outputs[start:stop] = data.ws.z[-1][:n]
         if self._step.l2 != self.config.l2:   # L2 is a live setting: the app may change it mid-run
-            self._step = make_step(self.net, self._ws, self.cost_fn, self.optimizer, self.config.l2)
+            self._step = make_step(self.net, data.ws, self.cost_fn, self.optimizer, self.config.l2)
         self._step.step(x, y)
         self._last_step = self._step
-        self._pos = stop
+        where.done = stop
         self.updates += 1
         self.samples_seen += n
 
@@ -390,14 +366,19 @@ class Trainer:
         if not np.isfinite(train_cost) or not np.isfinite(self.net.params).all():
             what = f"cost became {train_cost}" if not np.isfinite(train_cost) else "weights became non-finite"
             return self._diverged(what)
-        if not self.warning and train_cost > WARNING_FACTOR * max(self._cost_before, COST_FLOOR):
+        cost_before = self.data.cost_before
+        if not self.warning and train_cost > WARNING_FACTOR * max(cost_before, COST_FLOOR):
             self.warning = (f"epoch {self.epoch + 1}: the cost rose to {train_cost:.3g}, over {WARNING_FACTOR:g}× "
-                            f"its {self._cost_before:.3g} before training — the learning rate is probably too high")
+                            f"its {cost_before:.3g} before training — the learning rate is probably too high")
+        where = self.position
         self.epoch += 1
-        self.elapsed += self._epoch_elapsed
-        epoch_time, self._epoch_elapsed = self._epoch_elapsed, 0.0
-        self._pos = 0
-        self._epoch_started = False
+        self.elapsed += where.elapsed
+        self._record(train_cost, val_cost, train_acc, val_acc, samples_per_s=len(where.order) / max(where.elapsed, 1e-9))
+        where.rewind()
+        self.optimizer.lr *= self.config.lr_decay
+        self._check_early_stop(val_cost)
+
+    def _record(self, train_cost, val_cost, train_acc, val_acc, samples_per_s):
         h = self.history
         h.epoch.append(self.epoch)
         h.train_cost.append(train_cost)
@@ -405,31 +386,28 @@ class Trainer:
         h.train_accuracy.append(train_acc)
         h.val_accuracy.append(val_acc)
         h.time.append(self.elapsed)
-        h.samples_per_s.append(len(self._order) / max(epoch_time, 1e-9))
-        self.optimizer.lr *= self.config.lr_decay
-        self._check_early_stop(val_cost)
+        h.samples_per_s.append(samples_per_s)
 
     def _epoch_metrics(self):
-        z = self._Z_epoch
+        z = self.position.outputs
         a = self.net.activation_fns[-1].forward(z, np.empty_like(z))
-        y = np.take(self._data[2], self._order, axis=0, mode="clip")  # in the order the epoch saw them
+        y = np.take(self.data.Y, self.position.order, axis=0, mode="clip")  # in the order the epoch saw them
         cost = self.cost_fn.value(z, a, y)
-        return cost, accuracy(a, y) if self._classify else float("nan")
+        return cost, accuracy(a, y) if self.data.classify else float("nan")
 
     def _validation_metrics(self):
-        X_val, Y_val = self._data[3], self._data[4]
-        if X_val is None:
+        data = self.data
+        if data.X_val is None:
             return float("nan"), float("nan")
-        cost = evaluate_cost(self.net, self.cost_fn, X_val, Y_val, self._val_ws)
-        if not self._classify:
+        cost = evaluate_cost(self.net, self.cost_fn, data.X_val, data.Y_val, data.val_ws)
+        if not data.classify:
             return cost, float("nan")
-        return cost, accuracy(self.net.predict(X_val), Y_val)
+        return cost, accuracy(self.net.predict(data.X_val), data.Y_val)
 
     def _diverged(self, what):
-        self.net.params[...] = self._snapshot
-        self._pos = 0
-        self._epoch_started = False
-        self._epoch_elapsed = 0.0
+        where = self.position
+        self.net.params[...] = where.last_finite
+        where.rewind()
         self.history.stop_reason = (
             f"diverged at epoch {self.epoch + 1}: {what} — the learning rate is probably too high; "
             f"weights restored to the end of epoch {self.epoch}"
@@ -439,14 +417,14 @@ class Trainer:
         patience = self.config.patience
         if patience is None:
             return
-        best_cost, best_epoch, best_params = self._best
-        if val_cost < best_cost:
-            self._best = (val_cost, self.epoch, self.net.params.copy())
-        elif self.epoch - best_epoch >= patience:
-            self.net.params[...] = best_params
+        best = self.best
+        if val_cost < best.cost:
+            self.best = Best(val_cost, self.epoch, self.net.params.copy())
+        elif self.epoch - best.epoch >= patience:
+            self.net.params[...] = best.params
             self.history.stop_reason = (
                 f"early stopping at epoch {self.epoch}: validation cost has not improved for {patience} epochs; "
-                f"weights restored from epoch {best_epoch} (validation cost {best_cost:.4g})"
+                f"weights restored from epoch {best.epoch} (validation cost {best.cost:.4g})"
             )
 
 

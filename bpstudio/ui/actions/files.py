@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgres
 
 import bpstudio
 from bpstudio.core.data.loading import inspect_csv, load_dataset
+from bpstudio.core.io import training_state
+from bpstudio.core.train.trainer import Trainer
 from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS
 
@@ -207,7 +209,10 @@ class FileActions(QObject):
         s = self.session
         net = s.net.copy()
         net.params[...] = s.latest.params
-        return Model.from_prepared(net, s.prepared, s.config, s.history)
+        model = Model.from_prepared(net, s.prepared, s.config, s.history)
+        if not s.busy:   # the run's state, so a .py export continues it exactly (read while the worker is idle)
+            model.training_state = training_state.of_trainer(s.trainer)
+        return model
 
     def import_weights(self):
         filters = "Model files (" + " ".join(f"*{ext}" for ext in LOAD_FORMATS) + ");;All files (*)"
@@ -223,9 +228,21 @@ class FileActions(QObject):
         except (ValueError, RuntimeError) as exc:
             return self._fail("Import failed", f"the file's network {tuple(net.sizes)} does not fit this one "
                                                f"{tuple(self.session.net.sizes)}: {exc}")
-        self._say(f"Imported weights {' → '.join(map(str, net.sizes))}")
+        epochs = self._continue_run(model.training_state) if model.training_state else 0
+        self._say(f"Imported weights {' → '.join(map(str, net.sizes))}"
+                  + (f" and their run of {epochs} epochs" if epochs else ""))
         return None
 
+    def _continue_run(self, state):
+        """The file's run goes on here (e.g. trained on in PyTorch): its cost curve, epoch count, shuffling
+        and, for the same optimizer, its state. Returns the epochs it holds (0 if it cannot be used)."""
+        s = self.session
+        try:
+            trainer = training_state.resume(Trainer(s.net, s.config), state)
+            s.restore(s.prepared, s.options, s.net, trainer, s.origin)
+        except (ValueError, KeyError, TypeError, RuntimeError):
+            return 0   # a damaged or foreign run: the weights alone are imported
+        return len(trainer.history)
 
 def _told_to_app(error):
     """A data error's remedy as the app says it (which box to tick), any other error as it is."""
