@@ -244,6 +244,7 @@ class FileActions(QObject):
             return 0   # a damaged or foreign run: the weights alone are imported
         return len(trainer.history)
 
+
 def _told_to_app(error):
     """A data error's remedy as the app says it (which box to tick), any other error as it is."""
     return error.told_to("app") if hasattr(error, "told_to") else str(error)
