@@ -3,7 +3,7 @@
     xvfb-run -a -s "-screen 0 2560x1600x24" python docs/screenshots.py [OUT_DIR] [--sizes 1280x800,1920x1080]
 
 Writes OUT_DIR/WxH/NN-what.png (default OUT_DIR: /tmp/bpstudio-screenshots). The window is the real
-one, driven through its own controls: spirals trained for a few seconds, then each dock raised in turn
+one, driven through its own controls: spirals trained for 150 epochs, then each dock raised in turn
 (Weights, Inspector with a weight selected, Health, Runs after a comparison and a sweep, Evaluation,
 Gradient norms), the Setup panel scrolled to its end, a regression run's evaluation, the import dialog
 on a seattle-weather-shaped CSV (and after a failed load), Help ▸ Keyboard shortcuts, The math, About.
@@ -21,7 +21,7 @@ from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog  # noqa: E402
 
-TRAIN_SECONDS = 3
+TRAIN_EPOCHS = 150   # enough for curves with a shape
 
 
 def main(argv=None):
@@ -70,10 +70,14 @@ class Shots:
         w.files.load(source, **options)
         wait_until(lambda: not w.files.loader.busy and str(w.session.dataset.source).endswith(str(source)))
 
-    def train(self, seconds=TRAIN_SECONDS):
+    def train(self, epochs=TRAIN_EPOCHS):
+        """Train until ``epochs`` epochs are done (or a minute has passed on a busy machine)."""
         s = self.window.session
         s.start()
-        QTest.qWait(int(1000 * seconds))
+        try:
+            wait_until(lambda: s.latest.progress.epoch >= epochs or s.state == "idle", timeout=60)
+        except TimeoutError:
+            pass
         s.stop()   # Stop, not Pause: the data and the network unlock for the next load
         wait_until(lambda: not s.busy)
 
@@ -115,7 +119,7 @@ class Shots:
 
     def regression(self):
         self.load("sine")
-        self.train(2)
+        self.train()
         self.raise_dock("Evaluation")
         self.save(self.window, "evaluation-regression")
         self.raise_dock("Weights")
