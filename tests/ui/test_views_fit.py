@@ -5,7 +5,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QComboBox
 
-from uihelpers import choose, control, type_into
+from uihelpers import choose, click, control, show_tab, type_into
 
 
 def shown_text(label):
@@ -32,3 +32,20 @@ def test_the_weight_hover_line_follows_a_rebuilt_network(xor_window, qtbot):
     text = win.weights.hover.text()
     assert text != old
     assert text == "Hover a cell to read its weight." or f"{win.session.net.weights[0][1, 0]:+.4f}" in text
+
+
+def test_the_regression_evaluation_plot_spans_the_data(window, qtbot):
+    window.resize(1600, 1000)
+    choose(qtbot, control(window, "Dataset", QComboBox), "sine")
+    qtbot.waitUntil(lambda: window.session.dataset.source == "sine", timeout=10000)
+    type_into(qtbot, control(window, "Epochs"), "30")
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
+    show_tab(qtbot, window, "Evaluation")
+    evaluation = window.inspection.evaluation
+    qtbot.waitUntil(lambda: evaluation.points is not None, timeout=5000)
+    (x0, x1), _ = evaluation.plot.getViewBox().viewRange()
+    actual = evaluation.points[1][:, 0]
+    predicted = evaluation.points[0][:, 0]
+    data = max(actual.max(), predicted.max()) - min(actual.min(), predicted.min())
+    assert (x1 - x0) <= 1.3 * data   # the points fill the plot's width
