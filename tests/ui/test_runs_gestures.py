@@ -1,7 +1,6 @@
 """The Runs dock driven by clicks and typing: the sweep button, run numbers, what each run changed."""
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from bpstudio.core.explain.compare import LR_LADDER

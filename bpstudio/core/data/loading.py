@@ -13,7 +13,6 @@ Bad input raises DataError (a ValueError) naming the file, line and column.
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from . import bundled
 from . import generated
