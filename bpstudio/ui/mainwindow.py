@@ -11,24 +11,25 @@ from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QSt
                                QWidget)
 
 from bpstudio.core.data.loading import load_dataset
+from bpstudio.core.train.run_state import RunState
 
-from .views.boundary import BoundaryView
-from .panels.data_panel import DataPanel
-from .views.diagram import DiagramView
+from .actions.examples import ExampleActions
 from .actions.files import FileActions
-from .views.frames import FrameScheduler
-from .views.heatmaps import WeightsView
 from .actions.help import math_html, shortcuts_html, show_about, show_text
-from .panels.inspection_docks import InspectionDocks
-from .panels.network_panel import NetworkPanel
-from .views.plots import CurvesView, GradientNormsView
 from .actions.projects import ProjectActions
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
-from .views.status import RunStatusBar
 from .kit.theme import apply_plot_theme
 from .kit.wheel import install_wheel_guard, scrolled
+from .panels.data_panel import DataPanel
+from .panels.inspection_docks import InspectionDocks
+from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
-
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .views.boundary import BoundaryView
+from .views.diagram import DiagramView
+from .views.frames import FrameScheduler
+from .views.heatmaps import WeightsView
+from .views.plots import CurvesView, GradientNormsView
+from .views.status import RunStatusBar
 
 
 def app_settings():
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.files = FileActions(self)
         self.projects = ProjectActions(self)   # sets the title: "Untitled project — bpstudio"
+        self.examples = ExampleActions(self)
         self._build_actions()
         self._build_menus()
         painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
@@ -182,6 +184,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(self.act_log)
         view.addAction(self._action("Reset layout", self.reset_layout))
+        bar.addMenu(self.examples.menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", lambda: show_text(
             self, "Keyboard shortcuts", shortcuts_html(), "Keyboard shortcuts"), "F1"))
@@ -235,7 +238,7 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        self.frames.submit(snap, training=self.session.state == "training")
+        self.frames.submit(snap, training=self.session.state == RunState.TRAINING)
 
     def _paint_parameters(self, view):
         def paint(snap):
@@ -253,17 +256,17 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state):
         self.status.show_state(state)
-        training = state == "training"
-        self.act_start.setEnabled(not training and self.network_panel.problem.text() == "")
-        self.act_pause.setEnabled(training)
-        self.act_step.setEnabled(not training)
-        self.act_stop.setEnabled(state != "idle")
-        self.files.set_idle(state == "idle")
+        can_run = state in (RunState.IDLE, RunState.PAUSED)
+        self.act_start.setEnabled(can_run and self.network_panel.valid)
+        self.act_pause.setEnabled(state == RunState.TRAINING)
+        self.act_step.setEnabled(can_run)
+        self.act_stop.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
+        self.files.set_idle(state.editable)
 
     def _on_validity_changed(self, valid):
-        training = self.session.state == "training"
-        self.act_start.setEnabled(valid and not training)
-        self.act_step.setEnabled(valid and not training)
+        can_run = self.session.state in (RunState.IDLE, RunState.PAUSED)
+        self.act_start.setEnabled(valid and can_run)
+        self.act_step.setEnabled(valid and can_run)
 
     def use_dataset(self, dataset, origin=None):
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
@@ -277,7 +280,7 @@ class MainWindow(QMainWindow):
     # --- commands ------------------------------------------------------------------------
 
     def toggle_training(self):
-        if self.session.state == "training":
+        if self.session.state == RunState.TRAINING:
             self.session.pause()
         elif self.act_start.isEnabled():
             self.session.start()

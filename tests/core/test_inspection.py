@@ -95,5 +95,5 @@ def test_lr_sweep_gives_one_point_per_rate_and_marks_divergence():
 
 def test_valid_costs():
     assert valid_costs("softmax") == ["cross_entropy"]
-    assert valid_costs("sigmoid") == ["sse", "mse", "half_mse", "bce"]
-    assert valid_costs("linear") == ["sse", "mse", "half_mse"]
+    assert valid_costs("sigmoid") == ["sse", "half_sse", "mse", "half_mse", "bce"]
+    assert valid_costs("linear") == ["sse", "half_sse", "mse", "half_mse"]

@@ -89,7 +89,7 @@ def test_network_errors_say_what_is_allowed(kwargs, message):
     ("linear", "cross_entropy", "needs a softmax output"),
     ("tanh", "bce", "needs a sigmoid output"),
     ("softmax", "mse", "softmax output layer needs the 'cross_entropy' cost"),
-    ("sigmoid", "hinge", "unknown cost 'hinge'; valid costs: sse, mse, half_mse, bce, cross_entropy"),
+    ("sigmoid", "hinge", "unknown cost 'hinge'; valid costs: sse, half_sse, mse, half_mse, bce, cross_entropy"),
 ])
 def test_invalid_cost_pairs_are_explained(output, cost, message):
     net = Network([2, 3], [output])

@@ -89,14 +89,10 @@ def test_every_missing_spelling_is_filled_or_dropped_with_one_notice(tmp_path):
 def test_the_encoder_is_fitted_on_the_training_split():
     ds = load_dataset(PENGUINS, target="species")
     data = prepare(ds, "standard", 0.2, seed=0)
-    train_rows = np.setdiff1d(np.arange(ds.n_samples), np.concatenate([data.test_rows, _val_rows(ds, data)]))
+    train_rows = ds.split_indices([0.2, 0.0], 0)[0]
     expected = np.nanmedian(ds.table.columns[1][train_rows])
     assert data.encoder.columns[1] == {"name": "bill_length_mm", "kind": "number", "fill": expected}
     assert data.dataset.feature_names[:3] == ["island=Biscoe", "island=Dream", "island=Torgersen"]
-
-
-def _val_rows(ds, data):
-    return ds.split_indices([0.2, 0.0], 0)[1]
 
 
 def test_a_category_seen_only_outside_training_is_not_a_column(tmp_path):
@@ -203,3 +199,22 @@ def test_encoder_round_trips_and_tables_from_python_values():
     assert enc.transform(table)[1, :3].tolist() == [1.0, 0.0, 2.0]          # category and median filled
     with pytest.raises(ValueError, match=r"row 1, column 'n': 'x' is not a number"):
         Table.from_rows([["a", "x", None]], ["c", "n", "d"], ["category", "number", "date"])
+
+
+def test_a_project_on_a_csv_file_reopens_with_the_same_encoding(tmp_path):
+    from bpstudio.core.io.project import DataSource, open_project, save_project
+
+    source = DataSource(str(PENGUINS), {"target": "species", "kinds": {"year": "category"}}, val_fraction=0.25,
+                        split_seed=2)
+    prepared = source.prepare()
+    net = Network([prepared.dataset.n_features, 4, 3], ["tanh", "softmax"], seed=0)
+    config = TrainConfig(learning_rate=0.01, epochs=3, optimizer="adam", cost="cross_entropy")
+    trainer = Trainer(net, config)
+    trainer.fit(prepared.X_train, prepared.Y_train, prepared.X_val, prepared.Y_val)
+    save_project(tmp_path / "p.bpproject", net, config, source, trainer)
+    project = open_project(tmp_path / "p.bpproject")
+    again = project.data.prepare()
+    assert again.encoder.to_dict() == prepared.encoder.to_dict() and "year=2009" in again.dataset.feature_names
+    rows = [["Dream", 49.0, 18.5, 196, 3800, "female", 2008]]
+    np.testing.assert_array_equal(Model.from_prepared(project.network, again).predict(rows),
+                                  Model.from_prepared(net, prepared).predict(rows))

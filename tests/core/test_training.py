@@ -281,5 +281,5 @@ def test_a_history_copy_does_not_follow_the_run():
 def test_run_states_are_their_names():
     from bpstudio.core import RunState
 
-    assert [str(s) for s in RunState] == ["idle", "training", "paused"]
+    assert [str(s) for s in RunState] == ["idle", "training", "paused", "stopping"]
     assert RunState("paused") is RunState.PAUSED and RunState.TRAINING == "training"

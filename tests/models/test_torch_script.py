@@ -162,7 +162,7 @@ def test_torchrun_with_two_processes_takes_the_same_steps(tmp_path):
                            "--device", "cpu", "--quiet"],
                           capture_output=True, text=True, timeout=300, env=_env(tmp_path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "on cpu (2 processes)" in done.stderr and done.stdout.count("epoch ") == 3   # rank 0 reports, once
+    assert "on cpu (2 processes, 1 thread each)" in done.stderr and done.stdout.count("epoch ") == 3   # rank 0 reports, once
     _same_as_bpstudio(run, tmp_path / "ddp.safetensors", 5)
 
 
@@ -324,13 +324,17 @@ def test_the_scripts_guards(tmp_path):
     zebra.write_text("a,b,c,label\r\n1,2,3,p\r\n4,5,6,zebra\r\n", encoding="utf-8")
     new = tmp_path / "n.safetensors"
     (tmp_path / "folder.safetensors").mkdir()
-    mismatch, imported, other, helped, missing, unknown, cuda, nowhere, folder = _scripts(
+    gaps = tmp_path / "gaps.csv"   # a blank line and a row without a target: left out, as bpstudio does
+    lines = b.csv.read_text().splitlines()
+    gaps.write_text("\n".join([*lines[:3], "", lines[3].rsplit(",", 1)[0] + ",NA", *lines[4:]]) + "\n")
+    mismatch, imported, other, helped, missing, unknown, cuda, nowhere, folder, gap = _scripts(
         tmp_path, (a.script, "predict", a.csv), (a.script, "import"),
         (a.script, "predict", a.csv, "--weights", b.folder / "model.safetensors"), (b.script, "train", "--help"),
         (b.script, "train", bad, "--epochs", 1, "--out", new), (b.script, "train", zebra, "--epochs", 1, "--out", new),
         (b.script, "train", b.csv, "--epochs", 1, "--out", new, "--device", "cuda"),
         (b.script, "train", b.csv, "--epochs", 1, "--out", tmp_path / "no" / "n.safetensors"),
-        (b.script, "train", b.csv, "--epochs", 1, "--out", tmp_path / "folder.safetensors"))
+        (b.script, "train", b.csv, "--epochs", 1, "--out", tmp_path / "folder.safetensors"),
+        (b.script, "train", gaps, "--epochs", 1, "--out", new, "--device", "cpu"))
     assert mismatch[:2] == (2, "") and mismatch[2].count("\n") == 1 and mismatch[2].startswith("error: ")
     assert "model.safetensors: these are not the weights this script was exported with" in mismatch[2]
     assert imported[0].startswith("Refused: ") and "not the weights this script was exported with" in imported[0]
@@ -342,10 +346,11 @@ def test_the_scripts_guards(tmp_path):
                                               f"of the model's classes (p, q, r)\n")
     if not torch.cuda.is_available():
         assert cuda == (2, "", "error: --device cuda: no CUDA device is available to PyTorch here (use --device cpu)\n")
-    assert not new.exists() or torch.cuda.is_available()
     assert nowhere == (2, "", f"error: --out {tmp_path / 'no' / 'n.safetensors'}: cannot write in the folder "
                               f"{tmp_path / 'no'}: No such file or directory\n")
     assert folder[0] == 2 and "not a regular file" in folder[2] and (tmp_path / "folder.safetensors").is_dir()
+    assert gap[0] == 0 and f"{gaps}: left out 1 row with a missing target" in gap[2]
+    assert "59 samples" in gap[2] and bpstudio.load_model(new).history["epochs"] == 3
 
 
 def test_the_script_names_the_package_it_misses(tmp_path):

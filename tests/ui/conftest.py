@@ -1,16 +1,21 @@
 """Fixtures for the app's tests: an isolated settings file and a window on a small dataset."""
 
+import time
+from dataclasses import replace
+
 import pytest
 
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.ui import MainWindow
 from bpstudio.ui.actions import projects  # noqa: E402
+from bpstudio.ui.session.session import DEFAULT_CONFIG, DataOptions  # noqa: E402
 
 
 QStandardPaths.setTestModeEnabled(True)   # Qt's own standard locations point at test folders
@@ -43,7 +48,7 @@ def window(qtbot):
     qtbot.waitExposed(win)
     yield win
     win.close()
-    assert win.session._thread.thread.isFinished()
+    assert not win.session.busy
 
 
 @pytest.fixture
@@ -55,3 +60,52 @@ def xor_window(qtbot):
     yield win
     win.close()
 
+
+@pytest.fixture(scope="module")
+def shared_windows(qapp, tmp_path_factory):
+    """shared_windows(dataset) → one shown MainWindow for the whole module, handed to each test as
+    File ▸ New leaves it, then on ``dataset`` ((name, load options), or None for the default).
+
+    Building a window is most of what a small UI test costs. Its settings go to the module's own
+    folder (this fixture starts before the per-test one)."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path_factory.mktemp("settings")))
+
+    win = MainWindow()
+    win.show()
+    assert QTest.qWaitForWindowExposed(win)
+
+    def fresh(dataset):
+        s = win.session
+        s.stop()
+        deadline = time.monotonic() + 10
+        while s.busy and time.monotonic() < deadline:
+            QTest.qWait(10)
+        assert not s.busy, "the previous test left a job running"
+        win.projects.discard_changes()
+        same = dataset == fresh.dataset and s.dataset is fresh.data and (s.spec, s.options) == (fresh.spec, DataOptions())
+        if same:
+            # Same data and network: new weights from the seed and the default settings are enough
+            # (a new network rebuilds every per-layer view, most of the cost of File ▸ New).
+            s.set_config(replace(DEFAULT_CONFIG, cost=s.spec.cost))
+            s.reset()
+            win.inspection.runs.set_runs([])
+        else:
+            win.projects.act_new.trigger()
+            if dataset is not None:
+                name, options = dataset
+                win.use_dataset(load_dataset(name, **options))
+            fresh.dataset, fresh.data, fresh.spec = dataset, s.dataset, s.spec
+        win.projects.discard_changes()
+        win.reset_layout()
+        win.activateWindow()
+        return win
+
+    fresh.dataset, fresh.data, fresh.spec = None, win.session.dataset, win.session.spec
+
+    yield fresh
+    win.projects.discard_changes()
+    win.close()
+    assert not (win.session.busy or win.inspection.runs.jobs.busy), "closing left a job running"
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

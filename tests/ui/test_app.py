@@ -7,6 +7,17 @@ from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
 from uihelpers import click, control
 
+
+@pytest.fixture
+def window(shared_windows):
+    """The module's default window, as File ▸ New leaves it (building one per test was most of the time)."""
+    return shared_windows(None)
+
+
+@pytest.fixture
+def xor_window(shared_windows):
+    return shared_windows(("xor", {"n_samples": 200, "seed": 0}))
+
 REQUIRED_NAMES = ("Dataset", "Learning rate", "Batch mode", "Batch size", "Optimizer", "Cost function",
                   "Start", "Pause", "Step", "Stop", "Reset", "Cost plot", "Weights")
 
@@ -147,7 +158,7 @@ def test_closing_while_training_stops_the_thread(qtbot):
     control(win, "Epochs").setValue(1_000_000)
     win.session.start()
     qtbot.waitUntil(lambda: win.session.latest.progress.updates > 0, timeout=5000)
-    thread = win.session._thread.thread
+    thread = win.session._job.thread
     assert win.close()
     assert thread.isFinished()
 
@@ -223,7 +234,7 @@ def test_help_shows_the_math_and_shortcuts(window):
     assert "δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ)" in math_html()
     assert "Space" in shortcuts_html()
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["&File", "&Train", "&View", "&Help"]
+    assert list(menus) == ["&File", "&Train", "&View", "E&xamples", "&Help"]
     help_actions = {a.text(): a for a in menus["&Help"].actions()}
     help_actions["The math"].trigger()
     dialogs = [w for w in window.findChildren(QDialog) if w.accessibleName() == "The math"]

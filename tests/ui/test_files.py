@@ -76,24 +76,29 @@ def test_csv_import_dialog_loads_the_file(window, qtbot, tmp_path, monkeypatch):
     assert control(window, "Dataset").currentText() == "points.csv  (file)"
 
 
-def test_text_columns_start_left_out_and_any_input_can_be_left_out(window, qtbot, tmp_path, monkeypatch):
+def test_text_columns_become_categories_and_any_input_can_be_left_out(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "houses.csv"
     path.write_text("id,area,garden,price\n" + "".join(f"{i},{50 + i},{'yes' if i % 2 else 'no'},{1000 + 7 * i}\n"
                                                        for i in range(40)))
     seen = {}
 
     def accept(dialog):
-        seen["left out"] = dialog.ignored_columns()                     # garden holds text
-        seen["grey"] = dialog.preview.item(0, 2).foreground().color().name()
-        dialog.inputs.item(0).setCheckState(Qt.CheckState.Unchecked)    # and the user leaves the id out
-        seen["target listed"] = not dialog.inputs.item(3).isHidden()
+        dialog.show()
+        table = control(dialog, "Columns")
+        seen["garden"] = table.item(2, 2).text()                         # garden holds text: two categories
+        box = control(dialog, "Encoding of id")
+        box.setFocus()
+        qtbot.keyClicks(box, "l")                                         # and the user leaves the id out
+        seen["grey"] = dialog.preview.item(0, 0).foreground().color().name()
+        seen["target fixed"] = table.item(3, 2).text() == "target" and not control(dialog, "Encoding of price").isEnabled()
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ImportDialog, "exec", accept)
     window.files.open_path(str(path))
     qtbot.waitUntil(lambda: window.session.dataset.source.endswith("houses.csv"), timeout=5000)
-    assert seen == {"left out": [2], "grey": LEFT_OUT.name(), "target listed": False}
-    assert window.session.dataset.feature_names == ["area"] and window.session.net.sizes[0] == 1
+    assert seen == {"garden": "category → 2 columns", "grey": LEFT_OUT.name(), "target fixed": True}
+    assert window.session.dataset.feature_names == ["area", "garden=no", "garden=yes"]
+    assert window.session.net.sizes[0] == 3
 
 
 def test_a_bad_csv_names_the_line(window, qtbot, tmp_path, monkeypatch):

@@ -8,11 +8,12 @@ from PySide6.QtCore import QPointF, Qt
 
 
 @pytest.fixture
-def window(xor_window):
-    """The XOR window of tests/ui/conftest.py; closing it must also join the experiments thread."""
-    yield xor_window
-    xor_window.close()
-    assert xor_window.inspection.runs.jobs.thread.isFinished()
+def window(shared_windows, qtbot):
+    """The module's XOR window, as File ▸ New leaves it; no experiment may outlive a test."""
+    win = shared_windows(("xor", {"n_samples": 200, "seed": 0}))
+    yield win
+    win.inspection.runs.jobs.cancel()
+    qtbot.waitUntil(lambda: not win.inspection.runs.jobs.busy, timeout=10000)
 
 
 def _step(window, qtbot, n=1):
@@ -104,7 +105,7 @@ def test_clicking_a_weight_heatmap_shows_its_chain_rule(window, qtbot):
     assert clicked.args == [1, 0, 3]
     inspector = window.inspection.inspector
     assert inspector.selected == (2, 0, 3)
-    assert "from neuron 4 to neuron 1" in inspector.chain_label.text()
+    assert "from neuron 4 (layer 1) to neuron 1 (layer 2)" in inspector.chain_label.text()
 
 
 def test_clicking_a_connection_in_the_diagram_selects_that_weight(window, qtbot):

@@ -96,7 +96,7 @@ def test_cost_function_comparison_only_uses_costs_valid_for_the_output(runs_pane
     runs_panel.comparison.setCurrentText("cost functions")
     with qtbot.waitSignal(runs_panel.comparisonFinished, timeout=20000):
         runs_panel.start_comparison()
-    assert [r.config.cost for r in runs_panel.runs] == ["sse", "mse", "half_mse", "bce"]
+    assert [r.config.cost for r in runs_panel.runs] == ["sse", "half_sse", "mse", "half_mse", "bce"]
 
 
 def test_session_runs_get_a_legend_naming_what_differed(runs_panel):
@@ -175,4 +175,4 @@ def test_predicted_vs_actual_in_target_units(qtbot):
     panel.target.setCurrentIndex(1)
     actual, _ = panel.scatter.getData()
     np.testing.assert_allclose(actual, scaler.inverse_transform(Ys)[:, 1])
-    assert "size: RMSE" in panel.summary.text()
+    assert "size: R²" in panel.summary.text() and "RMSE" in panel.summary.text() and "MAE" in panel.summary.text()

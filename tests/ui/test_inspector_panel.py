@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from bpstudio.core import Network
+from bpstudio.core.explain.notation import UNICODE
 from bpstudio.core.nn.activations import Tanh
 from bpstudio.ui.panels.inspector import InspectorPanel
 
@@ -37,9 +38,10 @@ def test_shown_numbers_equal_core_forward_and_gradients(panel):
         np.testing.assert_array_equal(row.views["delta"].values(), deltas[l].T)
         np.testing.assert_array_equal(row.views["grad_w"].values(), grad_w[l])
         np.testing.assert_array_equal(row.views["grad_b"].values()[:, 0], grad_b[l])
-    # The printed text is the value, and the formula follows the cost.
+    # The printed text is the value at the chosen digits (4 by default), and the formula follows the cost.
     model = panel.rows[0].views["z"].matrix_model
-    assert model.data(model.index(1, 0)) == f"{trace.z[0][0, 1]:.3g}"
+    assert model.data(model.index(1, 0)) == f"{trace.z[0][0, 1]:.4g}"
+    assert model.data(model.index(1, 0), Qt.ToolTipRole).endswith(repr(float(trace.z[0][0, 1])))
     assert model.headerData(1, Qt.Vertical) == "j2" and model.headerData(0, Qt.Horizontal) == "#5"
     assert "(2/n) (aⱼ − yⱼ)" in panel.rows[2].equations["delta"].text()
     panel.set_network(net, "sse")
@@ -69,8 +71,8 @@ def test_clicking_a_gradient_entry_shows_a_chain_rule_that_adds_up(panel, qtbot)
     assert c.dC_da == pytest.approx(sum(w * d for _, w, d in c.backflow))
     assert len(c.backflow) == 5
     assert "✓ equal" in panel.chain_label.text()
-    assert "from neuron 3 to neuron 4" in panel.chain_label.text()   # counted from 1 on screen
-    assert f"{c.product:.6g}" in panel.chain_label.text()
+    assert "from neuron 3 (layer 0) to neuron 4 (layer 1)" in panel.chain_label.text()   # counted from 1 on screen
+    assert f"= {UNICODE.num(c.product)}" in panel.chain_label.text()   # full precision
     assert panel.editor.value.value() == pytest.approx(panel.net.weights[0][3, 2], abs=1e-6)
 
 
@@ -83,7 +85,7 @@ def test_step_applies_w_minus_eta_grad_and_shows_the_difference(panel, qtbot):
         qtbot.mouseClick(panel.step_button, Qt.LeftButton)
     for l, W in enumerate(panel.net.weights):
         np.testing.assert_allclose(W, W_before[l] - 0.5 * grad_w[l], rtol=1e-12)
-        before, after, diff = panel.step_view.views[l]
+        before, after, diff = panel.step_view.views[l][:3]
         np.testing.assert_array_equal(before.values(), W_before[l])
         np.testing.assert_allclose(diff.values(), -0.5 * grad_w[l], rtol=1e-9, atol=1e-15)
     # The layer rows now show the new weights' gradients.
@@ -92,20 +94,22 @@ def test_step_applies_w_minus_eta_grad_and_shows_the_difference(panel, qtbot):
 
 
 def test_gradient_check_passes_on_backprop_and_fails_with_a_broken_derivative(panel, qtbot, monkeypatch):
-    qtbot.mouseClick(panel.check_button, Qt.LeftButton)
-    assert panel.check_result.passed
-    assert "PASSED" in panel.check_view.verdict.text()
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.LeftButton)
+    assert panel.check_result.passed and panel.check_result.verdict == "passed"
+    assert "PASSED" in panel.check_view.verdict.text() and "equals finite differences" in panel.check_view.verdict.text()
     assert panel.check_view.table.rowCount() == 3
-    assert {panel.check_view.table.item(r, 4).text() for r in range(3)} == {"pass"}
+    assert {panel.check_view.table.item(r, 1).text() for r in range(3)} == {"passed"}
 
     def broken(self, z, a, out):   # σ′ = 1 − a instead of 1 − a²
         return np.subtract(1, a, out=out)
 
     monkeypatch.setattr(Tanh, "derivative", broken)
-    qtbot.mouseClick(panel.check_button, Qt.LeftButton)
+    with qtbot.waitSignal(panel.checkFinished, timeout=20000):
+        qtbot.mouseClick(panel.check_button, Qt.LeftButton)
     assert not panel.check_result.passed
-    assert "FAILED" in panel.check_view.verdict.text()
-    assert panel.check_view.table.item(0, 4).text() == "FAIL"   # the tanh layer
+    assert "FAILED" in panel.check_view.verdict.text() and "disagree in layer 1" in panel.check_view.verdict.text()
+    assert panel.check_view.table.item(0, 1).text() == "failed"   # the tanh layer
 
 
 def test_editing_a_weight_by_hand(panel, qtbot):

@@ -18,7 +18,9 @@ import bpstudio
 from bpstudio.core import Trainer
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.ui import MainWindow
+from bpstudio.ui.session import jobs
 from bpstudio.ui.session.session import NetworkSpec
+from bpstudio.core import RunState
 from uihelpers import control
 
 # The offscreen platform's own notice is the one warning allowed.
@@ -45,9 +47,9 @@ def open_window(qtbot):
 
 
 def threads(win):
-    """Every QThread the window started: the training thread and the file tasks' threads."""
-    runners = (win.files.loader, win.files.saver, win.files.importer)
-    return [win.session._thread.thread] + [thread for runner in runners for thread, _ in runner._jobs]
+    """Every QThread the window's jobs run on: training and the file tasks."""
+    runners = (win.session.jobs, win.files.loader, win.files.saver, win.files.importer)
+    return [job.thread for runner in runners for job in runner._jobs if job.thread is not None]
 
 
 def close_and_delete(win):
@@ -78,7 +80,7 @@ def test_200_random_run_commands_never_hang_or_break_the_session(open_window, qt
             action.trigger()
         if rng.random() < 0.5:       # half the time the next click comes before any event is processed
             qtbot.wait(int(rng.integers(0, 15)))
-        assert s.state in ("idle", "training", "paused")
+        assert s.state in tuple(RunState)
         assert win.act_pause.isEnabled() == (s.state == "training")
         assert s.trainer.net is s.net
     win.act_stop.trigger()
@@ -109,22 +111,33 @@ def test_closing_at_a_random_moment_of_training_ends_every_thread(open_window, q
     close_and_delete(win)
 
 
-def test_closing_during_a_batch_longer_than_the_shutdown_timeout_waits_for_it(open_window, qtbot, monkeypatch):
-    """A huge full-batch epoch can outlast any fixed timeout; the thread must still end before the window goes."""
-    real_batch, in_long_batch = Trainer._train_batch, threading.Event()
+def test_closing_during_a_batch_longer_than_the_shutdown_bound_detaches_it(open_window, qtbot, monkeypatch):
+    """A huge full-batch epoch can outlast any bound: the window closes anyway, and the job's thread is
+    kept (never destroyed while it runs, which would abort the process) until the batch ends."""
+    real_batch, in_long_batch, release = Trainer._train_batch, threading.Event(), threading.Event()
 
     def batch(self):
         if self.updates == 3:
             in_long_batch.set()
-            time.sleep(3.5)   # longer than WorkerThread's former 3 s shutdown timeout
+            release.wait(30)   # longer than the bound closing waits
         real_batch(self)
 
     monkeypatch.setattr(Trainer, "_train_batch", batch)
+    monkeypatch.setattr(jobs, "SHUTDOWN_TIMEOUT_MS", 300)
     win = open_window()
     set_epochs(win, LONG)
     win.act_start.trigger()
     qtbot.waitUntil(in_long_batch.is_set, timeout=5000)
-    close_and_delete(win)
+    thread = win.session._job.thread
+    win.close()
+    assert not win.isVisible() and thread.isRunning() and len(jobs._detached) == 1
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del win
+    gc.collect()   # the window is gone; the detached job holds its own thread
+    release.set()
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    assert len(jobs._detached) == 0
 
 
 @pytest.fixture(scope="module")

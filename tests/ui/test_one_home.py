@@ -37,7 +37,7 @@ def test_a_session_made_on_regression_data_starts_with_a_regression_head(session
 
 
 @pytest.mark.parametrize("data, output, cost", [
-    ("moons", "sigmoid", "bce"), ("sine", "sigmoid", "mse"), ("sine", "softmax", "cross_entropy")])
+    ("moons", "sigmoid", "bce"), ("sine", "sigmoid", "mse"), ("moons", "softmax", "cross_entropy")])
 def test_the_network_panel_pairs_a_new_output_as_the_cli_does(session_on, qtbot, tmp_path, capsys, data, output, cost):
     session = session_on(data)
     panel = NetworkPanel(session)
@@ -47,3 +47,13 @@ def test_the_network_panel_pairs_a_new_output_as_the_cli_does(session_on, qtbot,
     argv = ["train", data, "--output-activation", output, "--epochs", "1", "--quiet", "--export", str(tmp_path / "m.npz")]
     assert main(argv) == 0
     assert bpstudio.load_model(tmp_path / "m.npz").config.cost == cost
+
+
+def test_the_app_and_the_cli_both_refuse_a_one_output_softmax(session_on, qtbot, capsys):
+    session = session_on("sine")   # regression, one target: softmax over it is always 1, cost 0
+    panel = NetworkPanel(session)
+    qtbot.addWidget(panel)
+    panel.output.setCurrentIndex(panel.output.findData("softmax"))
+    assert "softmax over a single output" in panel.problem.text() and session.spec.output == "linear"
+    assert main(["train", "sine", "--output-activation", "softmax", "--epochs", "1", "--quiet"]) == 2
+    assert "error: a softmax over a single output" in capsys.readouterr().err

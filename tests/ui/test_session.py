@@ -8,7 +8,7 @@ import pytest
 
 from bpstudio.core.data.loading import LoadCancelled, load_dataset
 from bpstudio.ui.session.session import NetworkSpec, Session
-from bpstudio.ui.session.tasks import TaskRunner
+from bpstudio.ui.session.jobs import JobRunner
 
 
 @pytest.fixture
@@ -30,7 +30,8 @@ def test_learning_rate_applies_mid_run_to_the_same_trainer(session, qtbot):
     trainer = s.trainer
     qtbot.waitUntil(lambda: s.latest.progress.updates > 0, timeout=5000)
     assert s.set_config(replace(s.config, learning_rate=0.003))
-    assert s.trainer is trainer and trainer.optimizer.lr == 0.003
+    qtbot.waitUntil(lambda: trainer.optimizer.lr == 0.003, timeout=5000)   # the job took the message
+    assert s.trainer is trainer
 
 
 def test_other_settings_and_the_architecture_are_refused_while_training(session, qtbot):
@@ -93,7 +94,7 @@ def test_a_diverging_run_ends_with_a_message(qtbot):
 
 
 def test_a_load_can_be_cancelled(qtbot):
-    runner = TaskRunner()
+    runner = JobRunner()
     started = threading.Event()
 
     def slow(progress, cancel):
@@ -113,6 +114,8 @@ def test_a_split_that_leaves_no_training_samples_changes_nothing(session):
     from bpstudio.ui.session.session import DataOptions
 
     before = (session.options, session.prepared, session.net)
-    with pytest.raises(ValueError, match="val_fraction"):
-        session.set_data_options(DataOptions(val_fraction=1.0))
+    errors = []
+    session.error.connect(errors.append)
+    assert not session.set_data_options(DataOptions(val_fraction=1.0))
     assert (session.options, session.prepared, session.net) == before
+    assert len(errors) == 1 and errors[0].startswith("Data split:") and "val_fraction" in errors[0]

@@ -22,7 +22,9 @@ Any column's kind can be set by the caller with ``kinds={"name": kind}``.
 import re
 from dataclasses import dataclass
 
-from .csv_layout import is_missing, is_number
+import numpy as np
+
+from .csv_layout import MISSING, is_missing, is_number
 from .dataset import DataError
 
 KINDS = ("number", "category", "date", "ignore")
@@ -56,14 +58,35 @@ def is_date(cell):
 
 
 def _cells(layout, j):
-    return [row[j].strip() for row in layout.rows if j < len(row) and not is_missing(row[j])]
+    return [cell for cell in (row[j].strip() for row in layout.rows if j < len(row)) if not is_missing(cell)]
 
 
-def guess_kind(layout, j, dates="ignore"):
-    """(kind, note) of column ``j`` from the sampled rows; see the module docstring."""
-    cells = _cells(layout, j)
+def _all_cells(layout):
+    """_cells of every column, found for the whole sample at once when its rows are all full."""
+    width = len(layout.columns)
+    if not layout.rows or any(len(row) != width for row in layout.rows):
+        return [_cells(layout, j) for j in range(width)]
+    cells = np.char.strip(np.array(layout.rows, dtype=str))
+    present = ~np.isin(np.char.lower(cells), list(MISSING))
+    return [cells[present[:, j], j].tolist() for j in range(width)]
+
+
+def _all_numbers(cells):
+    try:
+        np.asarray(cells, dtype=np.float64)    # one call for a whole numeric column: files can be wide
+    except ValueError:
+        return False
+    return True
+
+
+def guess_kind(layout, j, dates="ignore", cells=None):
+    """(kind, note) of column ``j`` from the sampled rows (its non-missing ``cells``, if already found);
+    see the module docstring."""
+    cells = _cells(layout, j) if cells is None else cells
     if not cells:
         return "ignore", f"no values in the first {len(layout.rows)} rows"
+    if _all_numbers(cells):
+        return "number", ""
     text = [cell for cell in cells if not is_number(cell)]
     if 2 * len(text) <= len(cells):
         return "number", ""
@@ -84,16 +107,16 @@ def plan_columns(layout, target, ignore=(), kinds=None, dates="ignore"):
         raise DataError(f"dates must be one of {', '.join(DATE_HANDLING)}, got {dates!r}")
     kinds = _check_kinds(layout, kinds or {})
     plan = []
-    for j, name in enumerate(layout.columns):
+    for j, (name, cells) in enumerate(zip(layout.columns, _all_cells(layout))):
         if j == target:
-            plan.append(ColumnPlan(j, name, "target", n_categories=len(set(_cells(layout, j)))))
+            plan.append(ColumnPlan(j, name, "target", n_categories=len(set(cells))))
             continue
-        kind, note = guess_kind(layout, j, dates)
+        kind, note = guess_kind(layout, j, dates, cells)
         if j in ignore:
             kind, note = "ignore", "asked for"
         elif name in kinds:
             kind, note = kinds[name], ("asked for" if kinds[name] == "ignore" else "")
-        plan.append(ColumnPlan(j, name, kind, note, len(set(_cells(layout, j)))))
+        plan.append(ColumnPlan(j, name, kind, note, len(set(cells))))
     return plan
 
 

@@ -35,26 +35,21 @@ CHUNK_CHARS = 2 << 20     # characters per chunk: a few MB of temporaries, next 
 
 @dataclass
 class Roles:
-    plan: list            # a ColumnPlan per column (see columns.plan_columns)
+    plan: list            # a ColumnPlan per column read (see columns.plan_columns)
     target: int | None    # None when a file for prediction has no target column
     target_is_text: bool
     training: bool = True  # False when reading a file for a trained model, whose column kinds are fixed
 
+    def __post_init__(self):   # computed once: a wide file asks for these for every row and column
+        self.input_columns = self.inputs(("number", "category", "date"))   # every input column, in file order
+        numeric_target = [] if self.target_is_text or self.target is None else [self.target]
+        # Parsed as numbers: the number inputs, then a numeric target. Kept as strings: a text target,
+        # then the category and date inputs.
+        self.numeric = self.inputs(("number",)) + numeric_target
+        self.text = ([self.target] if self.target_is_text else []) + self.inputs(("category", "date"))
+
     def inputs(self, kinds):
         return [c.index for c in self.plan if c.kind in kinds]
-
-    @property
-    def numeric(self):    # columns parsed as numbers: the number inputs, then a numeric target
-        numeric_target = [] if self.target_is_text or self.target is None else [self.target]
-        return self.inputs(("number",)) + numeric_target
-
-    @property
-    def text(self):       # columns kept as strings: a text target, then the category and date inputs
-        return ([self.target] if self.target_is_text else []) + self.inputs(("category", "date"))
-
-    @property
-    def input_columns(self):   # every input column, in file order
-        return self.inputs(("number", "category", "date"))
 
 
 def _column_index(layout, key, what):
@@ -206,24 +201,35 @@ def _careful_parse(lines, first_line, layout, roles):
             np.array(text, dtype=str).reshape(len(text), len(roles.text)), np.array(numbers, dtype=np.int64))
 
 
+def _count_lines(path):
+    """An upper bound on the number of rows: every line ends in \\n, \\r, \\r\\n or the end of the file."""
+    count = 1
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            count += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    return count
+
+
 def _read_rows(layout, encoding, roles, progress, cancel):
     """(numbers (N, len(roles.numeric)) with NaN where missing, strings (N, len(roles.text)) with "" where
-    missing, line numbers (N,)) of every data row."""
-    numeric, text, numbers = [], [], []
+    missing, line numbers (N,)) of every data row. The numbers are allocated once, from an upper bound
+    on the number of rows: an MNIST-sized file must not need twice its size in memory."""
+    capacity = _count_lines(layout.path)
+    numeric, numbers, text, n = np.empty((capacity, len(roles.numeric))), np.empty(capacity, np.int64), [], 0
     size = max(os.path.getsize(layout.path), 1)
     with open(layout.path, encoding=encoding) as f:
         for _ in range(layout.header_lines):
             f.readline()
         for first_line, lines in _chunks(f, layout.header_lines + 1, size, progress, cancel):
             try:
-                parsed = _fast_parse(lines, first_line, layout, roles)
+                chunk, strings, lines_of = _fast_parse(lines, first_line, layout, roles)
             except ValueError:
-                parsed = _careful_parse(lines, first_line, layout, roles)
-            for parts, chunk in zip((numeric, text, numbers), parsed):
-                parts.append(chunk)
-    if not numbers:
-        return np.empty((0, len(roles.numeric))), np.empty((0, len(roles.text)), dtype=str), np.empty(0, np.int64)
-    return np.concatenate(numeric), np.concatenate(text), np.concatenate(numbers)
+                chunk, strings, lines_of = _careful_parse(lines, first_line, layout, roles)
+            numeric[n:n + len(chunk)], numbers[n:n + len(chunk)] = chunk, lines_of
+            text.append(strings)
+            n += len(chunk)
+    text = np.concatenate(text) if text else np.empty((0, len(roles.text)), dtype=str)
+    return numeric[:n], text, numbers[:n]
 
 
 def read_columns(layout, roles, progress=None, cancel=None):
@@ -236,11 +242,12 @@ def read_columns(layout, roles, progress=None, cancel=None):
 
 def input_table(layout, roles, numeric, text, lines):
     """The raw input columns (a Table, in file order) from what ``read_columns`` returned."""
+    at = {j: ("n", k) for k, j in enumerate(roles.numeric)} | {j: ("t", k) for k, j in enumerate(roles.text)}
     columns = []
     for c in roles.plan:
         if c.kind in ("number", "category", "date"):
-            source, at = (numeric, roles.numeric) if c.kind == "number" else (text, roles.text)
-            columns.append((c.name, c.kind, source[:, at.index(c.index)]))
+            block, k = at[c.index]
+            columns.append((c.name, c.kind, numeric[:, k] if block == "n" else text[:, k]))
     return Table([n for n, _, _ in columns], [k for _, k, _ in columns], [v for _, _, v in columns], lines,
                  f"{layout.path.name}, line")
 
@@ -255,10 +262,22 @@ def _check_rows(layout, n, dropped):
                         "(some to train on, some to validate)")
 
 
-def _rows_to_keep(layout, roles, table, target_values, drop_missing):
+def _input_missing(roles, numeric, text):
+    """(N, inputs) bool, in the order of ``input_table``'s columns: which input cells are missing.
+    Found per block of columns, not per column: a wide file has hundreds of columns."""
+    numbers, texts = roles.inputs(("number",)), roles.inputs(("category", "date"))
+    if not texts:
+        return np.isnan(numeric[:, :len(numbers)])
+    missing = np.empty((len(numeric), len(numbers) + len(texts)), dtype=bool)
+    place = {j: k for k, j in enumerate(roles.input_columns)}
+    missing[:, [place[j] for j in numbers]] = np.isnan(numeric[:, :len(numbers)])
+    missing[:, [place[j] for j in texts]] = text[:, len(roles.text) - len(texts):] == ""
+    return missing
+
+
+def _rows_to_keep(layout, roles, table, target_values, drop_missing, missing):
     """(rows kept, notices): rows without a target always go; rows with a missing input go on request."""
     target_missing = (target_values == "") if roles.target_is_text else np.isnan(target_values)
-    missing = table.missing()
     incomplete = missing.any(axis=1) & ~target_missing
     keep = ~target_missing & ~incomplete if drop_missing else ~target_missing
     notes = []
@@ -285,15 +304,18 @@ def read_csv(path, target=None, task=None, drop_missing=False, progress=None, ca
     numeric, text, lines = read_columns(layout, roles, progress, cancel)
     table = input_table(layout, roles, numeric, text, lines)
     y = text[:, 0] if roles.target_is_text else numeric[:, -1]
-    keep, notes = _rows_to_keep(layout, roles, table, y, drop_missing)
+    missing = _input_missing(roles, numeric, text)
+    keep, notes = _rows_to_keep(layout, roles, table, y, drop_missing, missing)
     _check_rows(layout, int(keep.sum()), not keep.all())
-    table, y = table.subset(keep), y[keep]
+    if not keep.all():
+        table, y, numeric, missing = table.subset(keep), y[keep], numeric[keep], missing[keep]
     Y, class_names, target_names, task = encode_targets(y, task, layout.columns[roles.target], layout.where())
     if progress is not None:
         progress(1.0)
-    needs_encoder = any(k != "number" for k in table.kinds) or table.missing().any()
+    needs_encoder = any(k != "number" for k in table.kinds) or missing.any()
     encoder = Encoder.fit(table) if needs_encoder else None
-    X = encoder.transform(table) if encoder else np.column_stack(table.columns)
+    # Numbers only: X is a view of the parsed numbers (the number inputs come first), not a copy.
+    X = encoder.transform(table) if encoder else numeric[:, :len(table.names)]
     return Dataset(X, Y, task, encoder.feature_names if encoder else table.names, class_names, target_names,
                    source=str(path), description=f"{layout.path.name}: {len(X)} rows of a CSV file",
                    table=table if encoder else None, notes=left_out_notes(roles.plan) + notes,

@@ -124,7 +124,6 @@ class Prepared:
     X_test: np.ndarray
     Y_test: np.ndarray
     encoder: object = None    # an ``Encoder`` fitted on the training split (categories, fill values)
-    test_rows: np.ndarray | None = None   # indices in ``dataset`` of the test split
 
 
 def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, seed=0, dtype="float64"):
@@ -148,4 +147,4 @@ def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, se
     arrays = []
     for idx in (train, val, test):
         arrays += [x_scaler.transform(dataset.X[idx], dtype), scale_y(dataset.Y[idx])]
-    return Prepared(dataset, x_scaler, y_scaler, *arrays, encoder=encoder, test_rows=test)
+    return Prepared(dataset, x_scaler, y_scaler, *arrays, encoder=encoder)

@@ -25,7 +25,8 @@ PHRASES = {
     "category_column": {
         "python": "fix the cell, or read the column as categories with kinds={{{column!r}: 'category'}}",
         "cli": "fix the cell, or read the column as categories with --category {column!r}",
-        "app": "fix the cell in the file, or untick {column!r} under Inputs in the import dialog",
+        "app": "fix the cell in the file, or set the Encoding of {column!r} to category (or left out) in the "
+               "import dialog",
     },
     "classification_task": {
         "python": "use task='classification' or another target column",

@@ -20,13 +20,7 @@ import numpy as np
 
 from ..nn.activations import get_activation
 from ..nn.costs import delta_formula
-
-_SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
-
-
-def sup(n):
-    """A layer index as a superscript: sup(12) == '¹²'."""
-    return str(n).translate(_SUPERSCRIPT)
+from .notation import sup
 
 
 @dataclass
@@ -40,7 +34,12 @@ class LayerStep:
     delta: np.ndarray       # (N, n_out)  δˡ = ∂Cₙ/∂zˡ, per sample
     grad_w: np.ndarray      # (n_out, n_in) ∇Wˡ of the mean cost over the N samples
     grad_b: np.ndarray      # (n_out,)      ∇bˡ
-    equations: dict         # quantity name ("a_prev", "z", "a", "delta", "grad_w", "grad_b") → formula text
+    equations: dict         # quantity name (every field below and above) → formula text
+    W: np.ndarray = None            # (n_out, n_in) Wˡ, a copy
+    b: np.ndarray = None            # (n_out,)      bˡ
+    sigma_prime: np.ndarray = None  # (N, n_out) σ′(zˡ); None for softmax (no per-neuron derivative)
+    y: np.ndarray = None            # (N, n_out) targets; output layer only
+    grad_a: np.ndarray = None       # (N, n_out) ∇ₐC; output layer only, None where it does not factor
 
 
 def walkthrough(net, X, Y, cost):
@@ -50,11 +49,30 @@ def walkthrough(net, X, Y, cost):
     trace = net.forward(X)
     deltas = net.deltas(X, Y, cost)
     grad_w, grad_b = net.gradients(X, Y, cost)
-    return [
-        LayerStep(l + 1, trace.a[l], trace.z[l], trace.a[l + 1], deltas[l], grad_w[l], grad_b[l],
-                  equations(net, cost, l + 1, len(X)))
-        for l in range(net.n_layers)
-    ]
+    steps = []
+    for l in range(net.n_layers):
+        output = l == net.n_layers - 1
+        steps.append(LayerStep(
+            l + 1, trace.a[l], trace.z[l], trace.a[l + 1], deltas[l], grad_w[l], grad_b[l],
+            equations(net, cost, l + 1, len(X)), net.weights[l].copy(), net.biases[l].copy(),
+            _sigma_prime(net.activation_fns[l], trace.z[l], trace.a[l + 1]),
+            Y.copy() if output else None, _grad_a(net, cost, trace.a[-1], Y) if output else None))
+    return steps
+
+
+def _sigma_prime(act, z, a):
+    if act.name == "softmax":
+        return None
+    return act.derivative(z, a, np.empty_like(z))
+
+
+def _grad_a(net, cost, a, Y):
+    """∇ₐC per sample; None for cross-entropy, whose δ = a − y is fused with the softmax."""
+    cost_fn = net.check_cost(cost)
+    if cost_fn.name == "cross_entropy":
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):   # bce at a saturated output: ±inf, shown as such
+        return cost_fn.grad_a(a, Y, np.empty_like(a))
 
 
 def equations(net, cost, layer, n_samples=1):
@@ -70,7 +88,15 @@ def equations(net, cost, layer, n_samples=1):
     else:
         delta = f"δ{l} = ((W{sup(layer + 1)})ᵀ δ{sup(layer + 1)}) ⊙ σ′(z{l})\n{act.derivative_formula}"
     mean = "" if n_samples == 1 else f"\n(mean of {n_samples} samples)"
+    softmax = act.name == "softmax"
     return {
+        "W": f"W{l}",
+        "b": f"b{l}",
+        "sigma_prime": "(fused with cross-entropy:\nno σ′ per neuron)" if softmax
+        else f"σ′(z{l})\n{act.derivative_formula}",
+        "y": "y\n(the target)",
+        "grad_a": "(fused with softmax:\nδᴸ = a − y)" if cost_fn.name == "cross_entropy"
+        else f"∇ₐC = ∂C/∂a{l}\n{cost_fn.grad_formula}",
         "a_prev": "a⁰ = x\n(the input)" if layer == 1 else f"a{L}\n(output of layer {layer - 1})",
         "z": f"z{l} = W{l} a{L} + b{l}",
         "a": f"a{l} = σ(z{l})\n{act.formula}",
@@ -87,10 +113,17 @@ class WeightChange:
     layer: int              # 1-based
     before: np.ndarray      # (n_out, n_in)
     after: np.ndarray
+    b_before: np.ndarray = None   # (n_out,)
+    b_after: np.ndarray = None
 
     @property
     def difference(self):
+        """ΔW = W_after − W_before (= −η ∇W)."""
         return self.after - self.before
+
+    @property
+    def b_difference(self):
+        return self.b_after - self.b_before
 
 
 def descent_step(net, X, Y, cost, learning_rate):
@@ -104,9 +137,10 @@ def descent_step(net, X, Y, cost, learning_rate):
     X = net.as_inputs(X)
     Y = net.as_targets(np.atleast_2d(Y) if np.ndim(Y) == 1 and len(X) == 1 else Y, len(X))
     grad_w, grad_b = net.gradients(X, Y, cost)
-    before = [W.copy() for W in net.weights]
+    before = [(W.copy(), b.copy()) for W, b in zip(net.weights, net.biases)]
     eta = net.dtype.type(learning_rate)   # keep float32 networks float32
     for W, b, g_w, g_b in zip(net.weights, net.biases, grad_w, grad_b):
         W -= eta * g_w
         b -= eta * g_b
-    return [WeightChange(l + 1, W0, W.copy()) for l, (W0, W) in enumerate(zip(before, net.weights))]
+    return [WeightChange(l + 1, W0, W.copy(), b0, b.copy())
+            for l, ((W0, b0), W, b) in enumerate(zip(before, net.weights, net.biases))]

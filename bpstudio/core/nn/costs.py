@@ -4,6 +4,7 @@ Each cost is defined per sample (n = number of output neurons) and averaged
 over the samples of a batch, as in the seeds' "average gradient":
 
     sse            Σⱼ (aⱼ − yⱼ)²
+    half_sse       Σⱼ ½ (aⱼ − yⱼ)²                                  (the seeds' ½‖y − a‖², Mazur's E)
     mse            (1/n) Σⱼ (aⱼ − yⱼ)²
     half_mse       (1/n) Σⱼ ½ (aⱼ − yⱼ)²
     bce            −(1/n) Σⱼ [yⱼ log aⱼ + (1 − yⱼ) log(1 − aⱼ)]    (sigmoid output)
@@ -61,6 +62,19 @@ class SSE(Cost):
         np.subtract(a, y, out=out)
         out *= 2
         return out
+
+
+class HalfSSE(Cost):
+    name = "half_sse"
+    formula = "C = Σⱼ ½ (aⱼ − yⱼ)²"
+    grad_formula = "∂C/∂aⱼ = aⱼ − yⱼ"
+
+    def value(self, z, a, y):
+        diff = a - y
+        return 0.5 * float(np.vdot(diff, diff)) / len(a)
+
+    def grad_a(self, a, y, out):
+        return np.subtract(a, y, out=out)
 
 
 class MSE(Cost):
@@ -122,7 +136,7 @@ class CrossEntropy(Cost):
         raise ValueError("cross_entropy is only used fused with a softmax output")
 
 
-COSTS = {cls.name: cls() for cls in (SSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
+COSTS = {cls.name: cls() for cls in (SSE, HalfSSE, MSE, HalfMSE, BinaryCrossEntropy, CrossEntropy)}
 
 
 def get_cost(name):

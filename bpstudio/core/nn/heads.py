@@ -7,7 +7,10 @@ the engine's own checks all ask here, so they cannot disagree:
     complete_head(dataset, output="sigmoid")       # ("sigmoid", "bce") on a classifier
     cost_for_output("linear", False, current="half_mse")   # "half_mse": it fits, so it stays
     check_pair("bce", "softmax")                   # ValueError that says why
+    check_targets("cross_entropy", "softmax", Y)   # ValueError unless Y's rows are probabilities
 """
+
+import numpy as np
 
 from .costs import get_cost
 
@@ -73,3 +76,35 @@ def check_pair(cost_name: str, output_activation: str) -> None:
             f"a {output_activation} output layer needs the {needed!r} cost (got {cost_name!r}); "
             f"softmax outputs are class probabilities, scored by cross-entropy"
         )
+
+
+_ONE_OUTPUT_SOFTMAX = ("a softmax over a single output is always 1, so cross_entropy would report 0 whatever "
+                       "the weights; use a sigmoid output with bce for one 0/1 target, or linear with mse")
+
+
+def check_outputs(output_activation, n_outputs):
+    """Raise ValueError for an output layer that cannot learn anything (a one-neuron softmax)."""
+    if output_activation == "softmax" and n_outputs < 2:
+        raise ValueError(_ONE_OUTPUT_SOFTMAX)
+
+
+def check_targets(cost_name, output_activation, Y):
+    """Raise ValueError if the cost cannot score these targets (Y: (N, n_out), as the network sees them).
+
+    Cross-entropy on a softmax scores a probability distribution per row: with rows that
+    do not sum to 1 the fused δᴸ = a − y is no longer the gradient of the reported cost
+    (that would be a Σⱼyⱼ − y), and a row of zeros costs 0 whatever the network says.
+    """
+    check_pair(cost_name, output_activation)
+    if cost_name != "cross_entropy":
+        return
+    Y = np.asarray(Y)
+    check_outputs(output_activation, Y.shape[1])
+    sums = Y.sum(axis=1)
+    bad = np.flatnonzero(~(np.abs(sums - 1) <= 1e-6 * Y.shape[1]) | (Y < 0).any(axis=1))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"cross_entropy needs targets that are class probabilities (each row ≥ 0, summing to 1), "
+            f"but {bad.size} of {len(Y)} rows are not (row {i + 1} sums to {sums[i]:.6g}); "
+            f"use one-hot classes with softmax + cross_entropy, or a sigmoid/linear output with mse")

@@ -18,7 +18,7 @@ import numpy as np
 from .activations import get_activation
 from .backprop import Workspace
 from .costs import get_cost
-from .heads import check_pair
+from .heads import check_outputs, check_pair, check_targets
 from .init import check_init, initial_parameters
 
 DTYPES = ("float64", "float32")
@@ -47,6 +47,7 @@ class Network:
         if activations is None:
             activations = ["tanh"] * (n_layers - 1) + ["sigmoid"]
         self.activations = _check_activations(activations, n_layers)
+        check_outputs(self.activations[-1], self.sizes[-1])
         if str(dtype) not in DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; valid dtypes: {', '.join(DTYPES)}")
         check_init(init)
@@ -176,6 +177,7 @@ class Network:
         cost_fn = self.check_cost(cost)
         X = self.as_inputs(X)
         Y = self.as_targets(Y, len(X))
+        check_targets(cost, self.activations[-1], Y)
         return evaluate_cost(self, cost_fn, X, Y)
 
     def gradients(self, X, Y, cost="mse"):
@@ -192,6 +194,7 @@ class Network:
         cost_fn = self.check_cost(cost)
         X = self.as_inputs(X)
         Y = self.as_targets(Y, len(X))
+        check_targets(cost, self.activations[-1], Y)
         ws = Workspace(self, len(X))
         ws.forward(X)
         ws.backward(X, Y, cost_fn, scale=1.0 / len(X) if mean else 1.0)

@@ -27,6 +27,7 @@ SIGMA = {   # name: (σ, σ′)
 }
 GRAD_A = {  # name: ∂C/∂a of one sample with n = len(a) outputs
     "sse": lambda a, y: 2 * (a - y),
+    "half_sse": lambda a, y: a - y,
     "mse": lambda a, y: 2 * (a - y) / len(a),
     "half_mse": lambda a, y: (a - y) / len(a),
     "bce": lambda a, y: (a - y) / (a * (1 - a)) / len(a),

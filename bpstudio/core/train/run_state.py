@@ -4,7 +4,8 @@ from enum import Enum
 
 
 class RunState(str, Enum):
-    """A run is idle (nothing to continue, or stopped), training, or paused mid-run.
+    """A run is idle (no job trains it), training, paused mid-run, or stopping: Stop was pressed and
+    the training job finishes its batch; only once it has returned is the run idle.
 
     A ``str`` Enum: each member equals its value (``RunState.IDLE == "idle"``), so it travels
     through Qt signals declared with ``str`` and compares with the names saved in projects.
@@ -13,6 +14,12 @@ class RunState(str, Enum):
     IDLE = "idle"
     TRAINING = "training"
     PAUSED = "paused"
+    STOPPING = "stopping"
+
+    @property
+    def editable(self):
+        """Data, network and every setting may be changed (right after Stop, a change waits for the batch)."""
+        return self in (RunState.IDLE, RunState.STOPPING)
 
     def __str__(self):
         return self.value

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.backprop import Workspace
+from ..nn.heads import check_targets
 from ..nn.network import _CHUNK, Network, evaluate_cost
 from . import compiled
 from .config import TrainConfig
@@ -228,10 +229,12 @@ class Trainer:
         Y = _finite(net.as_targets(Y, len(X)), "training targets")
         if len(X) == 0:
             raise ValueError("no training samples")
+        check_targets(self.config.cost, net.activations[-1], Y)
         has_val = X_val is not None and Y_val is not None and len(X_val) > 0
         if has_val:
             X_val = _finite(net.as_inputs(X_val), "validation inputs")
             Y_val = _finite(net.as_targets(Y_val, len(X_val)), "validation targets")
+            check_targets(self.config.cost, net.activations[-1], Y_val)
         elif self.config.patience is not None:
             raise ValueError("early stopping (patience) needs validation data")
         batch_size = self.config.batch_size_for(len(X))

@@ -1,6 +1,6 @@
 """File ▸ Open data…, Recent data, Export weights…, Import weights…, and dropped files.
 
-Reading and writing happen off the UI thread (``TaskRunner``); a file being
+Reading and writing happen off the UI thread (``JobRunner``); a file being
 read shows a progress dialog with Cancel. Failures become a message in the
 window naming the file and the problem.
 """
@@ -20,7 +20,7 @@ from bpstudio.core.io.model import Model
 from bpstudio.core.io.model_files import EXPORT_FORMATS, LOAD_FORMATS
 
 from .import_dialog import ImportDialog
-from ..session.tasks import TaskRunner
+from ..session.jobs import JobRunner
 
 DATA_SUFFIXES = (".csv", ".npz")
 MAX_RECENT = 8
@@ -70,15 +70,15 @@ class FileActions(QObject):
         self.progress = None
         self.request = None   # (source, load options) of the newest load
         self.import_choices = None   # (path, ImportDialog.choices()) of the CSV being loaded
-        self.loader = TaskRunner(self)
+        self.loader = JobRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(lambda: self._finish_progress("Loading cancelled"))
-        self.saver = TaskRunner(self)
+        self.saver = JobRunner(self)
         self.saver.done.connect(lambda path: self._say(f"Exported the model to {path}"))
         self.saver.failed.connect(lambda text: self._fail("Export failed", text))
-        self.importer = TaskRunner(self)
+        self.importer = JobRunner(self)
         self.importer.done.connect(self._on_model_read)
         self.importer.failed.connect(lambda text: self._fail("Import failed", text))
 
@@ -159,6 +159,8 @@ class FileActions(QObject):
         self._finish_progress()
         self.import_choices = None
         self.window.use_dataset(dataset, origin=self.request)
+        if dataset.notes and self.window.session.dataset.source == dataset.source:   # what was left out or filled
+            self._say(f"{Path(dataset.source).name}: " + "; ".join(dataset.notes))
 
     def _on_load_failed(self, text):
         self._finish_progress()

@@ -1,20 +1,24 @@
 """The CSV import dialog: a preview of the first rows, the detected delimiter and header,
-and the choices a file cannot tell us — target column, which columns are inputs, task,
-scaling, validation split. Columns holding text start unticked: inputs must be numbers.
+and the choices a file cannot tell us — target column, how each column is encoded, what to do with
+missing cells, task, scaling, validation split.
 
-The target starts on the column a person would pick (``core.data.guess``, the rule the command line
-uses too) and the Task on "Guess from the target", which says what it guesses for the target chosen.
-The preview's rows are numbered with the file's line numbers, the numbers load errors name. When
-loading fails the window reopens the dialog with the error on top and every choice kept.
-"""
+Each column's encoding starts from core's guess (``core.data.columns``, the rule the command line uses
+too): numbers stay numbers, text with a few distinct values becomes one 0/1 input per category, dates
+and IDs or free text are left out. The user can change any of them.
 
+The target starts on the column a person would pick (``core.data.guess``, the command line's rule too)
+and the Task on "Guess from the target", which says what it guesses for the target shown and guesses
+again when the target changes. The preview's rows are numbered with the file's line numbers, the
+numbers load errors name. When loading fails the window reopens the dialog with the error on top and
+every choice kept (``choices``, ``problem``)."""
+
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
-                               QListWidget, QListWidgetItem, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
+                               QHeaderView, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from bpstudio.core.data.csv_layout import DELIMITER_NAMES
 
@@ -23,6 +27,8 @@ from ..session.session import DataOptions
 from ..kit.widgets import add_row, combo
 
 TASKS = (("Guess from the target", None), ("Classification", "classification"), ("Regression", "regression"))
+ENCODINGS = (("number", "number"), ("category (one 0/1 input each)", "category"),
+             ("date (year, day of the year)", "date"), ("left out", "ignore"))
 LEFT_OUT = QColor("#a0a0a0")   # preview cells of columns the network will not read
 
 
@@ -33,7 +39,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Import {path}")
         self.setAccessibleName("Import data")
-        self.options, self.column_tasks = options, preview.column_tasks
+        self.options, self.plan, self.column_tasks = options, preview.plan, preview.column_tasks
         layout = QVBoxLayout(self)
         self.problem = QLabel(f"Could not load the file: {problem}" if problem else "")
         self.problem.setAccessibleName("Import problem")
@@ -47,7 +53,7 @@ class ImportDialog(QDialog):
         info.setWordWrap(True)
         layout.addWidget(info)
         self.preview = _preview_table(preview)
-        layout.addWidget(self.preview)
+        layout.addWidget(self.preview, 1)
         form = QFormLayout()
         layout.addLayout(form)
         self.delimiter = add_row(form, "Delimiter", combo(
@@ -58,14 +64,15 @@ class ImportDialog(QDialog):
         self.header.setChecked(preview.has_header)
         columns = [(name, name) for name in preview.columns]
         self.target = add_row(form, "Target column", combo(columns, preview.suggested_target),
-                              "The column the network learns to predict; every other column is an input")
-        self.inputs = add_row(form, "Inputs", _inputs_list(preview),
-                              "The columns the network reads; untick one to leave it out (an ID, a comment…). "
-                              "Columns holding text start unticked: inputs must be numbers")
+                              "The column the network learns to predict; the others are inputs")
+        self.columns = add_row(form, "Columns", _columns_table(self.plan),
+                               "How each column reaches the network; change an encoding with its list")
         self.task = add_row(form, "Task", combo(TASKS), "Left on “Guess from the target”, the task follows the target "
                             "column: classes for text or a few whole numbers, otherwise regression")
-        self.drop_missing = add_row(form, "Drop rows with missing values", QCheckBox(),
-                                    "Otherwise an empty or NA cell is an error naming its line and column")
+        self.drop_missing = add_row(form, "Leave out rows with missing cells", QCheckBox(),
+                                    "Missing cells (empty, NA, NaN, ?, null…) are otherwise filled with the training "
+                                    "split's median (numbers) or most frequent value (categories); rows without a "
+                                    "target are always left out")
         self.scaling = add_row(form, "Scaling", combo(SCALINGS, options.scaling))
         self.val_split = add_row(form, "Validation split", QSpinBox())
         self.val_split.setRange(0, 90)
@@ -79,17 +86,18 @@ class ImportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.target.currentIndexChanged.connect(self._on_target_changed)
-        self.inputs.itemChanged.connect(self._show_inputs)
+        for j in range(len(self.plan)):
+            self.encoding(j).currentIndexChanged.connect(self._show_roles)
         if choices:
             self._restore(choices)
-        self._show_inputs()
+        self._show_roles()
         self._show_guess()
-        self.resize(760, 660)
+        self.resize(820, 720)
 
     def _on_target_changed(self):
         """A new target: the task is guessed again for it (a task chosen for the old target may not fit)."""
         self.task.setCurrentIndex(0)
-        self._show_inputs()
+        self._show_roles()
         self._show_guess()
 
     def _show_guess(self):
@@ -98,9 +106,7 @@ class ImportDialog(QDialog):
 
     def choices(self):
         """Everything chosen in the dialog, to open it again as it was (``choices=``)."""
-        return {"load": self.load_options(), "data": self.data_options(),
-                "unticked": [j for j in range(self.inputs.count())
-                             if self.inputs.item(j).checkState() != Qt.CheckState.Checked]}
+        return {"load": self.load_options(), "data": self.data_options()}
 
     def _restore(self, choices):
         load = choices["load"]
@@ -109,35 +115,44 @@ class ImportDialog(QDialog):
             box.setCurrentIndex(max(box.findData(value), 0))
         self.header.setChecked(load["header"])
         self.drop_missing.setChecked(load["drop_missing"])
-        for j in range(self.inputs.count()):
-            state = Qt.CheckState.Unchecked if j in choices["unticked"] else Qt.CheckState.Checked
-            self.inputs.item(j).setCheckState(state)
+        for c in self.plan:
+            if c.name in load.get("kinds", {}):
+                self.encoding(c.index).setCurrentIndex(self.encoding(c.index).findData(load["kinds"][c.name]))
         self.scaling.setCurrentIndex(max(self.scaling.findData(choices["data"].scaling), 0))
         self.val_split.setValue(round(100 * choices["data"].val_fraction))
 
-    def ignored_columns(self):
-        """0-based indices of the columns left out (never the target)."""
-        target = self.target.currentIndex()
-        return [j for j in range(self.inputs.count())
-                if j != target and self.inputs.item(j).checkState() != Qt.CheckState.Checked]
+    def encoding(self, j):
+        """The encoding list of column ``j``."""
+        return self.columns.cellWidget(j, 1)
 
-    def _show_inputs(self):
-        """Hide the target from the inputs list and grey out the preview columns left out."""
-        target, ignored = self.target.currentIndex(), set(self.ignored_columns())
-        for j in range(self.inputs.count()):
-            self.inputs.item(j).setHidden(j == target)
+    def kinds(self):
+        """{column name: kind} as chosen, for every column but the target."""
+        target = self.target.currentIndex()
+        return {c.name: self.encoding(c.index).currentData() for c in self.plan if c.index != target}
+
+    def _show_roles(self):
+        """Mark the target, say what each column becomes, and grey out the preview columns left out."""
+        target = self.target.currentIndex()
+        for c in self.plan:
+            _mark_target(self.encoding(c.index), c.index == target)
+        kinds = self.kinds()
+        for c in self.plan:
+            is_target = c.index == target
+            shown = replace(c, kind="target" if is_target else kinds[c.name],
+                            note=c.note if not is_target and kinds[c.name] == c.kind else "")
+            self.columns.item(c.index, 2).setText(shown.describe())
+            left_out = shown.kind == "ignore"
             for r in range(self.preview.rowCount()):
-                cell = self.preview.item(r, j)
+                cell = self.preview.item(r, c.index)
                 if cell is not None:
-                    cell.setForeground(QBrush(LEFT_OUT) if j in ignored else QBrush())
+                    cell.setForeground(QBrush(LEFT_OUT) if left_out else QBrush())
+        self.columns.resizeRowsToContents()
 
     def load_options(self):
         """Keyword arguments for ``load_dataset``."""
         options = {"target": self.target.currentData(), "drop_missing": self.drop_missing.isChecked(),
-                   "delimiter": self.delimiter.currentData(), "header": self.header.isChecked()}
-        ignored = self.ignored_columns()
-        if ignored:
-            options["ignore"] = ignored
+                   "delimiter": self.delimiter.currentData(), "header": self.header.isChecked(),
+                   "kinds": self.kinds()}
         if self.task.currentData():
             options["task"] = self.task.currentData()
         return options
@@ -161,15 +176,50 @@ def _preview_table(preview):
     return table
 
 
-def _inputs_list(preview):
-    """One checkable item per column; text columns unticked, with the reason."""
-    inputs = QListWidget()
-    inputs.setMaximumHeight(110)
-    for j, name in enumerate(preview.columns):
-        text = j in preview.text_columns
-        item = QListWidgetItem(f"{name}  (text: left out)" if text else str(name))
-        item.setCheckState(Qt.CheckState.Unchecked if text else Qt.CheckState.Checked)
-        if text:
-            item.setToolTip("This column holds text; inputs must be numbers (encode categories as 0/1 columns)")
-        inputs.addItem(item)
-    return inputs
+class _EncodingBox(QComboBox):
+    """An encoding list inside a scrolling table: the wheel scrolls the table unless the list has focus."""
+
+    def wheelEvent(self, event):
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+def _mark_target(box, is_target):
+    """The target's encoding list is empty and disabled (its placeholder says "target"); another column
+    becoming the target gets back the encoding it had."""
+    blocked = box.blockSignals(True)
+    if is_target and box.currentIndex() >= 0:
+        box.setProperty("chosen", box.currentIndex())
+        box.setCurrentIndex(-1)
+    elif not is_target and box.currentIndex() < 0:
+        box.setCurrentIndex(box.property("chosen"))
+    box.setEnabled(not is_target)
+    box.blockSignals(blocked)
+
+
+def _columns_table(plan):
+    """One row per column: its name, its encoding (a list to change it) and what it becomes."""
+    table = QTableWidget(len(plan), 3)
+    table.setHorizontalHeaderLabels(["Column", "Encoding", "Becomes"])
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    for c in plan:
+        table.setItem(c.index, 0, QTableWidgetItem(c.name))
+        box = _EncodingBox()
+        box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        box.setAccessibleName(f"Encoding of {c.name}")
+        box.setPlaceholderText("target")
+        for text, kind in ENCODINGS:
+            box.addItem(text, kind)
+        box.setCurrentIndex(box.findData(c.kind))
+        table.setCellWidget(c.index, 1, box)
+        table.setItem(c.index, 2, QTableWidgetItem(c.describe()))
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+    table.setMinimumHeight(min(len(plan), 6) * 30 + 30)
+    return table

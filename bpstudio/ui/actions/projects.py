@@ -30,7 +30,8 @@ from bpstudio.core.io.project import EXTENSION, DataSource, ProjectFileError, op
 
 from .files import RecentFiles, report_problem
 from ..session.session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
-from ..session.tasks import TaskRunner
+from ..session.jobs import JobRunner
+from bpstudio.core.train.run_state import RunState
 
 FILTER = f"bpstudio projects (*{EXTENSION});;All files (*)"
 
@@ -102,11 +103,11 @@ class ProjectActions(QObject):
                                   lambda path: self.when_saved_or_discarded(partial(self.open_path, path)),
                                   "(no recent projects)")
         self.recent_menu = self.recent.menu
-        self.reader = TaskRunner(self)
+        self.reader = JobRunner(self)
         self.reader.done.connect(self._on_read)
         self.reader.failed.connect(lambda text: self._fail("Could not open the project", text))
         self.reader.cancelled.connect(lambda: self._finish_progress("Opening cancelled"))
-        self.writer = TaskRunner(self)
+        self.writer = JobRunner(self)
         self.writer.done.connect(self._on_written)
         self.writer.failed.connect(lambda text: self._fail("Could not save the project", text))
         s = self.session
@@ -187,6 +188,15 @@ class ProjectActions(QObject):
         self._take_over(prepared, options, net, trainer, (DEFAULT_DATASET, {}), [], None, path=None)
         self.window.status.show_message("New project")
 
+    def start_from(self, prepared, options, net, trainer, then=None):
+        """A new untitled project holding a state built elsewhere (a worked example), once unsaved
+        changes are saved or discarded and the worker has stopped; ``then()`` runs after it took over."""
+        def take_over():
+            self._take_over(prepared, options, net, trainer, None, [], None, path=None)
+            if then:
+                then()
+        self.when_saved_or_discarded(lambda: self._after_stop(take_over))
+
     def open_project(self):
         self.when_saved_or_discarded(self._choose_and_open)
 
@@ -262,14 +272,14 @@ class ProjectActions(QObject):
     def _save_to(self, path, then):
         """Pause a running session, copy it once the worker has returned, resume, and write the copy."""
         s = self.session
-        resume = s.state == "training" and then is None   # saving before closing need not train on
+        resume = s.state == RunState.TRAINING and then is None   # saving before closing need not train on
         s.pause()
         s.when_worker_idle(lambda: self._write(path, resume, then))
 
     def _write(self, path, resume, then):
         snapshot = self._copy_session()
         changes = self.changes
-        if resume and self.session.state == "paused":
+        if resume and self.session.state == RunState.PAUSED:
             self.session.start()
         self.window.status.show_message(f"Saving {path}…")
         self.writer.run(lambda progress, cancel: (save_project(path, *snapshot), (path, changes, then))[1], path)
@@ -315,7 +325,7 @@ class ProjectActions(QObject):
 
 
 def _read_unless_cancelled(path, progress, cancel):
-    """TaskRunner's task: reading cannot be interrupted, so a cancelled open drops what it read."""
+    """JobRunner's task: reading cannot be interrupted, so a cancelled open drops what it read."""
     opened = read_project(path)
     if cancel.is_set():
         raise LoadCancelled()

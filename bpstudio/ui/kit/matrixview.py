@@ -42,11 +42,13 @@ class MatrixModel(QAbstractTableModel):
         self.show_text = True
         self.row_name, self.col_name = row_name, col_name
         self.column_labels = self.row_labels = None
+        self.texts = None   # optional cell texts (same shape as values) instead of format_value
         self._colours = _lookup_table()
 
-    def set_values(self, values, level=None, column_labels=None, row_labels=None):
+    def set_values(self, values, level=None, column_labels=None, row_labels=None, texts=None):
         self.column_labels, self.row_labels = column_labels, row_labels
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+        self.texts = None if texts is None else np.asarray(texts, dtype=object).reshape(values.shape)
         finite = np.abs(values[np.isfinite(values)])
         self.level = float(level) if level else max(float(finite.max(initial=0.0)), 1e-12)
         self.show_text = values.size <= self.text_cells and max(values.shape) <= TEXT_SIDE
@@ -67,9 +69,9 @@ class MatrixModel(QAbstractTableModel):
     def data(self, index, role=Qt.DisplayRole):
         v = self.values[index.row(), index.column()]
         if role == Qt.DisplayRole:
-            return format_value(v) if self.show_text else None
-        if role == Qt.ToolTipRole:
-            return f"{self.row_name}={index.row() + 1}, {self.col_name}={index.column() + 1}: {v:.6g}"
+            return self.text(index.row(), index.column()) if self.show_text else None
+        if role == Qt.ToolTipRole:   # the full-precision value
+            return f"{self.row_name}={index.row() + 1}, {self.col_name}={index.column() + 1}: {float(v)!r}"
         if role == Qt.BackgroundRole:
             return self._colour(v)
         if role == Qt.ForegroundRole:
@@ -77,6 +79,11 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignCenter)
         return None
+
+    def text(self, row, column):
+        if self.texts is not None:
+            return self.texts[row, column]
+        return format_value(self.values[row, column])
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role != Qt.DisplayRole:
@@ -114,13 +121,17 @@ class MatrixView(QTableView):
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.clicked.connect(lambda index: self.cellClicked.emit(index.row(), index.column()))
 
-    def set_values(self, values, level=None, column_labels=None, row_labels=None):
+    def set_values(self, values, level=None, column_labels=None, row_labels=None, texts=None):
         """Show ``values`` (2-D; a 1-D array is one column) with colour levels ±``level`` (default: ±max|v|).
 
-        Headers read "j0, j1 …" unless ``column_labels`` / ``row_labels`` name them.
+        Headers read "j0, j1 …" unless ``column_labels`` / ``row_labels`` name them; ``texts`` (same
+        shape) replaces the cells' short default text.
         """
         values = np.asarray(values)
-        self.matrix_model.set_values(values[:, None] if values.ndim == 1 else values, level, column_labels, row_labels)
+        if values.ndim == 1:
+            values = values[:, None]
+            texts = None if texts is None else np.asarray(texts, dtype=object)[:, None]
+        self.matrix_model.set_values(values, level, column_labels, row_labels, texts)
         self._fit()
 
     def select_cell(self, row, column):
@@ -139,7 +150,8 @@ class MatrixView(QTableView):
     def _fit(self):
         rows, cols = self.matrix_model.values.shape
         if self.matrix_model.show_text:
-            texts = [format_value(v) for v in self.matrix_model.values.ravel()] + list(self.matrix_model.column_labels or [])
+            m = self.matrix_model
+            texts = [m.text(r, c) for r in range(rows) for c in range(cols)] + list(m.column_labels or [])
             metrics = self.fontMetrics()
             cell_w = max(CELL_W, max(map(metrics.horizontalAdvance, texts), default=0) + 10)
             cell_h = max(CELL_H, metrics.height() + 6)

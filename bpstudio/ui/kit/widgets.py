@@ -78,16 +78,3 @@ def ladder_step(value, steps):
     else:
         index = bisect.bisect_left(LR_LADDER, value * (1 - 1e-9)) + steps
     return LR_LADDER[min(max(index, 0), len(LR_LADDER) - 1)]
-
-
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def superscript(n):
-    """12 → ¹², for layer indices in labels (W¹, b²)."""
-    return str(n).translate(_SUPERSCRIPTS)
-
-
-def subscript(n):
-    return str(n).translate(_SUBSCRIPTS)

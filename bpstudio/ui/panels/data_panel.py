@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, Q
 
 from bpstudio.core.data.loading import list_datasets
 
-from ..views.plots import LAYER_COLORS as CLASS_COLORS
+from ..kit.plotstyle import PALETTE as CLASS_COLORS
 from ..session.session import DataOptions
 from ..kit.widgets import add_row, combo, select_data
 
@@ -62,7 +62,7 @@ class DataPanel(QGroupBox):
         self.scaling.currentIndexChanged.connect(self._apply_options)
         self.val_split.valueChanged.connect(self._apply_options)
         session.datasetChanged.connect(self.show_dataset)
-        session.stateChanged.connect(lambda state: self.setEnabled(state == "idle"))
+        session.stateChanged.connect(lambda state: self.setEnabled(state.editable))
         self.show_dataset()
 
     def request_builtin(self):
@@ -92,12 +92,7 @@ class DataPanel(QGroupBox):
         self.val_split.blockSignals(blocked)
 
     def _apply_options(self):
-        try:
-            ok = self.session.set_data_options(self.options())
-        except ValueError as exc:
-            self.session.error.emit(f"Data split: {exc}")
-            ok = False
-        if not ok:
+        if not self.session.set_data_options(self.options()):
             select_data(self.scaling, self.session.options.scaling)
 
     def show_dataset(self):

@@ -1,19 +1,21 @@
 """How good is the model on data it did not train on? A confusion matrix or predicted vs actual.
 
-Classification: rows are the actual class, columns the predicted class, each cell counts
-validation samples (the diagonal is right). Regression: one point per validation sample,
-predicted against actual in the target's own units, with the line y = x where a perfect
-model would put every point, and RMSE and R² per target.
+Classification: accuracy, each class's precision and recall, and the confusion matrix — rows are
+the actual class, columns the predicted class, each cell counts validation samples (the diagonal is
+right). Regression: one point per validation sample, predicted against actual in the target's own
+units, with the line y = x where a perfect model would put every point, and R², RMSE and MAE per
+target in the target's units.
 
-Counts and errors come from ``bpstudio.core.metrics``; this widget only draws them.
+The scores come from ``bpstudio.core.train.evaluation`` (as in the command line); this widget only shows them.
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QStackedWidget,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from bpstudio.core.train.metrics import accuracy, confusion_matrix, regression_errors
+from bpstudio.core.train.evaluation import evaluate
 from ..kit.matrixview import MatrixView
 from ..kit.plotstyle import PALETTE, make_plot
 
@@ -28,10 +30,16 @@ class EvaluationPanel(QWidget):
         self.summary.setWordWrap(True)
         self.matrix = MatrixView("Confusion matrix", "actual ", "predicted ", text_cells=400)
         self.matrix.set_font_size(11)
+        self.per_class = _per_class_table()
         confusion = QWidget()
         box = QVBoxLayout(confusion)
-        box.addWidget(QLabel("<b>Confusion matrix</b> — rows: actual class, columns: predicted class"))
-        box.addWidget(self.matrix, 1, Qt.AlignTop | Qt.AlignLeft)
+        row = QHBoxLayout()
+        matrix = QVBoxLayout()
+        matrix.addWidget(QLabel("<b>Confusion matrix</b> — rows: actual class, columns: predicted class"))
+        matrix.addWidget(self.matrix, 1, Qt.AlignTop | Qt.AlignLeft)
+        row.addLayout(matrix, 1)
+        row.addWidget(self.per_class, 0, Qt.AlignTop)
+        box.addLayout(row, 1)
         self.plot = make_plot("Predicted vs actual", "actual", "predicted")
         # no locked aspect: in a wide dock it left most of the width empty; the same range on both axes
         # (set per target) keeps y = x the diagonal of the data's square
@@ -58,12 +66,14 @@ class EvaluationPanel(QWidget):
 
     def set_classification(self, net, X, Y, class_names, split="validation"):
         """Confusion matrix of ``net`` on X (scaled inputs), Y (one-hot or one 0/1 column)."""
-        a = net.predict(X)
-        self.counts = confusion_matrix(a, Y)
-        names = list(class_names) if len(class_names) == len(self.counts) else [str(c) for c in range(len(self.counts))]
+        self.scores = evaluate(net.predict(X), Y, "classification", class_names)
+        self.counts, names = self.scores.confusion, self.scores.names
         self.matrix.set_values(self.counts, column_labels=names, row_labels=names)
-        self.summary.setText(f"{split.capitalize()} split: {len(X)} samples, accuracy {accuracy(a, Y):.1%} "
-                             f"({int(np.trace(self.counts))} on the diagonal).")
+        _fill_per_class(self.per_class, self.scores)
+        self.summary.setText(f"{split.capitalize()} split: {len(X)} samples, accuracy {self.scores.accuracy:.1%} "
+                             f"({int(np.trace(self.counts))} on the diagonal). Precision of a class: of the samples "
+                             "predicted as it, the share that are it; recall: of the samples that are it, the "
+                             "share found.")
         self.pages.setCurrentIndex(0)
 
     def set_regression(self, net, X, Y, target_names, y_scaler=None, split="validation"):
@@ -72,8 +82,8 @@ class EvaluationPanel(QWidget):
         if y_scaler is not None:
             predicted, actual = y_scaler.inverse_transform(predicted), y_scaler.inverse_transform(actual)
         self.points = (np.asarray(predicted, np.float64), np.asarray(actual, np.float64))
-        self.rmse, self.r2 = regression_errors(*self.points)
         names = list(target_names) if len(target_names) == actual.shape[1] else [f"y{i}" for i in range(actual.shape[1])]
+        self.scores = evaluate(*self.points, "regression", target_names=names)
         self.split, self.n_samples = split, len(X)
         self.target.blockSignals(True)
         self.target.clear()
@@ -91,6 +101,32 @@ class EvaluationPanel(QWidget):
         lo, hi = float(both.min(initial=0.0)), float(both.max(initial=1.0))
         self.diagonal.setData([lo, hi], [lo, hi])
         self.plot.setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.05)
+        s = self.scores
         self.summary.setText(f"{self.split.capitalize()} split: {self.n_samples} samples. {self.target.currentText()}: "
-                             f"RMSE {self.rmse[column]:.4g}, R² {self.r2[column]:.3f}. "
-                             "Points on the dashed line y = x are predicted exactly.")
+                             f"R² {s.r2[column]:.3f}, RMSE {s.rmse[column]:.4g}, MAE {s.mae[column]:.4g} (in the "
+                             "target's units). Points on the dashed line y = x are predicted exactly.")
+
+
+def _per_class_table():
+    table = QTableWidget(0, 3)
+    table.setAccessibleName("Per class")
+    table.setHorizontalHeaderLabels(["precision", "recall", "samples"])
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def _fill_per_class(table, scores):
+    """One row per class: precision, recall (— where nothing to divide by) and how many samples are it."""
+    table.setRowCount(len(scores.names))
+    table.setVerticalHeaderLabels(scores.names)
+    support = scores.confusion.sum(axis=1)
+    for r, values in enumerate(zip(scores.precision, scores.recall)):
+        texts = [f"{100 * v:.1f} %" if np.isfinite(v) else "—" for v in values] + [str(int(support[r]))]
+        for c, text in enumerate(texts):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            table.setItem(r, c, item)
+    table.setFixedWidth(table.verticalHeader().width() + table.horizontalHeader().length() + 4)
+    table.setFixedHeight(table.horizontalHeader().height() + table.verticalHeader().length() + 4)

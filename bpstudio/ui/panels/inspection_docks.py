@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 from bpstudio.core.explain.compare import Run, setup_of
+from bpstudio.core.train.run_state import RunState
 
 from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
@@ -141,7 +142,7 @@ class InspectionDocks(QObject):
         self.last_epoch, self.marked = -1, None
 
     def _on_state_changed(self, state):
-        editable = state != "training"
+        editable = state in (RunState.IDLE, RunState.PAUSED)
         self.inspector.set_editable(editable)
         self.health.set_rewind_enabled(editable)
 
@@ -160,7 +161,7 @@ class InspectionDocks(QObject):
 
     def _schedule(self):
         if not self.refresh_timer.isActive():
-            self.refresh_timer.start(TRAINING_REFRESH_MS if self.session.state == "training" else 0)
+            self.refresh_timer.start(TRAINING_REFRESH_MS if self.session.state == RunState.TRAINING else 0)
 
     def _refresh_views(self):
         """Copy the latest snapshot's weights into view_net and redraw the visible panels."""
@@ -210,22 +211,15 @@ class InspectionDocks(QObject):
 
     # --- panels → session -------------------------------------------------------------
 
-    def _push_weights(self):
-        """The inspector changed view_net: copy it into the session's network (worker idle only)."""
-        s = self.session
-        if s.state == "training" or s.busy:
-            s.error.emit("Pause training to change the weights from the inspector.")
-            return False
-        s.net.params[...] = self.view_net.params
-        s.weights_edited()
-        return True
+    def _push_weights(self, note=""):
+        """The inspector changed view_net: ask the session to take its weights (worker idle only)."""
+        return self.session.edit_weights(self.view_net.params, note)
 
     def _rewind(self, epoch, params):
         if params.shape != self.view_net.params.shape:
             return
         self.view_net.params[...] = params
-        if self._push_weights():
-            self.session.message.emit(f"Weights rewound to epoch {epoch}")
+        self._push_weights(f"Weights rewound to epoch {epoch}")
 
     def _use_learning_rate(self, rate):
         if self.session.set_config(replace(self.session.config, learning_rate=float(rate))):

@@ -1,43 +1,83 @@
 """The backprop inspector: every number of one forward and backward pass, next to its equation.
 
-Pick a sample (or a few consecutive samples, a small batch). Each weight layer gets a row:
-aˡ⁻¹ → zˡ → aˡ, then δˡ → ∇Wˡ, ∇bˡ, each a small coloured table of values under the
-formula that produced it (following the network's cost and activations). Click an entry
-of ∇Wˡ to see its chain rule as numbers. "Step" applies W ← W − η ∇W once and shows W
-before, after and the difference; "Gradient check" compares backprop with finite
-differences. Vectors are drawn as columns (one column per sample), as in the seeds.
+Pick a sample (or a few consecutive samples, a small batch). Each weight layer gets a row
+that reads like the seeds, left to right: aˡ⁻¹, Wˡ, bˡ → zˡ = Wˡaˡ⁻¹ + bˡ → aˡ = σ(zˡ), σ′(zˡ),
+on the output layer the target y and ∇ₐC, then δˡ → ∇Wˡ, ∇bˡ; each a small coloured table
+under the formula that produced it. "Digits" sets the tables' precision (a value is never
+rounded into something it is not, and an activation shows enough digits to give its σ′).
+Click an entry of ∇Wˡ to see its chain rule with every number substituted at full
+precision — for a batch, δⱼaₖ per sample and their mean, which is the cell. "Step" applies
+W ← W − η ∇W once and shows W and b before, after and ΔW = −η∇W; "Gradient check" compares
+backprop with finite differences (passed / inconclusive / failed, with the reason);
+"Export handout…" writes the whole pass as Markdown with LaTeX math.
 
-All numbers come from ``bpstudio.core`` (walkthrough, chain_rule, gradcheck); this
-widget only lays them out. It works on the network it is given, so the caller must
-not be training that network at the same time (see ``set_editable``).
+All numbers and texts come from ``bpstudio.core.explain``; this widget only lays them out.
+It works on the network it is given, so the caller must not be training that network at
+the same time (see ``set_editable``).
 """
 
+import threading
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from bpstudio.core.explain.chainrule import chain_rule
-from bpstudio.core.explain.gradcheck import gradcheck
-from bpstudio.core.explain.walkthrough import descent_step, sup, walkthrough
-from ..kit.matrixview import MatrixView
+from bpstudio.core.explain.chainrule import chain_rule, derivation, derivation_text
+from bpstudio.core.explain.gradcheck import CheckCancelled, check_weight, gradcheck
+from bpstudio.core.explain.handout import handout_markdown
+from bpstudio.core.explain.notation import (
+    UNICODE,
+    rounded,
+    rounded_consistent,
+    sub,
+    sup,
+)
+from bpstudio.core.explain.walkthrough import descent_step, walkthrough
+from bpstudio.core.io.atomic import write_text
 
-# (key in LayerStep.equations, title, row index name, column index name)
+from ..kit.matrixview import TEXT_CELLS, TEXT_SIDE, MatrixView
+
+# (key in LayerStep, title, row index name, column index name); y and ∇ₐC exist on the output layer only.
 QUANTITIES = (
     ("a_prev", "input", "k", "n"),
+    ("W", "weights", "j", "k"),
+    ("b", "biases", "j", "b"),
     ("z", "pre-activation", "j", "n"),
     ("a", "activation", "j", "n"),
+    ("sigma_prime", "σ′", "j", "n"),
+    ("y", "target", "j", "n"),
+    ("grad_a", "∇ₐC", "j", "n"),
     ("delta", "error", "j", "n"),
     ("grad_w", "weight gradient", "j", "k"),
     ("grad_b", "bias gradient", "j", "n"),
 )
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def sub(n):
-    return str(n).translate(_SUBSCRIPT)
+FORWARD = ("a_prev", "W", "b", "z", "a", "sigma_prime")
+PER_SAMPLE = ("a_prev", "z", "a", "sigma_prime", "y", "grad_a", "delta")
+DIGITS = (("3 digits", 3), ("4 digits", 4), ("6 digits", 6), ("8 digits", 8), ("12 digits", 12),
+          ("full (17)", 17))
+DEFAULT_DIGITS = 4
+# σ′ written from a, so an activation's shown digits can be checked against its σ′ (see rounded_consistent).
+_FROM_A = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a * a}
 
 
 def _mono_label(text=""):
@@ -47,70 +87,109 @@ def _mono_label(text=""):
     return label
 
 
+def printed(values):
+    """Whether a MatrixView prints these values (small) or only colours them (then no texts are needed)."""
+    values = np.atleast_2d(values)
+    return values.size <= TEXT_CELLS and max(values.shape) <= TEXT_SIDE
+
+
+def texts(values, digits):
+    """Cell texts of ``values`` at ``digits`` significant digits (never a false whole number); None when
+    the matrix is too large to print its values."""
+    values = np.asarray(values, dtype=np.float64)
+    if not printed(values):
+        return None
+    out = np.empty(values.shape, dtype=object)
+    for index, v in np.ndenumerate(values):
+        out[index] = rounded(v, digits)
+    return out
+
+
 class LayerRow(QGroupBox):
     """One weight layer: a titled formula and a MatrixView per quantity."""
 
-    def __init__(self, layer, n_in, n_out, activation):
+    def __init__(self, layer, n_in, n_out, activation, output):
+        l = sup(layer)
         super().__init__(f"Layer {layer}:  {n_in} → {n_out} neurons, {activation}.   "
-                         f"Update: W{sup(layer)} ← W{sup(layer)} − η ∇W{sup(layer)},  b{sup(layer)} ← b{sup(layer)} − η ∇b{sup(layer)}")
+                         f"Update: W{l} ← W{l} − η ∇W{l},  b{l} ← b{l} − η ∇b{l}")
         self.layer = layer
         grid = QGridLayout(self)
-        self.equations, self.views = {}, {}
-        for column, (key, title, row_name, col_name) in enumerate(QUANTITIES):
+        self.equations, self.views, self.headers = {}, {}, {}
+        columns = [0, 0]   # the forward pass on the first line, the backward pass on the second
+        for key, title, row_name, col_name in QUANTITIES:
+            if key in ("y", "grad_a") and not output:
+                continue
+            line = 0 if key in FORWARD else 1
             header = QLabel(f"<b>{title}</b>")
             equation = _mono_label()
             equation.setAccessibleName(f"Layer {layer} {title} equation")
             view = MatrixView(f"Layer {layer} {title}", row_name, col_name)
-            grid.addWidget(header, 0, column)
-            grid.addWidget(equation, 1, column, Qt.AlignTop)
-            grid.addWidget(view, 2, column, Qt.AlignTop | Qt.AlignLeft)
-            self.equations[key], self.views[key] = equation, view
-        grid.setRowStretch(3, 1)
-        grid.setColumnStretch(len(QUANTITIES), 1)
+            grid.addWidget(header, 3 * line, columns[line])
+            grid.addWidget(equation, 3 * line + 1, columns[line], Qt.AlignTop)
+            grid.addWidget(view, 3 * line + 2, columns[line], Qt.AlignTop | Qt.AlignLeft)
+            self.equations[key], self.views[key], self.headers[key] = equation, view, header
+            columns[line] += 1
+        grid.setColumnStretch(max(columns), 1)
 
-    def show_step(self, step, first_sample):
+    def show_step(self, step, first_sample, digits):
         """Fill in one ``LayerStep``: per-sample vectors become columns, headed by their sample number."""
         samples = [f"#{first_sample + n}" for n in range(len(step.z))]   # first_sample counts from 1
-        for key, _, _, _ in QUANTITIES:
+        for key, view in self.views.items():
             values = getattr(step, key)
-            if key == "grad_w":
-                self.views[key].set_values(values)
-            elif key == "grad_b":
-                self.views[key].set_values(values, column_labels=["∇b"])
-            else:
-                self.views[key].set_values(values.T, column_labels=samples)
             self.equations[key].setText(step.equations[key])
+            view.setVisible(values is not None)   # softmax: no σ′ and no ∇ₐC per neuron
+            if values is None:
+                continue
+            shown = texts(values, digits)
+            if shown is not None and key == "a" and step.sigma_prime is not None and self.activation in _FROM_A:
+                shown = rounded_consistent(values, step.sigma_prime, _FROM_A[self.activation], digits)
+            if key in PER_SAMPLE:
+                view.set_values(values.T, column_labels=samples, texts=None if shown is None else shown.T)
+            elif key in ("grad_b", "b"):
+                view.set_values(values, column_labels=["∇b" if key == "grad_b" else "b"], texts=shown)
+            else:
+                view.set_values(values, texts=shown)
 
 
 class StepView(QWidget):
-    """Per layer, W before / after one descent step and the difference (= −η ∇W), stacked."""
+    """Per layer, W and b before and after one descent step and ΔW = −η ∇W, at digits where they differ."""
 
     def __init__(self):
         super().__init__()
         self.grid = QGridLayout(self)
         self.summary = QLabel("Press Step to apply W ← W − η ∇W once on the inspected sample(s).")
         self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setAccessibleName("Step summary")
         self.grid.addWidget(self.summary, 0, 0, 1, 2)
-        self.views = []
+        self.views = []   # per layer: (W before, W after, ΔW, b before, b after, Δb)
 
-    def show_changes(self, changes, learning_rate, cost_before, cost_after):
+    def show_changes(self, changes, learning_rate, cost_before, cost_after, digits, selected_line=""):
         self._ensure_rows(len(changes))
-        self.summary.setText(f"Applied W ← W − η ∇W and b ← b − η ∇b with η = {learning_rate:g}. "
-                             f"Cost on the inspected sample(s): {cost_before:.6g} → {cost_after:.6g}")
-        for change, (before, after, diff) in zip(changes, self.views):
-            level = max(np.abs(change.before).max(), np.abs(change.after).max(), 1e-12)
-            before.set_values(change.before, level)
-            after.set_values(change.after, level)
-            diff.set_values(change.difference)
+        eta = UNICODE.num(learning_rate)
+        self.summary.setText(f"Applied W ← W − η ∇W and b ← b − η ∇b with η = {eta}. Cost on the inspected "
+                             f"sample(s): {UNICODE.num(cost_before)} → {UNICODE.num(cost_after)}"
+                             + (f"\n{selected_line}" if selected_line else ""))
+        for change, views in zip(changes, self.views):
+            pairs = ((change.before, change.after, change.difference),
+                     (change.b_before[:, None], change.b_after[:, None], change.b_difference[:, None]))
+            for (before, after, diff), (v_before, v_after, v_diff), labels in zip(
+                    pairs, (views[:3], views[3:]), (None, ["b"])):
+                d = digits_that_differ(before, after, digits)
+                level = max(np.abs(before).max(), np.abs(after).max(), 1e-12)
+                v_before.set_values(before, level, labels, texts=texts(before, d))
+                v_after.set_values(after, level, labels, texts=texts(after, d))
+                v_diff.set_values(diff, None, labels, texts=texts(diff, digits))
 
     def _ensure_rows(self, n_layers):
         while len(self.views) < n_layers:
-            l = len(self.views) + 1
+            l = sup(len(self.views) + 1)
             views = []
-            for title in (f"W{sup(l)} before", f"W{sup(l)} after", f"difference\n= −η ∇W{sup(l)}"):
+            for title in (f"W{l} before", f"W{l} after", f"ΔW{l} = −η ∇W{l}",
+                          f"b{l} before", f"b{l} after", f"Δb{l} = −η ∇b{l}"):
                 row = self.grid.rowCount()
-                view = MatrixView(f"Layer {l} {title}")
-                self.grid.addWidget(QLabel(f"<b>{title}</b>".replace("\n", "<br>")), row, 0, Qt.AlignTop)
+                view = MatrixView(f"Layer {len(self.views) + 1} {title}")
+                self.grid.addWidget(QLabel(f"<b>{title}</b>"), row, 0, Qt.AlignTop)
                 self.grid.addWidget(view, row, 1, Qt.AlignTop | Qt.AlignLeft)
                 views.append(view)
             self.views.append(tuple(views))
@@ -121,36 +200,69 @@ class StepView(QWidget):
                 view.setVisible(l < n_layers)
 
 
-class GradCheckView(QWidget):
-    """Per layer: the relative error between backprop and finite differences, and pass/fail."""
+def digits_that_differ(before, after, digits):
+    """The fewest significant digits (≥ ``digits``) at which every changed entry reads differently."""
+    if not printed(before):
+        return digits
+    changed = before != after
+    for d in range(digits, 18):
+        if all(rounded(b, d) != rounded(a, d) for b, a in zip(before[changed], after[changed])):
+            return d
+    return 17
 
-    HEADERS = ("Layer", "rel. error ∇W", "rel. error ∇b", "checked", "result")
+
+class GradCheckView(QWidget):
+    """The verdict with its reason, per layer the comparison, and the selected weight side by side."""
+
+    HEADERS = ("Layer", "verdict", "rel. error ∇W", "rel. error ∇b", "largest |∇|", "FD error ~", "checked")
 
     def __init__(self):
         super().__init__()
         layout = QVBoxLayout(self)
         self.verdict = QLabel("Press Gradient check to compare backprop with finite differences\n"
-                              "(C(θ + ε) − C(θ − ε)) / 2ε on the inspected sample(s).")
+                              "(C(θ + h) − C(θ − h)) / 2h on the inspected sample(s).")
         self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName("Gradient check verdict")
+        self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.table = QTableWidget(0, len(self.HEADERS))
         self.table.setAccessibleName("Gradient check results")
         self.table.setHorizontalHeaderLabels(self.HEADERS)
         self.table.verticalHeader().setVisible(False)
+        self.cancel = QPushButton("Cancel check")
+        self.cancel.setAccessibleName("Cancel check")
+        self.cancel.setVisible(False)
+        self.selected = _mono_label("")
+        self.selected.setAccessibleName("Selected weight: backprop and finite differences")
+        self.selected.setWordWrap(True)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.cancel, 0, Qt.AlignLeft)
         layout.addWidget(self.table)
+        layout.addWidget(self.selected)
+        layout.addStretch(1)
 
-    def show_result(self, result):
+    def show_result(self, result, selected=None):
+        """``selected``: (name, EntryCheck) of the weight picked in the layer rows, or None."""
         self.table.setRowCount(len(result.layers))
         for row, check in enumerate(result.layers):
-            ok = check.rel_error < result.tolerance
-            cells = (str(check.layer), f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}", str(check.checked),
-                     "pass" if ok else "FAIL")
+            cells = (str(check.layer), check.verdict, f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}",
+                     f"{check.max_gradient:.2e}", f"{check.noise:.0e}", str(check.checked))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        word = "PASSED" if result.passed else "FAILED"
-        self.verdict.setText(f"<b>Gradient check {word}</b>: largest relative error {result.max_rel_error:.2e} "
-                             f"(tolerance {result.tolerance:.0e}).")
+        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + rows_height + 2 * self.table.frameWidth()
+                                  + self.table.horizontalScrollBar().sizeHint().height())
+        self.verdict.setText(f"<b>Gradient check {result.verdict.upper()}</b>: {result.reason}")
+        self.selected.setText(selected_text(*selected) if selected else
+                              "Click an entry of ∇W to compare that weight here too.")
+
+
+def selected_text(name, entry):
+    """Backprop's value beside the finite difference, with how precise the latter is."""
+    return (f"{name}\n  backprop            {UNICODE.num(entry.analytic)}\n"
+            f"  finite differences  {UNICODE.num(entry.numeric)}\n"
+            f"  their error ~       ±{entry.noise:.1e}\n"
+            f"  difference          {entry.difference:.2e}: {entry.verdict}")
 
 
 class WeightEditor(QWidget):
@@ -180,7 +292,7 @@ class WeightEditor(QWidget):
         self.sizes = (1, 1)
         self.kind.currentTextChanged.connect(lambda kind: self.k.setEnabled(kind == "weight"))
         self.layer.valueChanged.connect(self._update_ranges)
-        self.apply.clicked.connect(self._request)
+        self.apply.clicked.connect(lambda: self._request())
 
     def set_shape(self, sizes):
         self.sizes = tuple(sizes)
@@ -204,32 +316,45 @@ class WeightEditor(QWidget):
                                 self.value.value())
 
 
-def chain_rule_text(c, sample, grad_entry, derivative_formula, n_back_shown=6):
-    """The chain rule of one weight as lines of text, from a core ``ChainRule``; neurons and samples count from 1."""
-    l, j, k = c.layer + 1, c.j + 1, c.k + 1
-    w = f"w{sup(l)}{sub(j)},{sub(k)}"
-    lines = [f"{w}: layer {l}, sample #{sample}", f"  from neuron {k} to neuron {j}", "",
-             f"∂C/∂w = ∂C/∂a{sub(j)} · ∂a{sub(j)}/∂z{sub(j)} · ∂z{sub(j)}/∂w", ""]
-    if np.isnan(c.dC_da):   # softmax + cross-entropy: only the fused δ exists
-        lines += [f"δ{sub(j)} = ∂C/∂z{sub(j)} = a{sub(j)} − y{sub(j)} = {c.delta:.6g}",
-                  "  (softmax + cross-entropy: ∂C/∂a and σ′",
-                  "   do not factor per neuron; δ is fused)"]
-    else:
-        if c.backflow:
-            terms = " + ".join(f"({w_q:.3g})({d_q:.3g})" for _, w_q, d_q in c.backflow[:n_back_shown])
-            more = " + …" if len(c.backflow) > n_back_shown else ""
-            lines += [f"∂C/∂a{sub(j)} = Σ_q w{sup(l + 1)}_q,{sub(j)} δ{sup(l + 1)}_q",
-                      f"  (what flows back from layer {l + 1})",
-                      f"       = {terms}{more}", f"       = {c.dC_da:.6g}"]
-        else:
-            lines += [f"∂C/∂a{sub(j)} = {c.dC_da:.6g}   (from the cost)"]
-        lines += [f"∂a{sub(j)}/∂z{sub(j)} = σ′(z{sub(j)}) = {c.da_dz:.6g}", f"  [{derivative_formula}]",
-                  f"δ{sub(j)} = ∂C/∂a{sub(j)} · σ′(z{sub(j)}) = {c.delta:.6g}"]
-    lines += [f"∂z{sub(j)}/∂w = a{sup(l - 1)}{sub(k)} = {c.a_k:.6g}", "",
-              f"product δ{sub(j)} · a{sub(k)} = {c.product:.6g}",
-              f"backprop's ∇W{sup(l)} entry ({j}, {k})", f"  = {grad_entry:.6g}   "
-              + ("✓ equal" if np.isclose(c.product, grad_entry, rtol=1e-6, atol=1e-12) else "✗ DIFFERENT")]
-    return "\n".join(lines)
+class Background(QObject):
+    """Runs a function on a thread of its own; ``finished(token, result, error)`` comes back on the UI thread.
+
+    The function must only use what it is given (copies), never the live network.
+    """
+
+    finished = Signal(object, object, str)
+    progress = Signal(str)
+
+    def run(self, token, function, *args):
+        threading.Thread(target=self._run, args=(token, function, args), daemon=True).start()
+
+    def _run(self, token, function, args):
+        try:
+            result = function(*args)
+        except CheckCancelled:
+            self.finished.emit(token, None, "cancelled")
+            return
+        except ValueError as exc:
+            self.finished.emit(token, None, str(exc))
+            return
+        self.finished.emit(token, result, "")
+
+
+class HandoutWriter(QObject):
+    """Writes a handout atomically on a thread of its own; ``finished(path, error)`` comes back on the UI thread."""
+
+    finished = Signal(str, str)
+
+    def write(self, path, text):
+        threading.Thread(target=self._run, args=(path, text), daemon=True).start()
+
+    def _run(self, path, text):
+        try:
+            write_text(path, text)
+        except OSError as exc:
+            self.finished.emit(str(path), exc.strerror or str(exc))
+            return
+        self.finished.emit(str(path), "")
 
 
 class InspectorPanel(QWidget):
@@ -240,12 +365,22 @@ class InspectorPanel(QWidget):
     """
 
     parametersEdited = Signal()
+    handoutWritten = Signal(str)   # the path, once the file is complete
+    checkFinished = Signal()       # a gradient check's result is shown
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.net, self.cost, self.X, self.Y = None, "mse", None, None
         self.steps, self.chain, self.check_result, self.selected = [], None, None, None
+        self.title = None   # a worked example's title, for the handout
         self.rows = []
+        self.writer = HandoutWriter(self)
+        self.writer.finished.connect(self._on_handout_written)
+        self.background = Background(self)
+        self.background.finished.connect(self._on_check_finished)
+        self.background.progress.connect(self._on_check_progress)
+        self._check_token = None   # the newest check; an older one finishing late is ignored
+        self._check_stop = None    # its stop flag while it runs
         self._build()
 
     # --- inputs ------------------------------------------------------------------
@@ -253,6 +388,7 @@ class InspectorPanel(QWidget):
     def set_network(self, net, cost):
         """Inspect ``net`` (edited in place by Step and by hand edits) with cost function ``cost``."""
         self.net, self.cost = net, cost
+        self.title = None   # a worked example sets its title after this
         self.editor.set_shape(net.sizes)
         self.refresh()
 
@@ -277,6 +413,10 @@ class InspectorPanel(QWidget):
         rows = slice(start, min(start + self.count.value(), len(self.X)))
         return self.X[rows], self.Y[rows]
 
+    @property
+    def digits(self):
+        return self.digits_box.currentData()
+
     # --- building ------------------------------------------------------------------
 
     def _build(self):
@@ -287,19 +427,30 @@ class InspectorPanel(QWidget):
         self.eta.setDecimals(5)
         self.eta.setRange(1e-5, 10.0)
         self.eta.setValue(0.1)
+        self.digits_box = QComboBox()
+        for text, digits in DIGITS:
+            self.digits_box.addItem(text, digits)
+        self.digits_box.setCurrentIndex(self.digits_box.findData(DEFAULT_DIGITS))
+        self.digits_box.setToolTip("Significant digits in the tables (hover a cell for its full value). "
+                                   "The chain rule is always written at full precision.")
         # Labels differ from the main window's "Step", "Samples" and "Learning rate", which find controls by name.
         self.step_button, self.check_button = QPushButton("Step  W ← W − η∇W"), QPushButton("Gradient check")
+        self.handout_button = QPushButton("Export handout…")
+        self.handout_button.setToolTip("Save this pass, every formula with its numbers, as Markdown with LaTeX math")
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for label, widget in (("Sample", self.sample), ("Samples inspected", self.count), ("η", self.eta)):
+        for label, widget in (("Sample", self.sample), ("Samples inspected", self.count), ("η", self.eta),
+                              ("Digits", self.digits_box)):
             widget.setAccessibleName(label)
+            widget.setFocusPolicy(Qt.StrongFocus)
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
-        for button in (self.step_button, self.check_button):
+        for button in (self.step_button, self.check_button, self.handout_button):
             button.setAccessibleName(button.text())
             bar.addWidget(button)
         bar.addStretch(1)
         self.status.setWordWrap(True)   # on its own line, so a long message never widens the dock
+        self.status.setAccessibleName("Inspector status")
         self.layers = QWidget()
         self.layers_box = QVBoxLayout(self.layers)
         self.layers_box.addStretch(1)
@@ -309,20 +460,25 @@ class InspectorPanel(QWidget):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([975, 305])
+        split.setSizes([860, 420])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(split, 1)
-        self.sample.valueChanged.connect(self.refresh)
-        self.count.valueChanged.connect(self.refresh)
-        self.step_button.clicked.connect(self.step)
-        self.check_button.clicked.connect(self.check_gradients)
+        self.sample.valueChanged.connect(lambda: self.refresh())
+        self.count.valueChanged.connect(lambda: self.refresh())
+        self.digits_box.currentIndexChanged.connect(lambda: self.refresh())
+        self.eta.valueChanged.connect(lambda: self._show_chain())
+        self.step_button.clicked.connect(lambda: self.step())
+        self.check_button.clicked.connect(lambda: self.check_gradients())
+        self.handout_button.clicked.connect(lambda: self.export_handout())
+        self.check_view.cancel.clicked.connect(lambda: self._cancel_check())
         self.editor.editRequested.connect(self.edit_parameter)
 
     def _side_tabs(self):
         self.chain_label = _mono_label("Click an entry of a weight gradient ∇W to see its chain rule.")
         self.chain_label.setAccessibleName("Chain rule")
+        self.chain_label.setWordWrap(True)   # the longest full-precision lines wrap instead of hiding
         self.chain_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.step_view, self.check_view, self.editor = StepView(), GradCheckView(), WeightEditor()
         tabs = QTabWidget()
@@ -333,15 +489,17 @@ class InspectorPanel(QWidget):
         return tabs
 
     def _ensure_rows(self):
-        shape = [(n_in, n_out, act) for n_in, n_out, act in zip(self.net.sizes, self.net.sizes[1:], self.net.activations)]
-        if [(r.n_in, r.n_out, r.activation) for r in self.rows] == shape:
+        sizes, acts = self.net.sizes, self.net.activations
+        shape = [(n_in, n_out, act, l == len(acts)) for l, (n_in, n_out, act)
+                 in enumerate(zip(sizes, sizes[1:], acts), start=1)]
+        if [(r.n_in, r.n_out, r.activation, r.output) for r in self.rows] == shape:
             return
         for row in self.rows:
             row.deleteLater()
         self.rows = []
-        for l, (n_in, n_out, act) in enumerate(shape, start=1):
-            row = LayerRow(l, n_in, n_out, act)
-            row.n_in, row.n_out, row.activation = n_in, n_out, act
+        for l, (n_in, n_out, act, output) in enumerate(shape, start=1):
+            row = LayerRow(l, n_in, n_out, act, output)
+            row.n_in, row.n_out, row.activation, row.output = n_in, n_out, act, output
             row.views["grad_w"].cellClicked.connect(lambda j, k, l=l: self.select_weight(l, j, k))
             self.layers_box.insertWidget(l - 1, row)
             self.rows.append(row)
@@ -363,28 +521,32 @@ class InspectorPanel(QWidget):
             return
         self._ensure_rows()
         for row, step in zip(self.rows, self.steps):
-            row.show_step(step, self.sample.value())
-        what = f"sample {self.sample.value()}" if len(X) == 1 else f"samples {self.sample.value()}–{self.sample.value() + len(X) - 1}"
-        self.status.setText(f"{what}: cost C = {cost:.6g}  ({self.cost})")
+            row.show_step(step, self.sample.value(), self.digits)
+        first = self.sample.value()
+        what = f"sample {first}" if len(X) == 1 else f"samples {first}–{first + len(X) - 1}"
+        self.status.setText(f"{what}: cost C = {UNICODE.num(cost)}  ({self.cost})")
         if self.selected:
             self.select_weight(*self.selected, show=False)
 
     def select_weight(self, layer, j, k, show=True):
-        """Show the chain rule of w[layer]ⱼₖ (layer 1-based; j, k 0-based) for the first inspected sample."""
+        """Show the chain rule of w[layer]ⱼₖ (layer 1-based; j, k 0-based) for the inspected sample(s)."""
         if not self.steps or not 1 <= layer <= len(self.rows):
             return
         self.selected = (layer, j, k)
         x, y = self.inspected()
-        x, y = x[:1], y[:1]
-        self.chain = chain_rule(self.net, x, y, self.cost, layer - 1, j, k)
-        grad_w, _ = self.net.gradients(x, y, self.cost)
-        derivative = self.net.activation_fns[layer - 1].derivative_formula
-        self.chain_label.setText(chain_rule_text(self.chain, self.sample.value(), float(grad_w[layer - 1][j, k]),
-                                                 derivative))
+        self.chain = chain_rule(self.net, x[:1], y[:1], self.cost, layer - 1, j, k)
+        self._show_chain()
         self.editor.select(layer, j, k, float(self.net.weights[layer - 1][j, k]))
         self.rows[layer - 1].views["grad_w"].select_cell(j, k)
         if show:
             self.tabs.setCurrentIndex(0)
+
+    def _show_chain(self):
+        if not self.selected or not self.steps:
+            return
+        X, Y = self.inspected()
+        lines = derivation(self.net, X, Y, self.cost, *self.selected, self.sample.value(), self.eta.value())
+        self.chain_label.setText(derivation_text(lines))
 
     # --- actions -------------------------------------------------------------------
 
@@ -394,19 +556,59 @@ class InspectorPanel(QWidget):
             return
         X, Y = self.inspected()
         before = self.net.cost(X, Y, self.cost)
+        line = self._selected_update_line(X, Y)
         changes = descent_step(self.net, X, Y, self.cost, self.eta.value())
-        self.step_view.show_changes(changes, self.eta.value(), before, self.net.cost(X, Y, self.cost))
+        self.step_view.show_changes(changes, self.eta.value(), before, self.net.cost(X, Y, self.cost),
+                                    self.digits, line)
         self.tabs.setCurrentIndex(1)
         self.refresh()
         self.parametersEdited.emit()
 
+    def _selected_update_line(self, X, Y):
+        """The selected weight's update w⁺ = w − η ∇w, written with its numbers before the step."""
+        if not self.selected:
+            return ""
+        lines = derivation(self.net, X, Y, self.cost, *self.selected, self.sample.value(), self.eta.value())
+        return lines[-1][1]
+
     def check_gradients(self):
+        """Compare backprop with finite differences on a thread (a large layer takes a while); see checkFinished."""
         if not self.steps:
             return
-        X, Y = self.inspected()
-        self.check_result = gradcheck(self.net, X, Y, self.cost)
-        self.check_view.show_result(self.check_result)
+        X, Y = (a.copy() for a in self.inspected())
+        self._cancel_check()
+        self._check_token, self._check_stop = object(), threading.Event()
+        self.check_view.verdict.setText("Checking the gradients against finite differences…")
+        self.check_view.cancel.setVisible(True)
         self.tabs.setCurrentWidget(self.check_view)
+
+        def report(layer, n_layers):   # runs on the checking thread: a signal carries it over
+            self.background.progress.emit(f"Checking the gradients against finite differences… "
+                                          f"layer {layer} of {n_layers}")
+
+        self.background.run(self._check_token, _check, self.net.copy(), X, Y, self.cost, self.selected,
+                            self._check_stop, report)
+
+    def _cancel_check(self):
+        if self._check_stop is not None:
+            self._check_stop.set()
+
+    def _on_check_progress(self, text):
+        if self._check_stop is not None and not self._check_stop.is_set():
+            self.check_view.verdict.setText(text)
+
+    def _on_check_finished(self, token, result, error):
+        if token is not self._check_token:
+            return
+        self.check_view.cancel.setVisible(False)
+        self._check_stop = None
+        if error:
+            self.check_view.verdict.setText("Gradient check cancelled." if error == "cancelled"
+                                            else f"Cannot check: {error}")
+            return
+        self.check_result, selected = result
+        self.check_view.show_result(self.check_result, selected)
+        self.checkFinished.emit()
 
     def edit_parameter(self, layer, kind, j, k, value):
         """Set one weight or bias by hand and report the cost on all data before and after."""
@@ -422,6 +624,43 @@ class InspectorPanel(QWidget):
         self.editor.result.setText(f"{name} = {value:g}. Cost on all {len(self.X)} samples: {before:.6g} → {after:.6g}")
         self.refresh()
         self.parametersEdited.emit()
+
+    def handout(self):
+        """The inspected pass as Markdown with LaTeX math, for the selected weight (or w¹₁,₁)."""
+        X, Y = self.inspected()
+        layer, j, k = self.selected or (1, 0, 0)
+        return handout_markdown(self.net, X, Y, self.cost, layer, j, k, self.eta.value(), self.sample.value(),
+                                self.title)
+
+    def export_handout(self, path=None):
+        """Ask where (unless ``path`` is given), then write the handout off the UI thread."""
+        if not self.steps:
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export handout", "backprop-handout.md",
+                                                  "Markdown with LaTeX math (*.md)")
+            if not path:
+                return
+        path = Path(path) if Path(path).suffix else Path(path).with_suffix(".md")
+        text = self.handout()   # built here: it reads the network, which only this thread changes
+        self.status.setText(f"Writing the handout to {path}…")
+        self.writer.write(path, text)
+
+    def _on_handout_written(self, path, error):
+        if error:
+            self.status.setText(f"Could not write the handout {path}: {error}. Choose another folder.")
+            return
+        self.status.setText(f"Handout written to {path}")
+        self.handoutWritten.emit(path)
+
+
+def _check(net, X, Y, cost, selected, stop, on_layer):
+    """The gradient check of the inspected samples, and the selected weight's (name, EntryCheck) or None."""
+    result = gradcheck(net, X, Y, cost, stop=stop, on_layer=on_layer)
+    if not selected:
+        return result, None
+    layer, j, k = selected
+    return result, (UNICODE.sym("w", layer, j + 1, k + 1), check_weight(net, X, Y, cost, layer - 1, j, k))
 
 
 def _scroll(widget):

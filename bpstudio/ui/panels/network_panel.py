@@ -19,7 +19,8 @@ from ..kit.widgets import add_row, combo, select_data
 HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear", "tanh", "relu", "leaky_relu")
 COSTS = (("Cross-entropy (softmax)", "cross_entropy"), ("Binary cross-entropy (sigmoid)", "bce"),
-         ("Mean squared error", "mse"), ("Half mean squared error", "half_mse"), ("Sum of squared errors", "sse"))
+         ("Mean squared error", "mse"), ("Half mean squared error", "half_mse"), ("Sum of squared errors", "sse"),
+         ("Half sum of squared errors", "half_sse"))
 INITS = (("Auto (Xavier for tanh/sigmoid, He for ReLU)", "auto"), ("Xavier / Glorot uniform", "xavier"),
          ("He normal", "he"), ("Normal N(0, 1)", "normal"))
 
@@ -48,6 +49,7 @@ class NetworkPanel(QGroupBox):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
         self.dtype = add_row(form, "Precision", combo((("float64", "float64"), ("float32", "float32"))))
+        self.valid = True   # the design shown is one the session can build (False: Start is disabled)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #b00020;")
@@ -62,7 +64,7 @@ class NetworkPanel(QGroupBox):
             box.currentIndexChanged.connect(self._apply)
         self.seed.valueChanged.connect(self._apply)
         session.networkChanged.connect(self.show_spec)
-        session.stateChanged.connect(lambda state: self.setEnabled(state == "idle"))
+        session.stateChanged.connect(lambda state: self.setEnabled(state.editable))
         self.show_spec()
 
     def _layer_buttons(self):
@@ -161,16 +163,12 @@ class NetworkPanel(QGroupBox):
         try:
             check_pair(spec.cost, spec.output)
         except ValueError as exc:
-            self.problem.setText(f"Not applied: {exc}.")
-            self.validityChanged.emit(False)
-            return
-        self.problem.setText("")
-        self.validityChanged.emit(True)
+            return self._show_problem(f"Not applied: {exc}.")
+        self._show_problem("")
         try:
             applied = spec == self.session.spec or self.session.set_network_spec(spec)
         except ValueError as exc:
-            self.problem.setText(f"Not applied: {exc}.")
-            return
+            return self._show_problem(f"Not applied: {exc}.")
         if not applied:
             self.show_spec()
 
@@ -190,8 +188,13 @@ class NetworkPanel(QGroupBox):
         self.input_label.setText(f"Inputs: {net.sizes[0]} (the data's features)")
         self.output_size.setText(f"{net.sizes[-1]} ({'classes' if ds.is_classification else 'targets'} in the data)")
         self.summary.setText(f"{' → '.join(map(str, net.sizes))}   ·   {net.n_parameters:,} parameters")
-        self.problem.setText("")
-        self.validityChanged.emit(True)
+        self._show_problem("")
+
+    def _show_problem(self, text):
+        """Say what is wrong with the design ("" when nothing is); ``valid`` and Start follow."""
+        self.problem.setText(text)
+        self.valid = not text
+        self.validityChanged.emit(self.valid)
 
 
 def _layer_table():

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgr
 from bpstudio.core.explain.compare import LR_LADDER, changes, valid_costs, variations
 from bpstudio.core.train.config import BATCH_MODES
 from bpstudio.core.train.optimizers import OPTIMIZERS
-from ..session.experiments import ExperimentJob, ExperimentThread
+from ..session.experiments import Experiment as ExperimentJob
+from ..session.jobs import JobRunner
 from ..kit.plotstyle import make_plot, pen
 
 # What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
@@ -66,11 +67,10 @@ class RunsPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.runs, self.curves, self.experiment, self.sweep_points, self.job_setup = [], [], None, [], {}
-        self.jobs = ExperimentThread(self)
-        self.jobs.worker.progressed.connect(self._on_progress)
-        self.jobs.worker.runsReady.connect(self._on_runs)
-        self.jobs.worker.sweepReady.connect(self._on_sweep)
-        self.jobs.worker.failed.connect(self._on_failed)
+        self.jobs, self._job = JobRunner(self, name="experiments"), None
+        self.jobs.progressed.connect(lambda report: self._on_progress(*report))
+        self.jobs.done.connect(lambda result: (self._on_runs if result[0] == "compare" else self._on_sweep)(result[1]))
+        self.jobs.failed.connect(self._on_failed)
         self._build()
 
     # --- building ------------------------------------------------------------------
@@ -259,7 +259,7 @@ class RunsPanel(QWidget):
     def _submit(self, job):
         self._set_running(True)
         self.status.setText(f"running {job.n_runs} short trainings…")
-        self.jobs.submit(job)
+        self._job = self.jobs.run(job.run, job.kind)
 
     def _set_running(self, running):
         for widget in (self.compare_button, self.sweep_button, self.comparison, self.epochs):
@@ -273,7 +273,7 @@ class RunsPanel(QWidget):
 
     def _on_runs(self, runs):
         self._set_running(False)
-        self.status.setText(f"{len(runs)} runs compared" + (" (cancelled)" if self.jobs.worker.stop.is_set() else ""))
+        self.status.setText(f"{len(runs)} runs compared" + (" (cancelled)" if self._job.cancel.is_set() else ""))
         for run in runs:
             run.setup = dict(self.job_setup)
         self.runs.extend(runs)

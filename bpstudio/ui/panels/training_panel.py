@@ -5,8 +5,6 @@ in progress only the settings the trainer can take mid-run stay editable
 (``session.LIVE_SETTINGS``).
 """
 
-from dataclasses import replace
-
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
 
 from ..kit.widgets import LearningRateBox, add_row, combo, select_data
@@ -54,10 +52,9 @@ class TrainingPanel(QGroupBox):
         session.configChanged.connect(self._show_config)
         self._update_enabled()
 
-    def config(self):
-        """The TrainConfig the controls describe (the cost comes from the network panel)."""
-        return replace(
-            self.session.config,
+    def settings(self):
+        """The TrainConfig fields the controls describe (the cost comes from the network panel)."""
+        return dict(
             learning_rate=self.lr.value(), batch_mode=self.batch_mode.currentData(),
             batch_size=self.batch_size.value(), optimizer=self.optimizer.currentData(),
             momentum=self.momentum.value(), betas=(self.beta1.value(), self.beta2.value()),
@@ -67,12 +64,7 @@ class TrainingPanel(QGroupBox):
         )
 
     def _apply(self):
-        try:
-            ok = self.session.set_config(self.config())
-        except ValueError as exc:
-            self.session.error.emit(f"Training settings: {exc}")
-            ok = False
-        if not ok:
+        if not self.session.edit_config(**self.settings()):
             self._show_config()
         self._update_enabled()
 
@@ -95,7 +87,7 @@ class TrainingPanel(QGroupBox):
 
     def _update_enabled(self, *_):
         # Learning rate, epochs, L2, decay and early stopping (LIVE_SETTINGS) stay editable mid-run.
-        idle = self.session.state == "idle"
+        idle = self.session.state.editable
         opt = self.optimizer.currentData()
         self.batch_mode.setEnabled(idle)
         self.batch_size.setEnabled(idle and self.batch_mode.currentData() == "mini-batch")

@@ -2,40 +2,43 @@
 
 It holds the dataset and its prepared splits, the network (built from a
 ``NetworkSpec`` and the data's sizes), the ``TrainConfig``, the ``Trainer`` of
-the current run and the run state: "idle", "training" or "paused".
+the current run and the run state (``RunState``).
 
 Rules that keep the network consistent with what is on screen:
 - the architecture and the data change only when idle (the panels are locked
   otherwise); a new network or dataset starts a new run;
-- the learning rate, epoch limit, L2, decay and patience apply at once, even
-  mid-run; other training settings start a new run from the current weights;
+- the learning rate, epoch limit, L2, decay and patience apply mid-run: they
+  reach the training job as messages it applies between batches; other training
+  settings start a new run from the current weights;
+- "idle" means the training job has returned: after Stop the state is
+  "stopping" until it has, so nothing rewrites the network under it;
 - anything that rewrites the weights in place (Reset, Import) waits until the
   worker has returned;
 - ``restore`` takes over a whole saved state at once (an opened project, or
   File ▸ New): data, network, settings and the run to continue.
 """
 
-import threading
 from dataclasses import dataclass, fields, replace
 
 from PySide6.QtCore import QObject, Signal
 
-from bpstudio.core import TrainConfig, Trainer
-from bpstudio.core.nn.heads import check_pair, default_head
+from bpstudio.core import RunState, TrainConfig, Trainer
+from bpstudio.core.nn.heads import check_targets, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 
+from .jobs import JobRunner
 from .snapshot import make_probe, make_snapshot
-from .worker import Job, WorkerThread
+from .worker import Inbox, LiveSettings, Pace, TrainJob, share_the_gil
 
 LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")
+STOP_WAIT_MS = 1000   # how long a change right after Stop waits for the job's batch to end
 # What the app starts with (and File ▸ New Project goes back to): a generated 2-D set, Adam on mini-batches.
 # Chosen on the generated sets for a smooth first curve: at lr 0.01, batches of 16 and 2000 epochs the
 # weights kept growing and circles' validation cost spiked ~90 times (now 0–1, same accuracy, 0.6 s).
 DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
                              optimizer="adam", cost="cross_entropy")
-STATES = ("idle", "training", "paused")
 
 
 @dataclass(frozen=True)
@@ -54,29 +57,27 @@ class Session(QObject):
     configChanged = Signal()
     runReset = Signal()           # a new run starts: history is empty
     snapshot = Signal(object)     # Snapshot of the current run
-    stateChanged = Signal(str)    # "idle" | "training" | "paused"
+    stateChanged = Signal(object)  # RunState
     message = Signal(str)         # something worth a line in the status bar
     error = Signal(str)           # something went wrong; the app carries on
-    _jobSubmitted = Signal(object)
 
     def __init__(self, dataset, spec=None, config=None, options=None, origin=None, parent=None):
         super().__init__(parent)
         self.spec = spec or replace(NetworkSpec(), **dict(zip(("output", "cost"), default_head(dataset))))
         self.config = config or TrainConfig()
         self.options = options or DataOptions()
-        self.state = "idle"
+        self.state = RunState.IDLE
         self.origin = origin          # (name or path, load options) the dataset was read with, if known
         self.run_id = 0
         self.latest = None            # the last Snapshot of the current run
-        self._in_flight = 0           # jobs handed to the worker and not yet returned
+        self.pace = 0.0               # seconds between updates while training (0: full speed)
         self._deferred = []           # actions waiting for the worker to return
-        self._stop = threading.Event()  # the stop flag of the newest job
-        self._thread = WorkerThread()
-        worker = self._thread.worker
-        worker.snapshotReady.connect(self._on_snapshot)
-        worker.jobFinished.connect(self._on_job_finished)
-        worker.jobFailed.connect(self._on_job_failed)
-        self._jobSubmitted.connect(worker.run)   # queued: the worker lives on its own thread
+        self._inbox = Inbox()         # settings on their way to the training job
+        self._job = None              # the newest training Job (its cancel flag is Pause/Stop)
+        share_the_gil()
+        self.jobs = JobRunner(self, serial=True, name="training")
+        self.jobs.progressed.connect(self._on_snapshot)
+        self.jobs.finished.connect(self._on_job_returned)
         self._adopt_dataset(dataset, self.options)
         self._build_network(self.spec)
 
@@ -84,8 +85,8 @@ class Session(QObject):
 
     @property
     def busy(self):
-        """True while the worker holds a job (the network must not be rewritten in place)."""
-        return self._in_flight > 0
+        """True while a training job has not returned (the network must not be rewritten in place)."""
+        return self.jobs.busy
 
     @property
     def history(self):
@@ -106,15 +107,21 @@ class Session(QObject):
         return True
 
     def set_data_options(self, options):
+        """Split the data anew; a split that cannot be made is reported (``error``) and changes nothing."""
         if not self._check_idle("change the data split"):
             return False
-        self._adopt_dataset(self.dataset, options)
+        try:
+            self._adopt_dataset(self.dataset, options)
+        except ValueError as exc:
+            self.error.emit(f"Data split: {exc}")
+            return False
         self._build_network(self.spec)
         return True
 
     def set_network_spec(self, spec):
-        """Build a new network from ``spec``; an invalid output/cost pair raises ValueError and changes nothing."""
-        check_pair(spec.cost, spec.output)
+        """Build a new network from ``spec``; an output/cost pair that does not fit each other or the
+        data's targets raises ValueError and changes nothing."""
+        check_targets(spec.cost, spec.output, self.prepared.Y_train)
         if not self._check_idle("change the network"):
             return False
         self._build_network(spec)
@@ -143,6 +150,15 @@ class Session(QObject):
 
     # --- training settings ------------------------------------------------------------
 
+    def edit_config(self, **changes):
+        """The user changed training settings (``TrainConfig`` fields): applied as ``set_config`` does;
+        an invalid value is reported (``error``) and changes nothing. Returns whether it applied."""
+        try:
+            return self.set_config(replace(self.config, **changes))
+        except ValueError as exc:
+            self.error.emit(f"Training settings: {exc}")
+            return False
+
     def set_config(self, config):
         """Apply training settings: live ones at once, the others as a new run (idle only)."""
         config = replace(config, cost=self.spec.cost)
@@ -151,9 +167,8 @@ class Session(QObject):
             return True
         if changed <= set(LIVE_SETTINGS):
             self.config = config
-            self.trainer.config = config   # the trainer reads these while it runs
-            if "learning_rate" in changed:
-                self.trainer.optimizer.lr = config.learning_rate
+            lr = config.learning_rate if "learning_rate" in changed else None
+            self._send(LiveSettings(config, lr))
             self.configChanged.emit()
             return True
         if not self._check_idle("change " + ", ".join(sorted(changed - set(LIVE_SETTINGS)))):
@@ -163,35 +178,50 @@ class Session(QObject):
         self._new_run()
         return True
 
+    def set_pace(self, seconds):
+        """Seconds between updates while training (0: full speed); applies at once, even mid-run."""
+        self.pace = max(0.0, float(seconds))
+        self._send(Pace(self.pace))
+
+    def _send(self, message):
+        """A message for the run: the training job applies it between batches; with no job, now."""
+        self._inbox.post(message)
+        if not self.busy:
+            self._inbox.deliver(self._idle_target())
+
+    def _idle_target(self):
+        """What messages apply to while no job runs: the trainer, and the pace the next job starts with."""
+        return TrainJob(self.run_id, "fit", self.trainer, self.prepared, self.probe, self._inbox, self.pace)
+
     # --- run control ---------------------------------------------------------------------
 
     def start(self):
         """Start, or resume after Pause/Stop; the trainer continues where it stopped."""
-        if self.state == "training":
+        if self.state in (RunState.TRAINING, RunState.STOPPING):
             return
         if self.trainer.is_done:
             self.error.emit(f"This run reached its epoch limit ({self.config.epochs}). "
                             "Raise “Epochs” to continue, or press Reset to start over.")
             return
         self._submit("fit")
-        self._set_state("training")
+        self._set_state(RunState.TRAINING)
 
     def pause(self):
-        if self.state == "training":
-            self._stop.set()
-            self._set_state("paused")
+        if self.state == RunState.TRAINING:
+            self.jobs.cancel()
+            self._set_state(RunState.PAUSED)
 
     def step(self):
         """Train exactly one batch, then stay paused."""
-        if self.state == "training":
+        if self.state in (RunState.TRAINING, RunState.STOPPING):
             return
         self._submit("step")
-        self._set_state("paused")
+        self._set_state(RunState.PAUSED)
 
     def stop(self):
-        """End the run: training stops and the network and data can be edited again."""
-        self._stop.set()
-        self._set_state("idle")
+        """End the run: training stops (after its current batch) and the network and data can be edited again."""
+        self.jobs.cancel()
+        self._set_state(RunState.STOPPING if self.busy else RunState.IDLE)
 
     def reset(self):
         """Stop, redraw the initial weights from the network's seed and start a fresh run."""
@@ -206,23 +236,30 @@ class Session(QObject):
     def set_weights(self, weights, biases):
         """Replace the weights (e.g. imported); shapes are checked per layer (ValueError)."""
         self.stop()
-        if self.busy:
-            raise RuntimeError("training is still stopping; try again in a moment")
+        if self.busy and not self._finish_stopping():
+            raise RuntimeError("training is still finishing its batch; try again in a moment")
         self.net.set_parameters(weights, biases)
         self._new_run()
 
-    def weights_edited(self):
-        """The weights were changed in place while the worker was idle (inspector, rewind): show them everywhere."""
-        if self.busy:
-            raise RuntimeError("the weights can only be edited while the training worker is idle")
+    def edit_weights(self, params, note=""):
+        """The user changed the weights (an inspector edit, a rewind): take ``params`` (flat, in the
+        network's layout) into the current run and show them everywhere; ``note`` goes to the status bar.
+        Refused with a message while a training job holds the network. Returns whether it applied."""
+        if self.state == RunState.TRAINING or self.busy:
+            self.error.emit("Pause training to change the weights from the inspector.")
+            return False
+        self.net.params[...] = params
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, len(self.history)))
+        if note:
+            self.message.emit(note)
+        return True
 
     def restore(self, prepared, options, net, trainer, origin=None):
         """Take over a whole state: ``prepared`` data (split by ``options``), ``net`` and the run ``trainer``
         continues (its config becomes the session's). Idle worker only; the views show it all, curves included.
 
         Raises ValueError, changing nothing, when the network does not fit the data."""
-        if self.state != "idle" or self.busy:
+        if self.state != RunState.IDLE:
             raise RuntimeError("stop training before replacing the whole session")
         ds = prepared.dataset
         if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs) or trainer.net is not net:
@@ -240,10 +277,10 @@ class Session(QObject):
         self.runReset.emit()
         self._on_snapshot(make_snapshot(self.run_id, trainer, self.probe, 0))   # the whole history: curves
 
-    def shutdown(self):
-        """Stop training and join the worker thread (call when the window closes)."""
-        self._stop.set()
-        return self._thread.shutdown()
+    def shutdown(self, timeout_ms=None):
+        """Stop training and wait for the job, with a bound (call when the window closes).
+        True when it ended in time; a job that did not is left to finish its batch (see ``jobs``)."""
+        return self.jobs.shutdown(timeout_ms)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -254,9 +291,8 @@ class Session(QObject):
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
     def _submit(self, mode):
-        self._stop = threading.Event()   # the new job's own: pause and stop set it
-        self._in_flight += 1
-        self._jobSubmitted.emit(Job(self.run_id, mode, self.trainer, self.prepared, self.probe, self._stop))
+        job = TrainJob(self.run_id, mode, self.trainer, self.prepared, self.probe, self._inbox, self.pace)
+        self._job = self.jobs.run(job.run, f"training ({mode})", tag=self.run_id)
 
     def _set_state(self, state):
         if state != self.state:
@@ -264,10 +300,18 @@ class Session(QObject):
             self.stateChanged.emit(state)
 
     def _check_idle(self, what):
-        if self.state != "idle":
+        """Whether ``what`` may happen now. Right after Stop it waits (bounded) for the job's batch to end."""
+        if self.state == RunState.STOPPING and not self._finish_stopping():
+            self.error.emit(f"Training is still finishing its batch; {what} again in a moment.")
+            return False
+        if self.state != RunState.IDLE:
             self.error.emit(f"Stop training to {what}.")
             return False
         return True
+
+    def _finish_stopping(self):
+        """Wait up to STOP_WAIT_MS for the stopped job to return (a batch is usually a few ms)."""
+        return self.jobs.wait(STOP_WAIT_MS)
 
     def when_worker_idle(self, action):
         """Run ``action`` now, or as soon as the worker has returned every job (it must not touch the run before)."""
@@ -286,23 +330,21 @@ class Session(QObject):
             self.latest = snap
             self.snapshot.emit(snap)
 
-    def _job_returned(self):
-        self._in_flight -= 1
-        if self._in_flight == 0:
+    def _on_job_returned(self, job):
+        """A training job returned (the runner starts the next one, if any, right after)."""
+        last = not self.busy
+        if job.tag == self.run_id:
+            if job.error is not None:
+                self._set_state(RunState.IDLE if last else self.state)
+                self.error.emit(f"Training failed: {job.error}")
+            elif job.result is not None and job.result[1] not in ("stopped", "") and last:
+                self._set_state(RunState.IDLE)
+                (self.error if self.trainer.history.diverged else self.message).emit(f"Training {job.result[1]}")
+        if last:
+            self._inbox.deliver(self._idle_target())   # what arrived after the job's last look
+            if self.state == RunState.STOPPING:
+                self._set_state(RunState.IDLE)
             actions, self._deferred = self._deferred, []
             for action in actions:
                 action()
-
-    def _on_job_finished(self, run_id, reason):
-        current = run_id == self.run_id
-        if current and reason not in ("stopped", "") and self._in_flight == 1:
-            self._set_state("idle")
-            (self.error if self.trainer.history.diverged else self.message).emit(f"Training {reason}")
-        self._job_returned()
-
-    def _on_job_failed(self, run_id, text):
-        if run_id == self.run_id:
-            self._set_state("idle")
-            self.error.emit(f"Training failed: {text}")
-        self._job_returned()
 

@@ -1,20 +1,20 @@
-"""The training worker: runs ``Trainer.fit`` / ``Trainer.step`` on its own QThread.
+"""The training job: ``Trainer.fit`` / ``Trainer.step`` off the UI thread, run by a ``jobs.JobRunner``.
 
-Qt's worker pattern: a QObject with no parent, moved to a QThread; jobs arrive
-as queued signals. The worker never touches a widget. A job is paused or stopped
-through its ``stop`` (a ``threading.Event`` the trainer checks once per batch)
-because a queued "stop" slot could not run while the loop is busy. Each job has
-its own event: clearing a shared one for the next job could let a stopped job,
-still inside a long batch, carry on.
+While a job runs, only the job touches its trainer and network. The GUI thread reaches it by
+messages: a settings change waits in the session's ``Inbox`` and the job applies it between
+batches, so it never races the loop (a learning rate written from the GUI thread while the
+job does ``lr *= lr_decay`` could be lost). Stop is the job's own cancel flag, checked once
+per batch. The job reports throttled snapshots, and can be paced: with ``pace`` > 0 it trains
+one batch at a time, shows every update and sleeps ``pace`` seconds between them, waking at
+once on Stop.
 """
 
 import os
+import queue
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
 from threadpoolctl import threadpool_limits
 
 from .snapshot import SNAPSHOT_INTERVAL, make_snapshot
@@ -26,61 +26,137 @@ GIL_SWITCH_INTERVAL = 0.0005
 # take the core the GUI thread needs (on 2 cores a spinning pool cut throughput with the window
 # open to a fifth). One core is left for the GUI.
 BLAS_THREADS = max(1, (os.cpu_count() or 2) - 1)
+PACE_POLL = 0.02   # seconds: how often a paced wait looks for a new message (Stop wakes it at once)
+
+
+def share_the_gil():
+    """Let the GUI thread in often while a job trains (call once, on the GUI thread)."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Message: settings that apply mid-run. ``config`` replaces the trainer's (epochs, L2, decay and
+    patience are read from it); ``learning_rate``, when given, restarts the decayed rate there."""
+
+    config: object
+    learning_rate: float | None = None
+
+    def apply(self, job):
+        job.trainer.config = self.config
+        if self.learning_rate is not None:
+            job.trainer.optimizer.lr = self.learning_rate
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Message: seconds to wait between updates (0: full speed, throttled snapshots)."""
+
+    seconds: float
+
+    def apply(self, job):
+        job.pace = max(0.0, float(self.seconds))
+
+
+class Inbox:
+    """Messages for a run, applied in order by whichever thread owns the run at the time:
+    the job between batches while it runs, the GUI thread when no job does."""
+
+    def __init__(self):
+        self._messages = queue.SimpleQueue()
+
+    def post(self, message):
+        self._messages.put(message)
+
+    def empty(self):
+        return self._messages.empty()
+
+    def deliver(self, job):
+        while not self._messages.empty():
+            self._messages.get_nowait().apply(job)
 
 
 @dataclass
-class Job:
-    """One request for the worker: ``mode`` is "fit" (until stopped or done) or "step" (one batch)."""
+class TrainJob:
+    """One request: ``mode`` "fit" (until stopped or done) or "step" (one batch); ``run`` is the job."""
 
     run_id: int
     mode: str
-    trainer: object     # bpstudio.core.Trainer; only the worker uses it while the job runs
-    prepared: object    # bpstudio.core.dataset.Prepared
+    trainer: object     # bpstudio.core.Trainer; only this job uses it while it runs
+    prepared: object    # bpstudio.core.data.dataset.Prepared
     probe: object       # snapshot.Probe
-    stop: threading.Event = field(default_factory=threading.Event)   # set to end this job
+    inbox: Inbox
+    pace: float = 0.0
+
+    def run(self, progress, cancel):
+        """Train, reporting snapshots through ``progress``; returns (run_id, stop reason)."""
+        emitter = _ThrottledEmitter(self, progress)
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            self.inbox.deliver(self)
+            if self.mode == "step":
+                self.trainer.step(*self._data())
+            else:
+                self._fit(cancel, emitter)
+            self.inbox.deliver(self)
+        reason = self.trainer.history.stop_reason
+        emitter.emit(finished=reason)
+        return self.run_id, reason
+
+    def _data(self):
+        p = self.prepared
+        return p.X_train, p.Y_train, p.X_val, p.Y_val
+
+    def _fit(self, cancel, emitter):
+        """Full speed or paced, switching when the pace changes, until stopped, done or diverged."""
+        t = self.trainer
+        interrupt = _Interrupt(self, cancel)
+        while not cancel.is_set() and not t.is_done:
+            if self.pace > 0:
+                self._paced(cancel, emitter)
+            else:
+                t.fit(*self._data(), on_progress=emitter.on_progress, stop=interrupt)
+            if t.history.stop_reason not in ("", "stopped"):
+                return   # completed, diverged or early stopping
+        t.history.stop_reason = "stopped" if cancel.is_set() else "completed"
+
+    def _paced(self, cancel, emitter):
+        """One batch at a time with every update shown, ``pace`` seconds apart (Stop wakes the wait)."""
+        t = self.trainer
+        while self.pace > 0 and not cancel.is_set() and not t.is_done:
+            t.step(*self._data())
+            self.inbox.deliver(self)
+            if t.history.stop_reason:
+                return
+            emitter.emit()
+            self._pause(cancel)
+
+    def _pause(self, cancel):
+        """Wait ``pace`` seconds; Stop or a new message (a new pace) ends the wait at once."""
+        until = time.perf_counter() + self.pace
+        while not cancel.is_set() and self.inbox.empty() and time.perf_counter() < until:
+            cancel.wait(min(PACE_POLL, max(0.0, until - time.perf_counter())))
 
 
-class TrainWorker(QObject):
-    """Trains on the worker thread and reports throttled snapshots."""
+class _Interrupt:
+    """What ``Trainer.fit`` checks once per batch: Stop, or a switch to paced training."""
 
-    snapshotReady = Signal(object)       # Snapshot
-    jobFinished = Signal(int, str)       # run_id, stop reason
-    jobFailed = Signal(int, str)         # run_id, message
+    def __init__(self, job, cancel):
+        self.job, self.cancel = job, cancel
 
-    def __init__(self):
-        super().__init__()   # no parent, or moveToThread silently does nothing
-
-    @Slot(object)
-    def run(self, job):
-        emitter = _ThrottledEmitter(self, job)
-        try:
-            with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-                self._train(job, emitter)
-            reason = job.trainer.history.stop_reason
-            emitter.emit(finished=reason)
-        except Exception as exc:  # noqa: BLE001 — any failure becomes a message, the app lives on
-            self.jobFailed.emit(job.run_id, f"{type(exc).__name__}: {exc}")
-            return
-        self.jobFinished.emit(job.run_id, reason)
-
-    def _train(self, job, emitter):
-        data = job.prepared
-        if job.mode == "step":
-            job.trainer.step(data.X_train, data.Y_train, data.X_val, data.Y_val)
-        else:
-            job.trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
-                            on_progress=emitter.on_progress, stop=job.stop)
+    def is_set(self):
+        return self.cancel.is_set() or self.job.pace > 0
 
 
 class _ThrottledEmitter:
-    """Turns the trainer's progress calls into at most one snapshot per SNAPSHOT_INTERVAL."""
+    """Between batches: delivers the inbox, and makes at most one snapshot per SNAPSHOT_INTERVAL."""
 
-    def __init__(self, worker, job):
-        self.worker, self.job = worker, job
+    def __init__(self, job, progress):
+        self.job, self.progress = job, progress
         self.history_start = len(job.trainer.history)
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
 
-    def on_progress(self, progress):
+    def on_progress(self, _progress):
+        self.job.inbox.deliver(self.job)
         if time.perf_counter() >= self.next_emit:
             self.emit()
 
@@ -88,26 +164,5 @@ class _ThrottledEmitter:
         job = self.job
         snap = make_snapshot(job.run_id, job.trainer, job.probe, self.history_start, finished)
         self.history_start += len(snap.history["epoch"])
-        self.worker.snapshotReady.emit(snap)
+        self.progress(snap)
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
-
-
-class WorkerThread:
-    """Owns the QThread and its worker; ``shutdown`` stops training and joins the thread."""
-
-    def __init__(self):
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-        self.thread = QThread()
-        self.thread.setObjectName("bpstudio-training")
-        self.worker = TrainWorker()
-        self.worker.moveToThread(self.thread)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.thread.start()
-
-    def shutdown(self):
-        """End the thread's event loop and wait for it (stop the running job first).
-
-        No timeout: the job returns after its current batch, however long that takes, and a
-        QThread destroyed while it still runs aborts the whole process."""
-        self.thread.quit()
-        return self.thread.wait()

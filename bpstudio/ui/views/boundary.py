@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from .heatmaps import COLORMAP
-from .plots import LAYER_COLORS as CLASS_COLORS
+from ..kit.plotstyle import PALETTE as CLASS_COLORS
 from ..session.snapshot import GRID_SIZE
 
 MAX_POINTS = 3000   # points drawn on top of the plane (a seeded subsample of larger data)

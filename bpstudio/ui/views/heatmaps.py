@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ..kit.widgets import subscript, superscript
+from bpstudio.core.explain.notation import subscript, superscript
 
 COLORMAP = "CET-D1"
 

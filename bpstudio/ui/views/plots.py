@@ -9,16 +9,13 @@ one of 100.
 import numpy as np
 import pyqtgraph as pg
 
-from ..kit.plotstyle import ReadableAxis
-from ..kit.widgets import superscript
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-TRAIN_COLOR = "#1f77b4"
-GRID_COLOR = "#dadde2"
-TEXT_COLOR = "#303030"
-VAL_COLOR = "#e8710a"
+from bpstudio.core.explain.notation import superscript
+from ..kit.plotstyle import PALETTE, make_plot
+
+TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
 MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
-LAYER_COLORS = ("#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
 class GrowingCurve:
@@ -80,30 +77,6 @@ def settle(widget):
     widget.getPlotItem().getViewBox().prepareForPaint()
 
 
-def make_plot(name, title, x_label, y_label, legend_offset=(-10, 10)):
-    """A PlotWidget with labelled axes, grid, a legend and an accessible name."""
-    widget = pg.PlotWidget(axisItems={"bottom": ReadableAxis()})
-    widget.setAccessibleName(name)
-    widget.setObjectName(name)
-    plot = widget.getPlotItem()
-    plot.setTitle(title)
-    # An opaque light grid at major ticks only: translucent grid lines make a repaint ~5× slower.
-    plot.showGrid(x=True, y=True, alpha=1.0)
-    for axis, label in (("bottom", x_label), ("left", y_label)):
-        item = plot.getAxis(axis)
-        item.setPen(GRID_COLOR)
-        item.setTextPen(TEXT_COLOR)
-        item.setStyle(maxTickLevel=0)
-        item.enableAutoSIPrefix(False)   # "cost (×0.001)" confuses more than it helps
-        item.setZValue(-1)   # the axis draws the grid: keep it under the curves, or a cost at 0 hides
-        plot.setLabel(axis, label, color=TEXT_COLOR)
-    plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210))
-    plot.setDownsampling(auto=True, mode="peak")
-    plot.setClipToView(True)
-    plot.setMenuEnabled(False)
-    return widget
-
-
 def add_curve(widget, name, color, style=None, dtype=np.float32):
     pen = pg.mkPen(color, width=1)
     if style is not None:
@@ -116,8 +89,9 @@ class CurvesView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.cost_plot = make_plot("Cost plot", "Cost", "epoch", "cost (mean per sample)")
-        self.accuracy_plot = make_plot("Accuracy plot", "Accuracy", "epoch", "accuracy (%)", legend_offset=(-10, -10))
+        self.cost_plot = make_plot("Cost", "epoch", "cost (mean per sample)", legend=True, name="Cost plot")
+        self.accuracy_plot = make_plot("Accuracy", "epoch", "accuracy (%)", legend=True, name="Accuracy plot",
+                                       legend_offset=(-10, -10))
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.getPlotItem().enableAutoRange(y=False)
         self.accuracy_plot.getPlotItem().getViewBox().setLimits(yMin=-5, yMax=105)
@@ -189,8 +163,8 @@ class GradientNormsView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = make_plot("Gradient norms plot", "Gradient norm per layer", "weight updates", "‖∂C/∂Wˡ‖",
-                              legend_offset=(-10, -10))
+        self.plot = make_plot("Gradient norm per layer", "weight updates", "‖∂C/∂Wˡ‖", legend=True,
+                              name="Gradient norms plot", legend_offset=(-10, -10))
         self.plot.getPlotItem().setLogMode(y=True)
         self.curves = []
         layout = QVBoxLayout(self)
@@ -205,7 +179,7 @@ class GradientNormsView(QWidget):
         plot.legend.clear()
         self.curves = []
         for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            color = LAYER_COLORS[l % len(LAYER_COLORS)]
+            color = PALETTE[l % len(PALETTE)]
             # float64: x counts weight updates, which outgrow float32's exact integers (2²⁴) in a long run
             self.curves.append(add_curve(self.plot, f"W{superscript(l + 1)}", color, dtype=np.float64))
 

@@ -4,8 +4,12 @@
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar
 
-STATE_TEXT = {"idle": "Idle", "training": "Training", "paused": "Paused"}
-STATE_COLOR = {"idle": "#555555", "training": "#1b7f3b", "paused": "#b36b00"}
+from bpstudio.core.train.run_state import RunState
+
+STATE_TEXT = {RunState.IDLE: "Idle", RunState.TRAINING: "Training", RunState.PAUSED: "Paused",
+              RunState.STOPPING: "Stopping…"}
+STATE_COLOR = {RunState.IDLE: "#555555", RunState.TRAINING: "#1b7f3b", RunState.PAUSED: "#b36b00",
+               RunState.STOPPING: "#b36b00"}
 
 
 class RunStatusBar(QStatusBar):
@@ -32,7 +36,7 @@ class RunStatusBar(QStatusBar):
             self.addPermanentWidget(widget)
         # In a narrow window the least needed counts step aside (last first) rather than widen the window.
         self.optional = (self.epochs, self.updates, self.bar, self.elapsed, self.speed, self.samples)
-        self.show_state("idle")
+        self.show_state(RunState.IDLE)
 
     def minimumSizeHint(self):
         hint = super().minimumSizeHint()
