@@ -2,7 +2,8 @@
 
     python docs/panel_screenshots.py [OUT_DIR]   (the whole window, every tab and dialog: docs/screenshots.py)
 
-Inspector: Mazur's worked example (2-2-2 sigmoid), the hidden weight w1's chain rule shown. Runs: a comparison of optimizers and a learning-rate sweep on the same data.
+Inspector: Mazur's worked example (2-2-2 sigmoid), the hidden weight w1's chain rule shown.
+Runs: a comparison of optimizers and a learning-rate sweep on the same data.
 Health and evaluation: after a short training run on iris.
 """
 

@@ -63,7 +63,7 @@ def test_each_surface_names_its_own_remedy_for_a_stray_word(tmp_path, capsys):
     error = caught.value
     assert "line 6" in str(error) and "kinds={'bill_length_mm': 'category'}" in str(error)   # Python
     assert "--category 'bill_length_mm'" in error.told_to("cli") and "kinds=" not in error.told_to("cli")
-    assert "untick 'bill_length_mm' under Inputs" in error.told_to("app") and "kinds=" not in error.told_to("app")
+    assert "Encoding of 'bill_length_mm'" in error.told_to("app") and "kinds=" not in error.told_to("app")
     assert main(["train", str(path), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: penguins.csv, line 6") and "--category 'bill_length_mm'" in err
