@@ -17,7 +17,7 @@ from bpstudio.core.train import compiled  # noqa: E402
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 OUTPUTS = ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"]
-COSTS = ["sse", "mse", "half_mse", "bce", "cross_entropy"]
+COSTS = ["sse", "half_sse", "mse", "half_mse", "bce", "cross_entropy"]
 PAIRS = []
 for _out in OUTPUTS:
     for _cost in COSTS:
@@ -158,6 +158,15 @@ def test_without_numba_the_numpy_path_trains(monkeypatch):
     Trainer(reference, config).fit(X, Y)
     assert trainer._compiled is None
     np.testing.assert_array_equal(net.params, reference.params)
+
+
+def test_every_registered_cost_and_activation_has_a_kernel_code():
+    """A cost or activation added to the engine must be added to the kernel too (or the run
+    quietly stays on NumPy): this fails until it is."""
+    from bpstudio.core import ACTIVATIONS, COSTS as REGISTERED, OPTIMIZERS
+    assert set(REGISTERED) == set(compiled.COST_CODES)
+    assert set(ACTIVATIONS) == set(compiled.ACTIVATION_CODES)
+    assert set(OPTIMIZERS) == set(compiled.OPTIMIZER_CODES)
 
 
 def test_large_batches_and_large_networks_stay_on_numpy(monkeypatch):

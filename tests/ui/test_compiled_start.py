@@ -15,9 +15,14 @@ pytest.importorskip("numba")
 
 @pytest.fixture
 def slow_build(monkeypatch):
-    """A fresh compiled-path state whose build waits until the test releases it."""
+    """A fresh compiled-path state whose build takes until the test releases it.
+
+    The kernel itself is built first, untimed (in the suite it already is, by
+    tests/core/test_compiled.py); the test then sees a build that is under way."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    kernel = compiled.ready()
+    assert kernel is not None, compiled.failure
     release = threading.Event()
-    real_build = compiled._build
     monkeypatch.setenv("BPSTUDIO_COMPILED", "background")
     monkeypatch.setattr(compiled, "_kernel", None)
     monkeypatch.setattr(compiled, "_building", None)
@@ -25,13 +30,14 @@ def slow_build(monkeypatch):
 
     def build():
         release.wait(30)
-        real_build()
+        compiled._kernel = kernel
+        compiled._built.set()
 
     monkeypatch.setattr(compiled, "_build", build)
     yield release
     release.set()
     if compiled._building is not None:
-        compiled._building.join(60)
+        compiled._building.join(30)
 
 
 def test_first_stochastic_start_trains_at_once_and_says_it_is_preparing_the_fast_path(xor_window, qtbot, slow_build):
@@ -46,7 +52,7 @@ def test_first_stochastic_start_trains_at_once_and_says_it_is_preparing_the_fast
     qtbot.waitUntil(lambda: "Preparing the compiled" in control(win, "Message").text(), timeout=5000)
     assert s.trainer._last_step is not s.trainer._compiled   # still on the NumPy path
     slow_build.set()
-    qtbot.waitUntil(lambda: s.trainer._last_step is s.trainer._compiled, timeout=60000)
+    qtbot.waitUntil(lambda: s.trainer._last_step is s.trainer._compiled, timeout=10000)
     click(qtbot, win, "Stop")
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     assert s.state == "idle"

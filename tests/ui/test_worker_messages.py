@@ -99,6 +99,7 @@ def test_choosing_another_optimizer_right_after_stop_waits_for_the_batch(xor_win
     click(qtbot, win, "Start")
     qtbot.waitUntil(in_batch.is_set, timeout=5000)
     click(qtbot, win, "Stop")
+    assert "Stopping" in control(win, "Run state").text()   # the batch is still running
     optimizer = control(win, "Optimizer", QComboBox)
     before = optimizer.currentData()
     optimizer.setFocus()   # tabbed to it

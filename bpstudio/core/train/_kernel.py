@@ -11,7 +11,7 @@ import math
 from numba import njit
 
 SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, SOFTMAX = range(6)
-SSE, MSE, HALF_MSE, BCE, CROSS_ENTROPY = range(5)
+SSE, MSE, HALF_MSE, BCE, CROSS_ENTROPY, HALF_SSE = range(6)
 SGD, MOMENTUM, NESTEROV, RMSPROP, ADAM = range(5)
 
 
@@ -101,8 +101,10 @@ def _output_delta(cost, act, a, delta, start, n, Y, i, slope):
                 grad_a = diff * 2.0
             elif cost == MSE:
                 grad_a = diff * (2.0 / n)
-            else:  # HALF_MSE
+            elif cost == HALF_MSE:
                 grad_a = diff * (1.0 / n)
+            else:  # HALF_SSE: the seeds' Σ½(a − y)²
+                grad_a = diff
             delta[start + j] = grad_a * _derivative(act, a[start + j], slope)
 
 

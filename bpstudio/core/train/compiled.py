@@ -30,7 +30,7 @@ from ..nn.activations import LEAKY_SLOPE
 
 # Codes the kernel branches on (one small integer per choice, fixed for a whole run).
 ACTIVATION_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "linear": 4, "softmax": 5}
-COST_CODES = {"sse": 0, "mse": 1, "half_mse": 2, "bce": 3, "cross_entropy": 4}
+COST_CODES = {"sse": 0, "mse": 1, "half_mse": 2, "bce": 3, "cross_entropy": 4, "half_sse": 5}
 OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "nesterov": 2, "rmsprop": 3, "adam": 4}
 
 # Batches of at most this many samples train here; larger ones are faster as NumPy's matrix

@@ -20,7 +20,7 @@ class RunStatusBar(QStatusBar):
         self.message.setMinimumWidth(120)
         # a long message is cut (its tooltip has it all) rather than widen the window
         self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.state = _label("Run state", 70)
+        self.state = _label("Run state", 80)   # room for the widest, bold "Stopping…"
         self.epochs = _label("Epoch count", 120)
         self.updates = _label("Weight update count", 130)
         self.samples = _label("Sample count", 140)
