@@ -42,7 +42,7 @@ class Evaluation:
         lines = [self.headline()]
         if self.task != "classification":
             return lines
-        width = max(len(name) for name in self.names)
+        width = max(len("class"), *(len(name) for name in self.names))
         lines.append(f"  {'class':<{width}}  precision   recall  support")
         for name, p, r, n in zip(self.names, self.precision, self.recall, self.confusion.sum(axis=1)):
             lines.append(f"  {name:<{width}}  {_percent(p):>9}  {_percent(r):>7}  {n:>7}")
