@@ -7,8 +7,8 @@ new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea, QStyle, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.core.train.run_state import RunState
@@ -22,8 +22,11 @@ from .kit.wheel import install_wheel_guard, scrolled
 from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
+from .panels.animator import StepAnimator
+from .views.neurons import NeuronsView
+from .kit.widgets import combo
 from .panels.training_panel import TrainingPanel
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, SPEEDS, Session
 from .views.boundary import BoundaryView
 from .views.diagram import DiagramView
 from .views.frames import FrameScheduler
@@ -56,9 +59,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         painters = {   # name -> (widget, draw(snapshot)), in the order frames take turns
             "curves": (self.curves, lambda snap: self.curves.refresh()),
-            "weights": (self.weights, self._paint_parameters(self.weights)),
+            "weights": (self.weights, self._paint_weights),
             "diagram": (self.diagram, self._paint_parameters(self.diagram)),
             "boundary": (self.boundary, lambda snap: self.boundary.set_outputs(snap.plane)),
+            "neurons": (self.neurons, lambda snap: self.neurons.set_parameters(snap.params)),
             "grad_norms": (self.grad_norms, lambda snap: self.grad_norms.refresh()),
         }
         self.frames = FrameScheduler(painters, lambda snap: self.status.show_progress(snap.progress), self)
@@ -77,6 +81,7 @@ class MainWindow(QMainWindow):
         self.weights = WeightsView()
         self.diagram = DiagramView()
         self.grad_norms = GradientNormsView()
+        self.neurons = NeuronsView()
         self.data_panel = DataPanel(self.session)
         self.network_panel = NetworkPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
+                                    ("Neurons", self.neurons, bottom),
                                     ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
                                     ("Weights", scrolled(self.weights), bottom)):
             dock = QDockWidget(title, self)
@@ -110,8 +116,11 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[title] = dock
         self.tabifyDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"])
+        self.tabifyDockWidget(self.docks["Weights"], self.docks["Neurons"])
         self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
+        self.animator = StepAnimator(self, self.inspection)
         self.docks["Network diagram"].raise_()
+
 
     def size_docks(self):
         """Default proportions: setup column ~330 px, views share the rest."""
@@ -155,8 +164,28 @@ class MainWindow(QMainWindow):
             button = toolbar.widgetForAction(action)
             button.setAccessibleName(action.text())
             button.setObjectName(action.text())
+        toolbar.addSeparator()
+        self._add_speed(toolbar)
         self.addToolBar(toolbar)
         self.addAction(self.act_toggle)
+
+    def _add_speed(self, toolbar):
+        """The "Speed" choice: slow enough to narrate every update, or full speed."""
+        caption = QLabel(" Speed ")
+        self.speed = combo(((text, rate) for text, rate in SPEEDS.items()), None)
+        self.speed.setCurrentIndex(len(SPEEDS) - 1)   # full speed
+        self.speed.setAccessibleName("Speed")
+        self.speed.setObjectName("Speed")
+        self.speed.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.speed.setToolTip("Weight updates per second while training; Step always trains one update")
+        caption.setBuddy(self.speed)
+        self.speed.currentIndexChanged.connect(lambda _: self._on_speed_chosen())
+        toolbar.addWidget(caption)
+        toolbar.addWidget(self.speed)
+
+    def _on_speed_chosen(self):
+        self.session.set_speed(self.speed.currentData())
+        self._on_state_changed(self.session.state)
 
     def _build_menus(self):
         bar = self.menuBar()
@@ -194,6 +223,7 @@ class MainWindow(QMainWindow):
     def _connect(self):
         s = self.session
         s.datasetChanged.connect(self._on_dataset_changed)
+        s.configChanged.connect(self._on_config_changed)
         s.networkChanged.connect(self._on_network_changed)
         s.runReset.connect(self._on_run_reset)
         s.snapshot.connect(self._on_snapshot)
@@ -218,8 +248,14 @@ class MainWindow(QMainWindow):
     def _on_dataset_changed(self):
         s = self.session
         self.boundary.set_data(s.prepared)
+        self.neurons.set_data(s.prepared)
         self.boundary.set_extent(s.probe.extent)
         self.curves.set_classification(s.dataset.is_classification)
+        self._on_config_changed()
+
+    def _on_config_changed(self):
+        n_train = len(self.session.prepared.X_train)
+        self.curves.set_run_shape(n_train, self.session.config.batch_size_for(n_train))
 
     def _on_network_changed(self):
         s = self.session
@@ -228,6 +264,7 @@ class MainWindow(QMainWindow):
         ds = s.dataset
         self.diagram.set_network(sizes, ds.feature_names, ds.class_names or ds.target_names)
         self.grad_norms.set_layers(sizes)
+        self.neurons.set_network(s.net)
 
     def _on_run_reset(self):
         self.curves.clear()
@@ -238,12 +275,18 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        self.frames.submit(snap, training=self.session.state == RunState.TRAINING)
+        # Slowed down, every update is drawn in every view at once (the frames would lag behind).
+        self.frames.submit(snap, training=self.session.state == RunState.TRAINING and not self.session.slow)
 
     def _paint_parameters(self, view):
         def paint(snap):
             view.set_parameters(*self.session.net.layer_views(snap.params))
         return paint
+
+    def _paint_weights(self, snap):
+        net = self.session.net
+        change = None if snap.last_change is None else net.layer_views(snap.last_change)
+        self.weights.set_parameters(*net.layer_views(snap.params), change=change)
 
     def _on_dock_shown(self, visible):
         if visible:
@@ -262,6 +305,7 @@ class MainWindow(QMainWindow):
         self.act_step.setEnabled(can_run)
         self.act_stop.setEnabled(state in (RunState.TRAINING, RunState.PAUSED))
         self.files.set_idle(state.editable)
+        self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
 
     def _on_validity_changed(self, valid):
         can_run = self.session.state in (RunState.IDLE, RunState.PAUSED)
@@ -289,6 +333,7 @@ class MainWindow(QMainWindow):
         """Every view visible at once (no tabs), e.g. to measure the cost of all live views."""
         self.reset_layout()
         self.splitDockWidget(self.docks["Network diagram"], self.docks["Gradient norms"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["Weights"], self.docks["Neurons"], Qt.Orientation.Horizontal)
 
     def reset_layout(self):
         self.restoreState(self._default_state)

@@ -25,7 +25,7 @@ def _step(window, qtbot, n=1):
 
 def test_docks_exist_and_follow_the_session(window, qtbot):
     docks = window.inspection.docks
-    assert set(docks) == {"Inspector", "Health", "Runs", "Evaluation"}
+    assert set(docks) == {"Inspector", "Health", "Runs", "Evaluation", "Loss surface"}
     assert all(title in window.docks for title in docks)   # listed in the View menu
     inspector = window.inspection.inspector
     assert [row.n_out for row in inspector.rows] == list(window.session.net.sizes[1:])

@@ -5,11 +5,16 @@
 - ‖ΔWˡ‖ / ‖Wˡ‖ per layer: the relative size of each update. Around 1e-3 is the usual
   healthy range (a dashed line marks it); far below, the layer barely learns; near 1, each
   step rewrites the layer.
+- Gradient noise: the cosine between a batch's gradient and the full-batch gradient, and the
+  spread of the batch gradients' norms (``core.explain.noise``) — near 1 and 0 for full batch,
+  low and wide for stochastic descent.
 - Per layer, the share of samples whose σ′(z) is near zero, and the units that are
   (almost) always there: saturated sigmoid/tanh units, dead ReLUs.
 - Weight snapshots taken at the end of epochs; pick one and rewind to it.
 
-Numbers come from ``bpstudio.core.health``; this widget only draws them.
+The curves come from the engine's per-update record (``core.explain.updates``): a point for
+every update when training is slowed down or stepped, on a time budget at full speed.
+Numbers come from ``bpstudio.core.explain``; this widget only draws them.
 """
 
 import numpy as np
@@ -34,20 +39,28 @@ class GrowingCurves:
     Past ``MAX_POINTS`` points every other one is dropped and from then on only every ``stride``-th
     is stored, so a run of any length keeps bounded memory (a point comes with every snapshot)."""
 
-    def __init__(self, plot):
-        self.plot = plot
+    def __init__(self, plot, names=None, log=True):
+        self.plot, self.log = plot, log
+        self.names = names   # one per curve; default "layer 1", "layer 2" …
         self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
         self.stride, self.added = 1, 0
 
     def reset(self, n_layers):
         for curve in self.curves:
             self.plot.removeItem(curve)
-        self.curves = [self.plot.plot(pen=pen(l), name=f"layer {l + 1}") for l in range(n_layers)]
+        names = self.names or [f"layer {l + 1}" for l in range(n_layers)]
+        self.curves = [self.plot.plot(pen=pen(l), name=names[l]) for l in range(n_layers)]
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
         self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
         self.stride, self.added = 1, 0
+
+    def extend(self, xs, rows):
+        """Append one point per row of ``rows`` (n, n_layers), skipping rows that are all nan."""
+        for x, values in zip(xs, rows):
+            if not np.isnan(values).all():
+                self.append(x, values)
 
     def append(self, x, values):
         self.added += 1
@@ -68,7 +81,8 @@ class GrowingCurves:
 
     def show(self):
         for l, curve in enumerate(self.curves):
-            curve.setData(self.x[:self.n], np.maximum(self.y[:self.n, l], 1e-30))   # log axis: no zeros
+            y = self.y[:self.n, l]
+            curve.setData(self.x[:self.n], np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
 
     def data(self, layer):
         return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
@@ -81,7 +95,7 @@ def _log_plot(title, left):
 
 
 class HealthPanel(QWidget):
-    """Feed it with ``reset``, ``add_point``, ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+    """Feed it with ``reset``, ``add_rows`` (or ``add_point``), ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
 
     Feeding only stores, so it is cheap at snapshot rate; call ``refresh`` (throttled, when visible) to draw.
 
@@ -99,7 +113,13 @@ class HealthPanel(QWidget):
         healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
         self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
         self.ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
+        self.noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend=True)
+        self.noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
+        self.noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
+                                   "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"
+                                   "Measured every update when training is slowed down, about twice a second at full speed.")
         self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
+        self.noise = GrowingCurves(self.noise_plot, names=("cos(batch, full)", "norm spread"), log=False)
         self.snapshots = {}
         # Side by side, so the plots keep their height in a short dock.
         side = QWidget()
@@ -110,9 +130,9 @@ class HealthPanel(QWidget):
         side.setMinimumWidth(230)
         side.setMaximumWidth(420)
         panes = QSplitter(Qt.Horizontal)
-        for pane in (self.norm_plot, self.ratio_plot, side):
+        for pane in (self.norm_plot, self.ratio_plot, self.noise_plot, side):
             panes.addWidget(pane)
-        for index, stretch in enumerate((3, 3, 2)):
+        for index, stretch in enumerate((3, 3, 3, 2)):
             panes.setStretchFactor(index, stretch)
         QVBoxLayout(self).addWidget(panes)
         self.reset(0)
@@ -153,6 +173,7 @@ class HealthPanel(QWidget):
         """Start over for a network with ``n_layers`` weight layers (clears curves and snapshots)."""
         self.norms.reset(n_layers)
         self.ratios.reset(n_layers)
+        self.noise.reset(2)
         self.snapshots.clear()
         self.snapshot_choice.clear()
         self.saturation.setRowCount(0)
@@ -163,6 +184,12 @@ class HealthPanel(QWidget):
         self.norms.append(updates, grad_norms)
         if update_ratios is not None:
             self.ratios.append(updates, update_ratios)
+
+    def add_rows(self, rows):
+        """Rows of the engine's per-update record (``UpdateLog.rows``): norms, ratios and gradient noise."""
+        self.norms.extend(rows["updates"], rows["grad_norm"])
+        self.ratios.extend(rows["updates"], rows["update_ratio"])
+        self.noise.extend(rows["updates"], np.column_stack([rows["cosine"], rows["norm_spread"]]))
 
     def set_saturation(self, shares, activations):
         """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
@@ -186,6 +213,7 @@ class HealthPanel(QWidget):
         """Draw what was fed since the last refresh: the curves and the list of snapshots."""
         self.norms.show()
         self.ratios.show()
+        self.noise.show()
         epochs = sorted(self.snapshots, reverse=True)
         if epochs != self._listed:
             self._listed = epochs

@@ -10,6 +10,8 @@ snapshot. Redraws are throttled and skipped for hidden docks.
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
@@ -20,6 +22,7 @@ from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel
+from .landscape import LossSurfacePanel, SurfaceRequest
 from .runs import Experiment, RunsPanel
 
 # While training, the inspector, health and evaluation redraw at most once a second: numbers that
@@ -36,13 +39,15 @@ class InspectionDocks(QObject):
         self.window, self.session = window, window.session
         self.inspector, self.health = InspectorPanel(), HealthPanel()
         self.runs, self.evaluation = RunsPanel(), EvaluationPanel()
+        self.surface = LossSurfacePanel()
+        self.surface.set_source(self._surface_request)
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
         self.before_inspecting = None   # the Weights height, while an inspection dock is raised
         self.raised = set()   # the inspection docks on screen (a tab behind another still says isVisible())
         self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
         self.docks = {}
         for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self.runs),
-                             ("Evaluation", self.evaluation)):
+                             ("Evaluation", self.evaluation), ("Loss surface", self.surface)):
             dock = QDockWidget(title, window)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(scrolled(panel))
@@ -102,6 +107,7 @@ class InspectionDocks(QObject):
         self.window.diagram.connectionClicked.connect(self._select_weight)
 
     def shutdown(self):
+        self.surface.shutdown()
         return self.runs.shutdown()
 
     # --- session → panels ----------------------------------------------------------
@@ -139,6 +145,7 @@ class InspectionDocks(QObject):
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
+        self.surface.start_run()
         self.last_epoch, self.marked = -1, None
 
     def _on_state_changed(self, state):
@@ -150,8 +157,9 @@ class InspectionDocks(QObject):
         if snap is None or snap.run_id != self.session.run_id:
             return
         self.latest = snap
-        if snap.progress.updates and snap.update_ratios is not None:
-            self.health.add_point(snap.progress.updates, snap.grad_norms, snap.update_ratios)
+        self.surface.add_weights(snap.params)
+        if snap.updates is not None:
+            self.health.add_rows(snap.updates)   # the engine's per-update record
         if snap.progress.epoch > self.last_epoch:
             self.last_epoch = snap.progress.epoch
             self.health.add_snapshot(snap.progress.epoch, snap.params)
@@ -208,6 +216,17 @@ class InspectionDocks(QObject):
         self.docks["Inspector"].raise_()
         self._refresh_views()
         self.inspector.select_weight(layer + 1, j, k)
+
+    def _surface_request(self):
+        """A copy of the current weights, the training data and the run's path, for the loss surface."""
+        s, snap = self.session, self.latest
+        if snap is None or snap.params.shape != self.view_net.params.shape:
+            raise ValueError("no weights to show yet")
+        net = self.view_net.copy()
+        net.params[...] = snap.params
+        points = self.surface.path.points or [snap.params]
+        path = np.vstack([*points, snap.params])
+        return SurfaceRequest(net, s.prepared.X_train, s.prepared.Y_train, s.config.cost, points[0], path)
 
     # --- panels → session -------------------------------------------------------------
 

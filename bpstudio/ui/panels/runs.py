@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgr
                                QVBoxLayout, QWidget)
 
 from bpstudio.core.explain.compare import LR_LADDER, changes, valid_costs, variations
+from bpstudio.core.explain.updates import X_AXES, epoch_x
 from bpstudio.core.train.config import BATCH_MODES
 from bpstudio.core.train.optimizers import OPTIMIZERS
 from ..session.experiments import Experiment as ExperimentJob
@@ -108,6 +109,12 @@ class RunsPanel(QWidget):
         self.compare_button, self.sweep_button = QPushButton("Compare"), QPushButton("Learning-rate sweep")
         self.cancel_button, self.use_rate = QPushButton("Stop experiment"), QPushButton("Use best η")
         self.remove_button, self.log_y = QPushButton("Remove run"), QCheckBox("log cost")
+        self.x_axis = QComboBox()   # per epoch hides what batch modes do; per update or sample shows it
+        self.x_axis.addItems(list(X_AXES))
+        self.x_axis.setAccessibleName("Runs x axis")
+        self.x_axis.setToolTip("Draw the runs against epochs, weight updates, samples seen or training time")
+        self.x_axis.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.x_axis.currentTextChanged.connect(lambda _: self._redraw())
         self.progress, self.status = QProgressBar(), QLabel("")
         self.progress.setAccessibleName("Experiment progress")
         self.status.setAccessibleName("Experiment status")
@@ -121,7 +128,8 @@ class RunsPanel(QWidget):
             widget.setAccessibleName(name)
         start = _row(QLabel("Setting"), self.comparison, QLabel("Epochs per run"), self.epochs, self.compare_button,
                      self.sweep_button, self.use_rate, 1)
-        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.remove_button, self.log_y)
+        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.remove_button, QLabel("x axis"),
+                      self.x_axis, self.log_y)
         rows = QVBoxLayout()
         rows.addLayout(start)
         rows.addLayout(follow)
@@ -199,10 +207,11 @@ class RunsPanel(QWidget):
         for i, run in enumerate(self.runs):
             h = run.history
             cost = np.asarray(h.val_cost if len(h) and np.isfinite(h.val_cost).all() else h.train_cost, np.float64)
-            self.curves.append(self.cost_plot.plot(np.asarray(h.epoch, np.float64), cost, pen=pen(i), name=self.label(run)))
+            self.curves.append(self.cost_plot.plot(self._x(run), cost, pen=pen(i), name=self.label(run)))
             self._fill_row(i, run)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
+        self.cost_plot.setLabel("bottom", X_AXES[self.x_axis.currentText()])
         self._fit_table()
         self.runsChanged.emit()
 
@@ -212,6 +221,12 @@ class RunsPanel(QWidget):
         height = (self.table.horizontalHeader().height() + rows * self.table.verticalHeader().defaultSectionSize()
                   + 2 * self.table.frameWidth() + self.table.horizontalScrollBar().sizeHint().height())
         self.table.setFixedHeight(height)
+
+    def _x(self, run):
+        """The run's epochs on the chosen x axis (updates and samples from the experiment's training set size)."""
+        h = run.history
+        n_train = len(self.experiment.X) if self.experiment is not None else 1
+        return epoch_x(self.x_axis.currentText(), h.epoch, h.time, n_train, run.config.batch_size_for(n_train))
 
     def _fill_row(self, i, run):
         h = run.history

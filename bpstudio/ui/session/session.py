@@ -26,6 +26,7 @@ from bpstudio.core import RunState, TrainConfig, Trainer
 from bpstudio.core.nn.heads import check_targets, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
+from bpstudio.core.explain.updates import Recorder, UpdateLog
 
 from .jobs import JobRunner
 from .snapshot import make_probe, make_snapshot
@@ -39,6 +40,8 @@ STOP_WAIT_MS = 1000   # how long a change right after Stop waits for the job's b
 DEFAULT_DATASET = "circles"
 DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
                              optimizer="adam", cost="cross_entropy")
+# Training speeds a person can follow: label -> updates per second (None: as fast as the engine goes).
+SPEEDS = {"1 update/s": 1.0, "10/s": 10.0, "100/s": 100.0, "full speed": None}
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,22 @@ class Session(QObject):
         self.pace = max(0.0, float(seconds))
         self._send(Pace(self.pace))
 
+    def set_speed(self, updates_per_s):
+        """Train at most ``updates_per_s`` updates a second (None: full speed); applies at once, even mid-run."""
+        if updates_per_s is not None and not updates_per_s > 0:
+            raise ValueError(f"speed must be a positive number of updates per second, got {updates_per_s!r}")
+        self.set_pace(1.0 / updates_per_s if updates_per_s else 0.0)
+
+    @property
+    def speed(self):
+        """Updates per second while training (None: full speed)."""
+        return 1.0 / self.pace if self.pace > 0 else None
+
+    @property
+    def slow(self):
+        """True when training is slowed down enough that every view can redraw after every update."""
+        return self.pace >= 0.1
+
     def _send(self, message):
         """A message for the run: the training job applies it between batches; with no job, now."""
         self._inbox.post(message)
@@ -191,7 +210,8 @@ class Session(QObject):
 
     def _idle_target(self):
         """What messages apply to while no job runs: the trainer, and the pace the next job starts with."""
-        return TrainJob(self.run_id, "fit", self.trainer, self.prepared, self.probe, self._inbox, self.pace)
+        return TrainJob(self.run_id, "fit", self.trainer, self.prepared, self.probe, self._inbox, self.pace,
+                        self.recorder)
 
     # --- run control ---------------------------------------------------------------------
 
@@ -271,6 +291,7 @@ class Session(QObject):
         self._take_prepared(prepared, options)
         self.origin = origin
         self.net, self.config, self.trainer = net, trainer.config, trainer
+        self._new_log()
         self.networkChanged.emit()
         self.configChanged.emit()
         self.run_id += 1
@@ -286,12 +307,20 @@ class Session(QObject):
 
     def _new_run(self):
         self.trainer = Trainer(self.net, self.config)
+        self._new_log()
         self.run_id += 1
         self.runReset.emit()
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
+    def _new_log(self):
+        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the job calls."""
+        self.log = UpdateLog(self.net.n_layers)
+        p = self.prepared
+        self.recorder = Recorder(self.log, (self.probe.X_grad, self.probe.Y_grad), (p.X_train, p.Y_train))
+
     def _submit(self, mode):
-        job = TrainJob(self.run_id, mode, self.trainer, self.prepared, self.probe, self._inbox, self.pace)
+        job = TrainJob(self.run_id, mode, self.trainer, self.prepared, self.probe, self._inbox, self.pace,
+                       self.recorder)
         self._job = self.jobs.run(job.run, f"training ({mode})", tag=self.run_id)
 
     def _set_state(self, state):

@@ -13,7 +13,7 @@ import numpy as np
 from bpstudio.core.explain import health
 
 SNAPSHOT_INTERVAL = 0.05     # seconds: at most 20 snapshots a second
-HISTORY_KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy")
+HISTORY_KEYS = ("epoch", "train_cost", "val_cost", "train_accuracy", "val_accuracy", "time")
 GRID_SIZE = 120              # the decision plane is sampled on GRID_SIZE × GRID_SIZE points
 PROBE_SAMPLES = 256          # training samples the gradient norms are measured on
 
@@ -46,6 +46,8 @@ class Snapshot:
     finished: str = ""             # the stop reason once fit/step returned
     update_ratios: np.ndarray | None = None   # ‖ΔWˡ‖/‖Wˡ‖ of the last update (None before the first)
     saturation: list | None = None            # per layer, share of probe samples with σ′ ≈ 0, per unit
+    last_change: np.ndarray | None = None     # ΔW of the last update, flat like params (None before the first)
+    updates: dict | None = None               # UpdateLog.rows new since the last snapshot (per-update health)
     made_at: float = field(default_factory=time.perf_counter)
 
 
@@ -71,8 +73,9 @@ def make_probe(prepared, seed=0):
     return probe
 
 
-def make_snapshot(run_id, trainer, probe, history_start, finished=""):
-    """Copy what the views need from ``trainer`` (call on the thread that trains)."""
+def make_snapshot(run_id, trainer, probe, history_start, finished="", log=None, log_start=0):
+    """Copy what the views need from ``trainer`` (call on the thread that trains); ``log``: the run's
+    UpdateLog, whose rows from ``log_start`` on go along."""
     net, h = trainer.net, trainer.history
     history = {key: list(getattr(h, key)[history_start:]) for key in HISTORY_KEYS}
     plane = None
@@ -83,6 +86,8 @@ def make_snapshot(run_id, trainer, probe, history_start, finished=""):
         history_start=history_start, history=history,
         grad_norms=gradient_norms(net, probe, trainer.config.cost),
         plane=plane, finished=finished, **_health(trainer, probe),
+        last_change=None if trainer.last_update is None else -trainer.last_update.copy(),
+        updates=None if log is None else log.rows(log_start),
     )
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from threadpoolctl import threadpool_limits
 
+from bpstudio.core.explain.updates import NOISE_GAP
+
 from .snapshot import SNAPSHOT_INTERVAL, make_snapshot
 
 # The training thread holds the GIL most of the time; the GUI thread's Python code (pyqtgraph
@@ -87,6 +89,7 @@ class TrainJob:
     probe: object       # snapshot.Probe
     inbox: Inbox
     pace: float = 0.0
+    recorder: object = None   # core.explain.updates.Recorder of the run: per-update health
 
     def run(self, progress, cancel):
         """Train, reporting snapshots through ``progress``; returns (run_id, stop reason)."""
@@ -95,6 +98,7 @@ class TrainJob:
             self.inbox.deliver(self)
             if self.mode == "step":
                 self.trainer.step(*self._data())
+                emitter.record(every=True)
             else:
                 self._fit(cancel, emitter)
             self.inbox.deliver(self)
@@ -120,19 +124,24 @@ class TrainJob:
         t.history.stop_reason = "stopped" if cancel.is_set() else "completed"
 
     def _paced(self, cancel, emitter):
-        """One batch at a time with every update shown, ``pace`` seconds apart (Stop wakes the wait)."""
+        """One batch at a time, ``pace`` seconds from the start of one to the next (Stop wakes the wait);
+        a snapshot after every update when they are at least SNAPSHOT_INTERVAL apart, else throttled."""
         t = self.trainer
         while self.pace > 0 and not cancel.is_set() and not t.is_done:
+            started = time.perf_counter()
             t.step(*self._data())
             self.inbox.deliver(self)
             if t.history.stop_reason:
                 return
-            emitter.emit()
-            self._pause(cancel)
+            emitter.record(every=True, noise_gap=NOISE_GAP)
+            if self.pace >= SNAPSHOT_INTERVAL:
+                emitter.emit()
+            else:
+                emitter.emit_if_due()
+            self._pause(cancel, started + self.pace)
 
-    def _pause(self, cancel):
-        """Wait ``pace`` seconds; Stop or a new message (a new pace) ends the wait at once."""
-        until = time.perf_counter() + self.pace
+    def _pause(self, cancel, until):
+        """Wait until ``until`` (perf_counter); Stop or a new message (a new pace) ends the wait at once."""
         while not cancel.is_set() and self.inbox.empty() and time.perf_counter() < until:
             cancel.wait(min(PACE_POLL, max(0.0, until - time.perf_counter())))
 
@@ -153,16 +162,29 @@ class _ThrottledEmitter:
     def __init__(self, job, progress):
         self.job, self.progress = job, progress
         self.history_start = len(job.trainer.history)
+        self.log_start = len(job.recorder.log) if job.recorder else 0
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
 
     def on_progress(self, _progress):
         self.job.inbox.deliver(self.job)
+        self.record()
+        self.emit_if_due()
+
+    def emit_if_due(self):
         if time.perf_counter() >= self.next_emit:
             self.emit()
 
+    def record(self, every=False, noise_gap=0.0):
+        """Per-update health: after every update when ``every``, else within the recorder's time budget."""
+        if self.job.recorder is not None:
+            self.job.recorder.after_update(self.job.trainer, every, noise_gap)
+
     def emit(self, finished=""):
         job = self.job
-        snap = make_snapshot(job.run_id, job.trainer, job.probe, self.history_start, finished)
+        log = job.recorder.log if job.recorder else None
+        snap = make_snapshot(job.run_id, job.trainer, job.probe, self.history_start, finished,
+                             log=log, log_start=self.log_start)
         self.history_start += len(snap.history["epoch"])
+        self.log_start += len(snap.updates["updates"]) if snap.updates else 0
         self.progress(snap)
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL

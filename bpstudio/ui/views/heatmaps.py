@@ -4,16 +4,23 @@ Row j, column k of layer l's image is wˡⱼₖ, the weight from neuron k of the
 previous layer to neuron j of this one (W is (n_out, n_in)). The colour map is
 diverging (blue negative, white zero, red positive) with fixed symmetric levels
 ±m: m only grows, in steps, so colours keep their meaning while a run goes on.
+
+"Show: last change" draws ΔW of the last update instead, on symmetric levels of
+its own (a step is a thousand times smaller than the weights). In either mode the
+cells the last update changed by at least one colour step are outlined, so a
+Step shows where it acted even when the colours barely move.
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.notation import subscript, superscript
 
 COLORMAP = "CET-D1"
+COLOR_STEPS = 128     # one colour step of the map is level / COLOR_STEPS (256 colours over ±level)
+MAX_OUTLINED = 4096   # cells per layer beyond which changed cells are not outlined (too many to read)
 
 
 def symmetric_level(values, current=0.0):
@@ -59,15 +66,48 @@ class WeightsView(QWidget):
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._mode_row())
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.hover)
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 1.0
+        self.change = None      # (ΔW list, Δb list) of the last update, or None
+        self.outlines = True    # off while training at full speed: thousands of outlines a frame cost too much
+        self._bar = None        # (level, label) the colour bar shows
         self.layers = []        # per layer: (weight PlotItem, weight ImageItem, bias PlotItem, bias ImageItem)
         self.weights, self.biases, self.hovered = [], [], None   # hovered: (l, j, k, is_bias) of the hover line
         self.colorbar = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def _mode_row(self):
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Show:"))
+        self.mode_buttons = QButtonGroup(self)
+        for text, tip in (("weights", "Colour each cell by its weight"),
+                          ("last change", "Colour each cell by how much the last update changed it (ΔW)")):
+            button = QRadioButton(text)
+            button.setAccessibleName(text)
+            button.setObjectName(text)
+            button.setToolTip(tip)
+            self.mode_buttons.addButton(button)
+            row.addWidget(button)
+        self.mode_buttons.buttons()[0].setChecked(True)
+        self.mode_buttons.buttonToggled.connect(lambda button, on: on and self._redraw())
+        self.legend = QLabel("Outlined: cells the last update changed by at least one colour step")
+        self.legend.setAccessibleName("Heatmap legend")
+        self.legend.setWordWrap(True)   # wraps in a narrow dock instead of widening the window
+        row.addWidget(self.legend, 1)
+        return row
+
+    def set_outlines(self, on):
+        """Outline changed cells (True when a person can follow each update: paused, stepping, slowed down)."""
+        self.outlines = on
+        self.legend.setVisible(on)
+
+    @property
+    def showing_change(self):
+        return self.mode_buttons.buttons()[1].isChecked()
 
     def set_network(self, sizes):
         """Create the items for a network with these layer sizes (once per architecture)."""
@@ -75,13 +115,15 @@ class WeightsView(QWidget):
         self.graphics.ci.layout.setHorizontalSpacing(10)
         self.layers, self.level, self.hovered = [], 0.0, None
         self.hover.setText(HOVER_HINT)   # a value read from the old network would be stale
+        self.outline_items, self.changed = {}, {}   # per ImageItem: its outline item, its (rows, cols) outlined
         pairs = list(zip(sizes[:-1], sizes[1:]))
         for l, (n_in, n_out) in enumerate(pairs):
             self.layers.append(self._add_layer(l, n_in, n_out, col=2 * l))
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False,
-                                        width=14, label="weight")
+                                        width=14, label="ΔW of the last update" if self.showing_change else "weight")
         self.colorbar.setImageItem([item for layer in self.layers for item in (layer[1], layer[3])])
         self.graphics.addItem(self.colorbar, row=0, col=2 * len(pairs))
+        self._bar = None
         minimum = self.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
         self.graphics.setMinimumWidth(int(minimum) + 8)
 
@@ -113,6 +155,11 @@ class WeightsView(QWidget):
             image.cell_rect = QRectF(0.5, 0.5, width, n_out)   # cell k is centred on neuron number k
             plot.addItem(image)
             plot.setRange(xRange=(0.5, width + 0.5), yRange=(0.5, n_out + 0.5), padding=0)
+            # Squares drawn as line pairs, one item per heatmap (a scatter of squares sized in data
+            # units crashed the interpreter at exit).
+            outline = pg.PlotCurveItem(pen=pg.mkPen("#202020", width=1), connect="pairs")
+            plot.addItem(outline)
+            self.outline_items[image] = outline
             items.append(image)
         return w_plot, items[0], b_plot, items[1]
 
@@ -120,19 +167,43 @@ class WeightsView(QWidget):
         """A new run: the colour scale may start small again."""
         self.level = 0.0
 
-    def set_parameters(self, weights, biases):
-        """Show new weights (per-layer (n_out, n_in) arrays) and biases."""
-        self.weights, self.biases = weights, biases
-        level = symmetric_level(np.concatenate([np.ravel(w) for w in (*weights, *biases)]), self.level)
-        if level != self.level:
-            self.level = level
+    def set_parameters(self, weights, biases, change=None):
+        """Show new weights (per-layer (n_out, n_in) arrays) and biases; ``change``: (ΔW list, Δb list)
+        of the last update (None before the first)."""
+        self.weights, self.biases, self.change = weights, biases, change
+        self.level = symmetric_level(np.concatenate([np.ravel(w) for w in (*weights, *biases)]), self.level)
+        self._redraw()
+
+    def _redraw(self):
+        """Draw the weights or their last change, with the changed cells outlined."""
+        if not self.weights:
+            return
+        no_change = ([np.zeros_like(W) for W in self.weights], [np.zeros_like(b) for b in self.biases])
+        change = self.change or no_change
+        if self.showing_change:
+            shown, label = change, "ΔW of the last update"
+            level = symmetric_level(np.concatenate([np.ravel(v) for v in (*change[0], *change[1])]))
+        else:
+            shown, level, label = (self.weights, self.biases), self.level, "weight"
+        if self._bar != (level, label):   # the bar re-renders every image: only when it changes
+            self._bar = (level, label)
             self.colorbar.setLevels((-level, level))
-        levels = (-self.level, self.level)
-        for (_, w_image, _, b_image), W, b in zip(self.layers, weights, biases):
-            for image, values in ((w_image, W), (b_image, b[:, None])):
-                image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=levels, rect=image.cell_rect)
+            self.colorbar.getAxis("left").setLabel(label)   # where ColorBarItem puts its label
+        outlined = self.outlines and self.change is not None
+        for l, (_, w_image, _, b_image) in enumerate(self.layers):
+            for image, values, delta in ((w_image, shown[0][l], change[0][l]),
+                                         (b_image, shown[1][l][:, None], change[1][l][:, None])):
+                image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=(-level, level),
+                               rect=image.cell_rect)
+                self.changed[image] = _outline(self.outline_items[image], delta if outlined else None,
+                                               level / COLOR_STEPS)
         if self.hovered is not None:   # the line under the heatmaps follows the weight it reads
             self.hover.setText(self.describe(*self.hovered) or HOVER_HINT)
+
+    def changed_cells(self, layer):
+        """(rows, columns) the outline marks in weight layer ``layer`` (0-based array indices)."""
+        empty = np.empty(0, int)
+        return self.changed.get(self.layers[layer][1], (empty, empty))
 
     def _on_mouse_moved(self, pos):
         for l, (w_plot, _, b_plot, _) in enumerate(self.layers):
@@ -165,6 +236,25 @@ class WeightsView(QWidget):
             return f"b{superscript(l + 1)}{subscript(j)} = {b[j - 1]:+.4f}   (bias of neuron {j} in layer {l + 1})"
         if not 1 <= k <= W.shape[1]:
             return ""
-        return (f"w{superscript(l + 1)}{subscript(j)},{subscript(k)} = {W[j - 1, k - 1]:+.4f}   "
+        text = (f"w{superscript(l + 1)}{subscript(j)},{subscript(k)} = {W[j - 1, k - 1]:+.4f}   "
                 f"(from neuron {k} of layer {l} to neuron {j} of layer {l + 1})")
+        if self.change is not None:
+            text += f"   last change {self.change[0][l][j - 1, k - 1]:+.3g}"
+        return text
 
+
+def _outline(item, delta, step):
+    """Outline the cells where |delta| ≥ step (one colour step); nothing without a change or for huge layers.
+    Returns the (rows, columns) outlined."""
+    if delta is None or delta.size > MAX_OUTLINED:
+        item.setData([], [])
+        return np.empty(0, int), np.empty(0, int)
+    rows, cols = np.nonzero(np.abs(delta) >= step)
+    x, y, h = cols + 1.0, rows + 1.0, 0.43   # cell k is centred on neuron number k
+    corners_x = np.stack([x - h, x + h, x + h, x - h], axis=1)
+    corners_y = np.stack([y - h, y - h, y + h, y + h], axis=1)
+    following = [1, 2, 3, 0]   # each side joins a corner to the next one
+    xs = np.stack([corners_x, corners_x[:, following]], axis=2).ravel()
+    ys = np.stack([corners_y, corners_y[:, following]], axis=2).ravel()
+    item.setData(xs, ys, connect="pairs")
+    return rows, cols

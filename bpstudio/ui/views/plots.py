@@ -1,4 +1,9 @@
-"""Curves over time: cost and accuracy per epoch, and the gradient norm of every layer.
+"""Curves over time: cost and accuracy per epoch (and the cost after every update), and the
+gradient norm of every layer.
+
+The x axis is the user's choice — epochs, updates, samples seen or seconds of training — so
+runs with different batch modes can be compared on the axis that shows the lesson (per
+epoch, full batch looks as good as stochastic; per update or per sample it does not).
 
 Items are created once; a growing curve lives in a buffer that doubles (and is
 thinned past ``MAX_POINTS``, so memory stays bounded), and pyqtgraph downsamples
@@ -9,12 +14,16 @@ one of 100.
 import numpy as np
 import pyqtgraph as pg
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.notation import superscript
-from ..kit.plotstyle import PALETTE, make_plot
+from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
+from bpstudio.core.train.series import Series
+from ..kit.plotstyle import PALETTE, TEXT_COLOR, make_plot
 
 TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
+UPDATE_COLOR = "#9ab8d8"   # the per-update cost: a paler blue under the per-epoch curves
 MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
 
 
@@ -85,7 +94,8 @@ def add_curve(widget, name, color, style=None, dtype=np.float32):
 
 
 class CurvesView(QWidget):
-    """Cost (train and validation, optional log scale) and accuracy per epoch."""
+    """Cost (train and validation, optional log scale, optionally after every update) and accuracy,
+    against epochs, updates, samples seen or seconds ("X axis")."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -95,60 +105,136 @@ class CurvesView(QWidget):
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.getPlotItem().enableAutoRange(y=False)
         self.accuracy_plot.getPlotItem().getViewBox().setLimits(yMin=-5, yMax=105)
-        self.cost = {"train": add_curve(self.cost_plot, "train", TRAIN_COLOR),
-                     "val": add_curve(self.cost_plot, "validation", VAL_COLOR)}
-        self.accuracy = {"train": add_curve(self.accuracy_plot, "train", TRAIN_COLOR),
-                         "val": add_curve(self.accuracy_plot, "validation", VAL_COLOR)}
+        # float64 x: updates and samples outgrow float32's exact integers (2²⁴) in a long run
+        self.per_update = add_curve(self.cost_plot, "after each update", UPDATE_COLOR, dtype=np.float64)
+        self.cost = {"train": add_curve(self.cost_plot, "train", TRAIN_COLOR, dtype=np.float64),
+                     "val": add_curve(self.cost_plot, "validation", VAL_COLOR, dtype=np.float64)}
+        self.accuracy = {"train": add_curve(self.accuracy_plot, "train", TRAIN_COLOR, dtype=np.float64),
+                         "val": add_curve(self.accuracy_plot, "validation", VAL_COLOR, dtype=np.float64)}
         self.log_y = QCheckBox("Log scale")
         self.log_y.setAccessibleName("Log scale")
         self.log_y.setToolTip("Show the cost on a logarithmic axis (small late improvements become visible)")
         self.log_y.toggled.connect(lambda on: self.cost_plot.getPlotItem().setLogMode(y=on))
+        self.show_updates = QCheckBox("Cost per update")
+        self.show_updates.setAccessibleName("Cost per update")
+        self.show_updates.setToolTip("Also draw the cost after every weight update (on a fixed sample of up to "
+                                     "256 training samples), not only at the end of each epoch. Recorded when "
+                                     "training is slowed down (Speed) or stepped")
+        self.show_updates.setChecked(True)
+        self.show_updates.toggled.connect(self._rebuild)
+        self.x_axis = QComboBox()
+        self.x_axis.addItems(list(X_AXES))
+        self.x_axis.setAccessibleName("X axis")
+        self.x_axis.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.x_axis.setToolTip("What the curves are drawn against")
+        self.x_axis.currentTextChanged.connect(self._rebuild)
         self.readout = QLabel("")
         self.readout.setAccessibleName("Last costs")
-        self.readout.setWordWrap(True)   # wraps in a narrow window instead of widening it
+        self.readout.setWordWrap(True)   # a long readout wraps instead of widening the window
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
+        top.addWidget(QLabel("X axis"))
+        top.addWidget(self.x_axis)
+        top.addWidget(self.show_updates)
         top.addWidget(self.log_y)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.cost_plot, 3)
         layout.addWidget(self.accuracy_plot, 2)
-        self._last = None   # history of the newest snapshot not drawn yet
+        self.n_train, self.batch_size = 1, 1
+        self.clear()
 
     def set_classification(self, on):
         self.accuracy_plot.setVisible(on)
 
+    def set_run_shape(self, n_train, batch_size):
+        """Training samples and samples per update: they turn epochs into updates and samples."""
+        self.n_train, self.batch_size = max(int(n_train), 1), max(int(batch_size), 1)
+        self._rebuild()
+
     def clear(self):
-        for curve in (*self.cost.values(), *self.accuracy.values()):
+        """A new run: forget every point."""
+        self.epochs = {key: Series() for key in ("epoch", "time", "train_cost", "val_cost",
+                                                 "train_accuracy", "val_accuracy")}
+        self.updates = {key: Series() for key in ("updates", "samples", "seconds", "cost")}
+        for curve in self._all_curves():
             curve.clear()
         self.readout.setText("")
-        self._last = None
+        self._dirty = False   # points were added since the last refresh
+
+    def _all_curves(self):
+        return (self.per_update, *self.cost.values(), *self.accuracy.values())
 
     def add_snapshot(self, snap):
-        h = snap.history
-        if not h["epoch"]:
-            return
+        """Keep the new epochs and updates the snapshot carries and add them to the curves (drawn by ``refresh``)."""
+        h, rows = snap.history, snap.updates
+        if rows is not None and len(rows["updates"]):
+            for key, series in self.updates.items():
+                series.extend(rows[key])
+            self._extend_updates(rows)
+            self._dirty = True
+        if h["epoch"]:
+            for key, series in self.epochs.items():
+                series.extend(h[key])
+            self._extend_epochs(h)
+            self._dirty = True
+
+    def _extend_epochs(self, h):
+        x = self._epoch_x(np.asarray(h["epoch"], np.float64), np.asarray(h["time"], np.float64))
         for key, curve in self.cost.items():
-            curve.extend(h["epoch"], h[f"{key}_cost"])
+            curve.extend(x, h[f"{key}_cost"])
         for key, curve in self.accuracy.items():
-            curve.extend(h["epoch"], 100 * np.asarray(h[f"{key}_accuracy"], float))
-        self._last = h
+            curve.extend(x, 100 * np.asarray(h[f"{key}_accuracy"], float))
+
+    def _extend_updates(self, rows):
+        if self.show_updates.isChecked():
+            costs = np.asarray(rows["cost"], np.float64)
+            measured = np.isfinite(costs)   # rows recorded at full speed carry no cost
+            self.per_update.extend(self._update_x(rows)[measured], costs[measured])
+
+    def _epoch_x(self, epoch, seconds):
+        """x of the points at the ends of these epochs, on the chosen axis."""
+        return epoch_x(self.x_axis.currentText(), epoch, seconds, self.n_train, self.batch_size)
+
+    def _update_x(self, rows):
+        return row_x(self.x_axis.currentText(), rows, self.n_train)
+
+    def _rebuild(self):
+        """Redraw every curve from the kept points (the axis or the per-update choice changed)."""
+        label = X_AXES[self.x_axis.currentText()]
+        for plot in (self.cost_plot, self.accuracy_plot):
+            plot.getPlotItem().setLabel("bottom", label, color=TEXT_COLOR)
+        for curve in self._all_curves():
+            curve.clear()
+        if len(self.updates["updates"]):
+            self._extend_updates({key: series.to_numpy() for key, series in self.updates.items()})
+        if len(self.epochs["epoch"]):
+            self._extend_epochs({key: series.to_numpy() for key, series in self.epochs.items()})
+        self._dirty = True
+        self.refresh()
 
     def refresh(self):
         """Redraw with every point added since the last refresh."""
-        if self._last is None:
+        if not self._dirty:
             return
-        for curve in (*self.cost.values(), *self.accuracy.values()):
+        for curve in self._all_curves():
             curve.show()
         settle(self.cost_plot)
         settle(self.accuracy_plot)
-        self.readout.setText(_readout(self._last))
-        self._last = None
+        self.readout.setText(self._readout())
+        self._dirty = False
+
+    def _readout(self):
+        if len(self.epochs["epoch"]):
+            return _readout({key: series[-1:] for key, series in self.epochs.items()})
+        if len(self.updates["updates"]) and np.isfinite(self.updates["cost"][-1]):
+            return f"update {int(self.updates['updates'][-1])}:  cost {self.updates['cost'][-1]:.4g} (sample)"
+        return ""
 
 
 def _readout(h):
-    text = f"epoch {h['epoch'][-1]}:  train cost {h['train_cost'][-1]:.4g}"
+    text = f"epoch {int(h['epoch'][-1])}:  train cost {h['train_cost'][-1]:.4g}"
     if np.isfinite(h["val_cost"][-1]):
         text += f"   validation cost {h['val_cost'][-1]:.4g}"
     if np.isfinite(h["val_accuracy"][-1]):
