@@ -26,7 +26,8 @@ def one_line(error):
     """An exception as one line of text (an OSError names its file)."""
     if isinstance(error, OSError) and error.filename:
         return f"{error.filename}: {error.strerror}"
-    text = " ".join(str(error).split())
+    told_to = getattr(error, "told_to", None)   # a DataError names its remedy as the command line spells it
+    text = " ".join((told_to("cli") if told_to else str(error)).split())
     return text or type(error).__name__
 
 

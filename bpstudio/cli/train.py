@@ -72,7 +72,8 @@ def _add_data_options(train):
 
     add = train.add_argument
     add("data", metavar="DATA", help="built-in dataset name (see: bpstudio datasets) or a .csv/.npz file")
-    add("--target", metavar="COL", help="target column of a CSV file (default: the last)")
+    add("--target", metavar="COL", help="target column of a CSV file (default: guessed — a column named target, "
+                                         "label, class, y, species…, else the last one that is not an id or a date)")
     add("--task", choices=TASKS, help="of a file's target (default: guessed from its values)")
     add("--ignore", action="append", metavar="COL", help="leave this CSV column out; repeat for several")
     add("--category", action="append", metavar="COL",

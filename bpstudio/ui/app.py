@@ -9,7 +9,9 @@ do (the Debian/Ubuntu packages to install) instead of Qt's abort message.
 import argparse
 import ctypes
 import os
+import shutil
 import sys
+import tempfile
 
 # Libraries Qt's xcb platform plugin loads, and the Debian/Ubuntu packages that ship them.
 QT_DISPLAY_LIBRARIES = (
@@ -96,6 +98,9 @@ def main(argv=None):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    # A screenshot run reads and writes its settings (layout, recent files, folders) in a folder of its
+    # own, deleted at the end: it neither depends on nor changes the user's.
+    throwaway = _throwaway_settings() if args.screenshot else None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("bpstudio")
     app.setOrganizationName("bpstudio")
@@ -109,8 +114,14 @@ def main(argv=None):
     if args.size:
         window.resize(*args.size)
     if args.screenshot:
-        window.reset_layout()   # a screenshot shows the default layout, not the one saved last time
+        window.reset_layout()   # a screenshot shows the default layout
     window.show()
+    if args.size and not _has_size(app, window, args.size):
+        if args.screenshot:
+            window.projects.discard_changes()
+            window.close()
+            shutil.rmtree(throwaway, ignore_errors=True)
+            return 2
     if args.dataset:
         window.files.load(args.dataset)
     if args.project:
@@ -122,7 +133,33 @@ def main(argv=None):
     # items are sometimes destroyed after the QApplication and the process segfaults.
     window.deleteLater()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if throwaway:
+        shutil.rmtree(throwaway, ignore_errors=True)
     return code
+
+
+def _throwaway_settings():
+    from PySide6.QtCore import QSettings
+
+    folder = tempfile.mkdtemp(prefix="bpstudio-screenshot-")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
+    return folder
+
+
+def _has_size(app, window, size):
+    """True when the window took ``size``; otherwise says on stderr what the smallest size is."""
+    app.processEvents()
+    window.resize(*size)   # again: showing a window first lays it out at its own preferred size
+    window.size_docks()
+    app.processEvents()
+    if (window.width(), window.height()) == tuple(size):
+        return True
+    smallest = window.minimumSizeHint().expandedTo(window.minimumSize())
+    print(f"error: --size {size[0]}x{size[1]}: the window is {window.width()}x{window.height()} instead; "
+          f"its docks need at least {smallest.width()}x{smallest.height()}"
+          + (" (larger than the screen?)" if window.width() < size[0] or window.height() < size[1] else ""),
+          file=sys.stderr)
+    return False
 
 
 def _schedule_screenshot(window, args):

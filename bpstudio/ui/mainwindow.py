@@ -18,6 +18,7 @@ from .actions.files import FileActions
 from .actions.help import math_html, shortcuts_html, show_about, show_text
 from .actions.projects import ProjectActions
 from .kit.theme import apply_plot_theme
+from .kit.wheel import install_wheel_guard, scrolled
 from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.network_panel import NetworkPanel
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, dataset=None, parent=None):
         super().__init__(parent)
+        install_wheel_guard()   # before any control exists: the wheel scrolls panels, not settings
         self.setAcceptDrops(True)
         apply_plot_theme()
         origin = None if dataset else (DEFAULT_DATASET, {})
@@ -106,7 +108,7 @@ class MainWindow(QMainWindow):
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
                                     ("Neurons", self.neurons, bottom),
                                     ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
-                                    ("Weights", self.weights, bottom)):
+                                    ("Weights", scrolled(self.weights), bottom)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(widget)
@@ -335,6 +337,7 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self):
         self.restoreState(self._default_state)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)   # not in the state
         for dock in self.docks.values():
             dock.show()
         self.size_docks()

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
@@ -18,9 +18,13 @@ from bpstudio.ui.actions import projects  # noqa: E402
 from bpstudio.ui.session.session import DEFAULT_CONFIG, DataOptions  # noqa: E402
 
 
+QStandardPaths.setTestModeEnabled(True)   # Qt's own standard locations point at test folders
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path):
-    """Window layout, recent files and folders go to a temporary folder, not the user's."""
+    """Window layout, recent files and folders go to this test's own folder: no test sees another's
+    settings, and none the user's (tests/conftest.py also points XDG_CONFIG_HOME at a temporary folder)."""
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     yield
 

@@ -104,9 +104,16 @@ def test_text_columns_become_categories_and_any_input_can_be_left_out(window, qt
 def test_a_bad_csv_names_the_line(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "bad.csv"
     path.write_text("a,b,y\n1,2,0\n3,oops,1\n4,5,0\n")
-    monkeypatch.setattr(ImportDialog, "exec", lambda dialog: QDialog.DialogCode.Accepted)
+    shown = []   # Import, then Cancel in the dialog that comes back with the error
+
+    def answer(dialog):
+        shown.append(dialog.problem.text())
+        return QDialog.DialogCode.Rejected if len(shown) > 1 else QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ImportDialog, "exec", answer)
     window.files.open_path(str(path))
-    qtbot.waitUntil(lambda: "bad.csv" in message(window), timeout=5000)
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=5000)
+    assert "line 3" in shown[1]
     assert "line 3" in message(window)
     assert window.session.dataset.source == "circles"
 

@@ -46,7 +46,7 @@ def test_runs_and_health_record_training(window, qtbot):
     s.set_config(replace(s.config, epochs=2))
     s.start()
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
-    assert len(runs.runs) == 1 and runs.runs[0].name == f"Run {s.run_id}"
+    assert len(runs.runs) == 1 and runs.runs[0].name == "Run 1"   # numbered in order, not by run id
     assert len(runs.runs[0].history) == 2
     assert 2 in health.snapshots
     window.inspection.docks["Health"].raise_()

@@ -3,7 +3,7 @@
     read_csv("penguins.csv", target="species", drop_missing=False, dates="ignore",
              kinds={"year": "category"}, progress=lambda f: print(f"{f:.0%}"), cancel=threading.Event())
 
-Column roles: the target (by name or 0-based index, default the last column) and the inputs, each a
+Column roles: the target (by name or 0-based index, default ``guess.guess_target``) and the inputs, each a
 number, a category or a date column, or left out (``ignore``, ``kinds``; the rule is in ``columns``).
 A header naming two columns alike is refused. The target may hold text (class names).
 
@@ -30,6 +30,8 @@ from .csv_layout import DELIMITER_NAMES, MISSING, first_text_cell, is_missing, i
 from .columns import ColumnPlan, left_out_notes, plan_columns
 from .dataset import Dataset, DataError, LoadCancelled
 from .encoding import Encoder
+from .guess import guess_target
+from .remedies import Remedy
 from .table import Table
 from .targets import encode_targets
 from ..io.special_files import open_regular
@@ -94,7 +96,7 @@ def column_roles(layout, target=None, ignore=(), kinds=None, dates="ignore", tas
     check_unique_names(layout)
     if not layout.rows:
         _check_rows(layout, 0, False)
-    t = len(layout.columns) - 1 if target is None else _column_index(layout, target, "target")
+    t = guess_target(layout.columns, layout.rows) if target is None else _column_index(layout, target, "target")
     ignore = [ignore] if isinstance(ignore, (str, int)) else ignore
     ignored = {_column_index(layout, key, "ignored") for key in ignore} - {t}
     plan = plan_columns(layout, t, ignored, kinds, dates)
@@ -104,7 +106,7 @@ def column_roles(layout, target=None, ignore=(), kinds=None, dates="ignore", tas
     if target_is_text and task == "regression":
         line, cell = first_text_cell(layout, t)
         raise DataError(f"{layout.where(line, t)}: {cell!r} is not a number, so this column cannot be a "
-                        "regression target — use task='classification' or another target column")
+                        "regression target", Remedy("classification_task"))
     return Roles(plan, t, target_is_text)
 
 
@@ -171,17 +173,17 @@ def _number(layout, line, column, cell, roles):
     try:
         value = float(cell)
     except ValueError:
+        remedy = None
         if column == roles.target:
             allowed = "the target column's first rows are numbers, so every row needs a number there"
         elif not roles.training:
             allowed = "the model reads this column as numbers"
         else:
-            allowed = (f"the column's first rows are numbers; fix the cell, or read the column as categories "
-                       f"(Python: kinds={{{layout.columns[column]!r}: 'category'}}; command line: --category "
-                       f"{layout.columns[column]!r}; app: its Encoding in the import dialog)")
+            allowed = "the column's first rows are numbers"
+            remedy = Remedy("category_column", layout.columns[column])
         raise DataError(f"{layout.where(line, column)}: {cell.strip()!r} is not a number"
                         f"{_decimal_comma_hint(cell)} — cells must be numbers like 3, -0.5 or 1e-3 "
-                        f"({allowed})") from None
+                        f"({allowed})", remedy) from None
     if np.isinf(value):
         raise DataError(f"{layout.where(line, column)}: infinite value {cell.strip()!r} — every number must be "
                         "finite; fix the cell, or leave it empty to have it filled")

@@ -20,7 +20,22 @@ TASKS = ("classification", "regression")
 
 
 class DataError(ValueError):
-    """Bad input data; the message names the file, line and column where they apply."""
+    """Bad input data; the message names the file, line and column where they apply.
+
+    ``remedy`` (a ``remedies.Remedy``) is what to change, phrased by the surface that shows the error:
+    ``str(error)`` says it for Python, ``error.told_to("cli")`` / ``error.told_to("app")`` for the others.
+    """
+
+    def __init__(self, message, remedy=None):
+        super().__init__(message)
+        self.message, self.remedy = message, remedy
+
+    def __str__(self):
+        return self.told_to("python")
+
+    def told_to(self, surface):
+        """The message with the remedy as ``surface`` ("python", "cli" or "app") says it."""
+        return self.message if self.remedy is None else f"{self.message}; {self.remedy.told_to(surface)}"
 
 
 class LoadCancelled(Exception):

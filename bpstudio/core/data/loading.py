@@ -13,16 +13,15 @@ Bad input raises DataError (a ValueError) naming the file, line and column.
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from . import bundled
 from . import generated
-from .csv_layout import is_missing, is_number, is_text_column, sniff
+from .csv_layout import is_text_column, sniff
 from .columns import plan_columns
 from .csv_reader import check_unique_names, read_csv
 from .dataset import TASKS, DataError, LoadCancelled
 from .npz_reader import read_npz
-from .targets import guess_task
+from .guess import column_task, guess_target
 
 __all__ = ["load_dataset", "list_datasets", "inspect_csv", "DataError", "LoadCancelled",
            "DatasetInfo", "CsvPreview"]
@@ -48,10 +47,12 @@ class CsvPreview:
     has_header: bool
     columns: list           # names
     rows: list              # the first rows, as lists of strings
-    suggested_target: str   # the last column
-    suggested_task: str
+    suggested_target: str   # ``guess.guess_target``: a column named like a target, else the last that is no id or date
+    suggested_task: str     # the task guessed for the suggested target
     text_columns: list      # 0-based indices of columns mostly holding text in the first 1000 rows
     plan: list              # a columns.ColumnPlan per column as an input (none is the target): the defaults
+    column_tasks: tuple = ()   # per column, the task guessed were it the target (None: no values sampled)
+    row_lines: tuple = ()      # the file's line number of each row shown (as errors name lines)
 
 
 def list_datasets():
@@ -128,14 +129,16 @@ def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=
 def inspect_csv(path, n_rows=20):
     """What an import dialog shows before loading: the guessed layout and the first ``n_rows`` rows.
 
-    The suggested task is guessed from the last column over the first 1000 rows, and the
-    columns mostly holding text (which cannot be inputs) are found in those rows.
+    The target is guessed as ``load_dataset`` guesses it without ``target=`` (``guess.guess_target``),
+    the task of every column (were it the target) over the first 1000 rows, and the columns mostly
+    holding text (which cannot be inputs) are found in those rows.
     """
     layout = sniff(path)
-    cells = [row[-1] for row in layout.rows if len(row) == len(layout.columns) and not is_missing(row[-1])]
-    values = np.array(cells, dtype=np.float64) if cells and all(map(is_number, cells)) else np.array(cells)
-    suggested_task = guess_task(values) if len(values) else "classification"
+    rows = [row for row in layout.rows if len(row) == len(layout.columns)]
+    target = guess_target(layout.columns, rows)
+    tasks = tuple(column_task(rows, j) for j in range(len(layout.columns)))
     text_columns = [j for j in range(len(layout.columns)) if is_text_column(layout, j)]
     check_unique_names(layout)
     return CsvPreview(layout.delimiter, layout.has_header, layout.columns, layout.rows[:n_rows],
-                      layout.columns[-1], suggested_task, text_columns, plan_columns(layout, target=None))
+                      layout.columns[target], tasks[target] or "classification", text_columns,
+                      plan_columns(layout, target=None), tasks, tuple(layout.row_lines[:n_rows]))

@@ -15,6 +15,7 @@ import zlib
 import numpy as np
 
 from .dataset import Dataset, DataError
+from .remedies import Remedy
 from ..io.safe_npz import NPY_HEAD, NpzArchive, check_head, read_file
 from ..io.special_files import NotRegularFile
 from ..limits import MemoryLimitError
@@ -61,8 +62,8 @@ def _drop_nonfinite(X, y, where, drop_missing):
         bad |= ~np.isfinite(y.reshape(len(y), -1)).all(axis=1)
     if bad.any() and not drop_missing:
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{where}: sample {row} (0-based) holds NaN or infinity — every value must be finite; "
-                        "pass drop_missing=True to drop such samples")
+        raise DataError(f"{where}: sample {row} (0-based) holds NaN or infinity — every value must be finite",
+                        Remedy("drop_missing"))
     return X[~bad], y[~bad]
 
 

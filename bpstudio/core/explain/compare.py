@@ -5,7 +5,7 @@ shuffling seed, sees the data in the same order — so the curves differ only by
 under study. Runs are plain data (config, history, weights), kept by the GUI per session.
 """
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ class Run:
     config: object        # TrainConfig
     history: object       # History
     params: np.ndarray    # final flat parameters
+    setup: dict = field(default_factory=dict)   # the data and network it trained ({setting: text}, see ``setup_of``)
 
     @property
     def final_cost(self):
@@ -31,10 +32,34 @@ class Run:
         return h.val_cost[-1] if np.isfinite(h.val_cost[-1]) else h.train_cost[-1]
 
 
+def setup_of(net, data, scaling=None, val_fraction=None):
+    """{setting: text} of what a run trains besides its TrainConfig: the data (a name) and the network."""
+    hidden = ", ".join(f"{n} {act}" for n, act in zip(net.sizes[1:-1], net.activations[:-1])) or "none"
+    setup = {"data": str(data), "hidden": hidden, "output": net.activations[-1], "init": net.init,
+             "weight_seed": str(net.seed), "dtype": net.dtype.name}
+    if scaling is not None:
+        setup["scaling"] = scaling
+    if val_fraction is not None:
+        setup["validation"] = f"{val_fraction:.0%}"
+    return setup
+
+
+def changes(run, base):
+    """['data=spirals', 'hidden=8 relu, 8 relu', 'learning_rate=0.3']: where ``run`` differs from ``base``
+    — its data and network (when both runs know them), then its training settings."""
+    known = run.setup.keys() & base.setup.keys()
+    changed = [f"{key}={run.setup[key]}" for key in run.setup if key in known and run.setup[key] != base.setup[key]]
+    return changed + _config_changes(run.config, base.config)
+
+
 def differences(config, base):
     """'learning_rate=0.3, batch_mode=full': the settings where config differs from base."""
+    return ", ".join(_config_changes(config, base)) or "same settings"
+
+
+def _config_changes(config, base):
     changed = [f.name for f in fields(config) if getattr(config, f.name) != getattr(base, f.name)]
-    return ", ".join(f"{name}={getattr(config, name)}" for name in changed) or "same settings"
+    return [f"{name}={getattr(config, name)}" for name in changed]
 
 
 def variations(config, setting, values):

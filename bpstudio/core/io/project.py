@@ -284,15 +284,18 @@ def _read_data(described, arrays):
 def _describe_run(run, i, current, arrays):
     arrays[f"runs.{i}.params"] = run.params
     return {"name": run.name, "config": run.config.to_dict(), "history": run.history.to_dict(),
-            "params": {"__array__": f"runs.{i}.params"}, "current": current}
+            "params": {"__array__": f"runs.{i}.params"}, "current": current, "setup": dict(run.setup)}
 
 
 def _read_run(described, arrays):
     params = np.asarray(_join_arrays(described["params"], arrays))
     if not isinstance(described["name"], str) or params.ndim != 1 or params.dtype.kind != "f":
         raise ValueError(f"run {described['name']!r}: a name and a flat array of weights are needed")
+    setup = described.get("setup", {})   # projects written before runs kept their data and network have none
+    if not isinstance(setup, dict) or not all(isinstance(v, str) for v in setup.values()):
+        raise ValueError(f"run {described['name']!r}: 'setup' must map settings to texts")
     return Run(described["name"], TrainConfig.from_dict(described["config"]),
-               History.from_dict(described["history"]), params)
+               History.from_dict(described["history"]), params, dict(setup))
 
 
 def _finite_matrix(arrays, name):

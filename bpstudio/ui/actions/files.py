@@ -9,7 +9,7 @@ Failures become a message in the window naming the file and the problem.
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog
 
@@ -70,6 +70,7 @@ class FileActions(QObject):
         self.recent_menu = self.recent.menu
         self.progress = None
         self.request = None   # (source, load options) of the newest load
+        self.import_choices = None   # (path, ImportDialog.choices()) of the CSV being loaded
         self.loader = JobRunner(self)
         self.loader.progressed.connect(self._on_progress)
         self.loader.done.connect(self._on_loaded)
@@ -115,19 +116,21 @@ class FileActions(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path):
-        """Open a CSV through the import dialog (once its preview is read); other files load directly."""
+    def open_path(self, path, choices=None, problem=""):
+        """Open a CSV through the import dialog (``choices`` and ``problem``: reopened after a failed load,
+        as it was, the error on top) once its preview is read off the UI thread; other files load directly."""
         self._remember_folder(path)
         if Path(path).suffix.lower() == ".csv":
-            return self.inspector.run(lambda progress, cancel: (path, inspect_csv(path)), path)
+            return self.inspector.run(lambda progress, cancel: (path, _preview(path), choices, problem), path)
         return self.load(path)
 
     def _on_inspected(self, result):
-        path, preview = result
-        dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window)
+        path, preview, choices, problem = result
+        dialog = ImportDialog(path, preview, self.window.data_panel.options(), self.window, choices, problem)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         self.window.data_panel.set_options(dialog.data_options())
+        self.import_choices = (path, dialog.choices())
         return self.load(path, **dialog.load_options())
 
     def load(self, source, **options):
@@ -158,13 +161,19 @@ class FileActions(QObject):
 
     def _on_loaded(self, dataset):
         self._finish_progress()
+        self.import_choices = None
         self.window.use_dataset(dataset, origin=self.request)
         if dataset.notes and self.window.session.dataset.source == dataset.source:   # what was left out or filled
             self._say(f"{Path(dataset.source).name}: " + "; ".join(dataset.notes))
 
     def _on_load_failed(self, text):
         self._finish_progress()
-        self._fail("Could not load data", text)
+        path, choices = self.import_choices or (None, None)
+        self.import_choices = None
+        if self.request and path == self.request[0]:   # the import dialog comes back as it was, the error on top
+            self._say(f"Could not load data: {text}", is_error=True)
+            return QTimer.singleShot(0, self.window, lambda: self.open_path(path, choices, text))
+        return self._fail("Could not load data", text)
 
     # --- recent and folders ----------------------------------------------------------------
 
@@ -240,3 +249,17 @@ class FileActions(QObject):
         except (ValueError, KeyError, TypeError, RuntimeError):
             return 0   # a damaged or foreign run: the weights alone are imported
         return len(trainer.history)
+
+
+def _preview(path):
+    """The import dialog's ``inspect_csv``, run off the UI thread; its error worded for the app."""
+    try:
+        return inspect_csv(path)
+    except (ValueError, OSError) as exc:
+        text = _told_to_app(exc)
+        raise ValueError(text if str(path) in text else f"{path}: {text}") from None
+
+
+def _told_to_app(error):
+    """A data error's remedy as the app says it (which box to tick), any other error as it is."""
+    return error.told_to("app") if hasattr(error, "told_to") else str(error)

@@ -22,6 +22,7 @@ SHORTCUTS = (
     ("Ctrl+I", "Import weights…"),
     ("Ctrl+L", "Cost plot: toggle the log scale"),
     ("Ctrl+Q", "Quit"),
+    ("F1", "Keyboard shortcuts (this list)"),
 )
 
 MATH_STEPS = (

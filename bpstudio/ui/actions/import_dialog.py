@@ -4,9 +4,16 @@ missing cells, task, scaling, validation split.
 
 Each column's encoding starts from core's guess (``core.data.columns``, the rule the command line uses
 too): numbers stay numbers, text with a few distinct values becomes one 0/1 input per category, dates
-and IDs or free text are left out. The user can change any of them."""
+and IDs or free text are left out. The user can change any of them.
+
+The target starts on the column a person would pick (``core.data.guess``, the command line's rule too)
+and the Task on "Guess from the target", which says what it guesses for the target shown and guesses
+again when the target changes. The preview's rows are numbered with the file's line numbers, the
+numbers load errors name. When loading fails the window reopens the dialog with the error on top and
+every choice kept (``choices``, ``problem``)."""
 
 from dataclasses import replace
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -28,13 +35,21 @@ LEFT_OUT = QColor("#a0a0a0")   # preview cells of columns the network will not r
 class ImportDialog(QDialog):
     """Shows ``preview`` (an ``inspect_csv`` result) and collects the load options."""
 
-    def __init__(self, path, preview, options, parent=None):
+    def __init__(self, path, preview, options, parent=None, choices=None, problem=""):
         super().__init__(parent)
         self.setWindowTitle(f"Import {path}")
         self.setAccessibleName("Import data")
-        self.options, self.plan = options, preview.plan
+        self.options, self.plan, self.column_tasks = options, preview.plan, preview.column_tasks
         layout = QVBoxLayout(self)
-        info = QLabel(f"<b>{path}</b><br>The first {len(preview.rows)} rows as read with the detected layout:")
+        self.problem = QLabel(f"Could not load the file: {problem}" if problem else "")
+        self.problem.setAccessibleName("Import problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setVisible(bool(problem))
+        layout.addWidget(self.problem)
+        info = QLabel(f"<b>{escape(str(path))}</b><br>The first {len(preview.rows)} rows as read with the detected "
+                      "layout (numbered with the file's line numbers):")
         info.setWordWrap(True)
         layout.addWidget(info)
         self.preview = _preview_table(preview)
@@ -52,7 +67,8 @@ class ImportDialog(QDialog):
                               "The column the network learns to predict; the others are inputs")
         self.columns = add_row(form, "Columns", _columns_table(self.plan),
                                "How each column reaches the network; change an encoding with its list")
-        self.task = add_row(form, "Task", combo(TASKS, preview.suggested_task))
+        self.task = add_row(form, "Task", combo(TASKS), "Left on “Guess from the target”, the task follows the target "
+                            "column: classes for text or a few whole numbers, otherwise regression")
         self.drop_missing = add_row(form, "Leave out rows with missing cells", QCheckBox(),
                                     "Missing cells (empty, NA, NaN, ?, null…) are otherwise filled with the training "
                                     "split's median (numbers) or most frequent value (categories); rows without a "
@@ -64,14 +80,46 @@ class ImportDialog(QDialog):
         self.val_split.setValue(round(100 * options.val_fraction))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Import")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName("Cancel")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.target.currentIndexChanged.connect(self._show_roles)
+        self.target.currentIndexChanged.connect(self._on_target_changed)
         for j in range(len(self.plan)):
             self.encoding(j).currentIndexChanged.connect(self._show_roles)
+        if choices:
+            self._restore(choices)
         self._show_roles()
+        self._show_guess()
         self.resize(820, 720)
+
+    def _on_target_changed(self):
+        """A new target: the task is guessed again for it (a task chosen for the old target may not fit)."""
+        self.task.setCurrentIndex(0)
+        self._show_roles()
+        self._show_guess()
+
+    def _show_guess(self):
+        task = self.column_tasks[self.target.currentIndex()] if self.column_tasks else None
+        self.task.setItemText(0, f"Guess from the target ({task})" if task else "Guess from the target")
+
+    def choices(self):
+        """Everything chosen in the dialog, to open it again as it was (``choices=``)."""
+        return {"load": self.load_options(), "data": self.data_options()}
+
+    def _restore(self, choices):
+        load = choices["load"]
+        for box, value in ((self.delimiter, load["delimiter"]), (self.target, load["target"]),
+                           (self.task, load.get("task"))):
+            box.setCurrentIndex(max(box.findData(value), 0))
+        self.header.setChecked(load["header"])
+        self.drop_missing.setChecked(load["drop_missing"])
+        for c in self.plan:
+            if c.name in load.get("kinds", {}):
+                self.encoding(c.index).setCurrentIndex(self.encoding(c.index).findData(load["kinds"][c.name]))
+        self.scaling.setCurrentIndex(max(self.scaling.findData(choices["data"].scaling), 0))
+        self.val_split.setValue(round(100 * choices["data"].val_fraction))
 
     def encoding(self, j):
         """The encoding list of column ``j``."""
@@ -118,6 +166,8 @@ def _preview_table(preview):
     table = QTableWidget(len(preview.rows), len(preview.columns))
     table.setAccessibleName("Preview")
     table.setHorizontalHeaderLabels([str(c) for c in preview.columns])
+    if preview.row_lines:   # "line 7" in an error is the row numbered 7 here
+        table.setVerticalHeaderLabels([str(line) for line in preview.row_lines])
     for r, row in enumerate(preview.rows):
         for c, cell in enumerate(row[:len(preview.columns)]):
             table.setItem(r, c, QTableWidgetItem(cell))

@@ -319,7 +319,7 @@ class ProjectActions(QObject):
             source = dict(dataset=s.dataset)
         data = DataSource(**source, scaling=s.options.scaling, val_fraction=s.options.val_fraction,
                           test_fraction=s.options.test_fraction, split_seed=s.options.seed)
-        runs = [Run(r.name, r.config, r.history, r.params) for r in self.runs.runs]
+        runs = [Run(r.name, r.config, r.history, r.params, dict(r.setup)) for r in self.runs.runs]
         keys = [getattr(r, "key", None) for r in self.runs.runs]
         current = keys.index(s.run_id) if s.run_id in keys else None
         return net, s.config, data, trainer, runs, current

@@ -5,6 +5,7 @@ The panel only asks for data (``requested(source, options)``); the window's
 loader reads it off the UI thread and hands it to the session.
 """
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -109,8 +110,9 @@ class DataPanel(QGroupBox):
         for box in (self.samples, self.noise):
             box.setEnabled(generated)
         counts = f"{len(prepared.X_train)} training / {len(prepared.X_val)} validation"
-        self.summary.setText(f"<b>{name}</b>: {ds.summary()}<br>{counts}"
-                             + (f"<br><i>{ds.description}</i>" if ds.description else ""))
+        # escaped: descriptions hold "<" and "&" (XOR: "label = x1·x2 < 0"), which rich text would eat
+        self.summary.setText(f"<b>{escape(name)}</b>: {escape(ds.summary())}<br>{counts}"
+                             + (f"<br><i>{escape(ds.description)}</i>" if ds.description else ""))
         self._show_preview(ds)
 
     def _show_options(self):

@@ -41,7 +41,8 @@ class EvaluationPanel(QWidget):
         row.addWidget(self.per_class, 0, Qt.AlignTop)
         box.addLayout(row, 1)
         self.plot = make_plot("Predicted vs actual", "actual", "predicted")
-        self.plot.setAspectLocked(True)
+        # no locked aspect: in a wide dock it left most of the width empty; the same range on both axes
+        # (set per target) keeps y = x the diagonal of the data's square
         self.scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(PALETTE[0] + "99"))
         self.diagonal = self.plot.plot(pen=pg.mkPen("#888", width=1, style=Qt.DashLine))
         self.plot.addItem(self.scatter)
@@ -99,6 +100,7 @@ class EvaluationPanel(QWidget):
         both = np.concatenate([actual, predicted])
         lo, hi = float(both.min(initial=0.0)), float(both.max(initial=1.0))
         self.diagonal.setData([lo, hi], [lo, hi])
+        self.plot.setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.05)
         s = self.scores
         self.summary.setText(f"{self.split.capitalize()} split: {self.n_samples} samples. {self.target.currentText()}: "
                              f"R² {s.r2[column]:.3f}, RMSE {s.rmse[column]:.4g}, MAE {s.mae[column]:.4g} (in the "

@@ -8,15 +8,17 @@ snapshot. Redraws are throttled and skipped for hidden docks.
 """
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
-from bpstudio.core.explain.compare import Run
-
+from bpstudio.core.explain.compare import Run, setup_of
 from bpstudio.core.train.run_state import RunState
+
+from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel
@@ -26,6 +28,7 @@ from .runs import Experiment, RunsPanel
 # While training, the inspector, health and evaluation redraw at most once a second: numbers that
 # change faster cannot be read, and redrawing them would take GUI time from the live views.
 TRAINING_REFRESH_MS = 1000
+INSPECTING_SHARE = 0.6   # of the window's height, for the bottom area while an inspection dock is raised
 
 
 class InspectionDocks(QObject):
@@ -39,14 +42,17 @@ class InspectionDocks(QObject):
         self.surface = LossSurfacePanel()
         self.surface.set_source(self._surface_request)
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
+        self.before_inspecting = None   # the Weights height, while an inspection dock is raised
+        self.raised = set()   # the inspection docks on screen (a tab behind another still says isVisible())
         self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
         self.docks = {}
         for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self.runs),
                              ("Evaluation", self.evaluation), ("Loss surface", self.surface)):
             dock = QDockWidget(title, window)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
-            dock.setWidget(panel)
+            dock.setWidget(scrolled(panel))
             dock.visibilityChanged.connect(lambda visible: visible and self._schedule())
+            dock.visibilityChanged.connect(lambda visible, dock=dock: self._on_raised(dock, visible))
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             window.tabifyDockWidget(window.docks["Weights"], dock)
             self.docks[title] = window.docks[title] = dock   # window.docks: listed in the View menu
@@ -54,6 +60,37 @@ class InspectionDocks(QObject):
         self._connect()
         self._on_network_changed()
         self._on_dataset_changed()
+
+    def _on_raised(self, dock, visible):
+        (self.raised.add if visible else self.raised.discard)(dock)
+        QTimer.singleShot(0, self, self._make_room)
+
+    def _make_room(self):
+        """Inspection work gets the room it needs: while Inspector, Health, Runs or Evaluation is the
+        raised tab of the bottom area, that area reaches under the right-hand docks and takes about
+        60 % of the height; raising Weights again gives back the layout it had."""
+        w = self.window
+        shown = [d for d in self.raised if not d.isFloating()
+                 and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        inspecting = bool(shown)
+        if inspecting == (self.before_inspecting is not None):
+            return
+        if inspecting:
+            self.before_inspecting = w.docks["Weights"].height()
+            self._relayout(Qt.DockWidgetArea.BottomDockWidgetArea, shown[0], int(INSPECTING_SHARE * w.height()))
+        else:
+            height, self.before_inspecting = self.before_inspecting, None
+            self._relayout(Qt.DockWidgetArea.RightDockWidgetArea, w.docks["Weights"], height)   # the default corner
+
+    def _relayout(self, corner_area, dock, height):
+        """The bottom-right corner to ``corner_area``, then ``dock`` ``height`` tall (sizes asked for
+        before the new corner is laid out would be lost)."""
+        w = self.window
+        w.setCorner(Qt.Corner.BottomRightCorner, corner_area)
+        w.layout().invalidate()
+        w.layout().activate()
+        w.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))   # after tab switches
 
     def _connect(self):
         s = self.session
@@ -94,7 +131,17 @@ class InspectionDocks(QObject):
         initial = self.view_net.copy()
         initial.reset()   # comparisons start from the seed's initial weights
         p = s.prepared
-        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val))
+        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val,
+                                            setup=self._setup(initial)))
+
+    def _setup(self, net):
+        """The data and network a run trains, for Runs to say what changed between runs."""
+        s = self.session
+        data = Path(str(s.dataset.source)).name
+        options = s.origin[1] if s.origin else {}
+        if options:
+            data += " (" + ", ".join(f"{key}={value}" for key, value in sorted(options.items())) + ")"
+        return setup_of(net, data, s.options.scaling, s.options.val_fraction)
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
@@ -161,7 +208,8 @@ class InspectionDocks(QObject):
         s = self.session
         if not len(s.history):
             return
-        self.runs.add_run(Run(f"Run {snap.run_id}", s.config, s.history.copy(), snap.params.copy()), key=snap.run_id)
+        run = Run("", s.config, s.history.copy(), snap.params.copy(), self._setup(s.net))   # Runs numbers it
+        self.runs.add_run(run, key=snap.run_id)
 
     def _select_weight(self, layer, j, k):
         """A weight clicked in the Weights heatmaps or the diagram: show its chain rule in the inspector."""
@@ -195,3 +243,4 @@ class InspectionDocks(QObject):
     def _use_learning_rate(self, rate):
         if self.session.set_config(replace(self.session.config, learning_rate=float(rate))):
             self.session.message.emit(f"Learning rate set to {rate:g} from the sweep")
+

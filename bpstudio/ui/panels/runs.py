@@ -9,14 +9,16 @@ the usual ladder and plots the final cost against the rate (log x). Both run on 
 thread with progress and Cancel.
 """
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
-from bpstudio.core.explain.compare import LR_LADDER, differences, valid_costs, variations
+from bpstudio.core.explain.compare import LR_LADDER, changes, valid_costs, variations
 from bpstudio.core.explain.updates import X_AXES, epoch_x
 from bpstudio.core.train.config import BATCH_MODES
 from bpstudio.core.train.optimizers import OPTIMIZERS
@@ -31,6 +33,8 @@ COMPARISONS = {
     "cost functions": ("cost", valid_costs),
 }
 COLUMNS = ("Name", "differs from the first run", "epochs", "final cost", "accuracy", "time (s)", "ended")
+LEGEND_CHARS = 48     # longer legend entries are cut with "…" (the table has the whole text)
+TABLE_ROWS = (3, 8)   # the run table shows at least 3 rows, grows with the runs up to 8, then scrolls
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Experiment:
     Y: object
     X_val: object = None
     Y_val: object = None
+    setup: dict = field(default_factory=dict)   # the data and network (``core.explain.compare.setup_of``)
 
 
 def _last(values):
@@ -62,7 +67,7 @@ class RunsPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.runs, self.curves, self.experiment, self.sweep_points = [], [], None, []
+        self.runs, self.curves, self.experiment, self.sweep_points, self.job_setup = [], [], None, [], {}
         self.jobs, self._job = JobRunner(self, name="experiments"), None
         self.jobs.progressed.connect(lambda report: self._on_progress(*report))
         self.jobs.done.connect(lambda result: (self._on_runs if result[0] == "compare" else self._on_sweep)(result[1]))
@@ -89,14 +94,11 @@ class RunsPanel(QWidget):
         plots = QSplitter(Qt.Horizontal)
         plots.addWidget(self.cost_plot)
         plots.addWidget(self.sweep_plot)
-        panes = QSplitter(Qt.Vertical)   # the user can give the table more room
-        panes.addWidget(plots)
-        panes.addWidget(self.table)
-        panes.setStretchFactor(0, 3)
-        panes.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
-        layout.addWidget(panes, 1)
+        layout.addWidget(plots, 1)
+        layout.addWidget(self.table)   # as tall as its rows (``_fit_table``)
+        self._fit_table()
 
     def _controls(self):
         self.comparison = QComboBox()
@@ -115,6 +117,7 @@ class RunsPanel(QWidget):
         self.x_axis.currentTextChanged.connect(lambda _: self._redraw())
         self.progress, self.status = QProgressBar(), QLabel("")
         self.progress.setAccessibleName("Experiment progress")
+        self.status.setAccessibleName("Experiment status")
         self.cancel_button.setEnabled(False)
         self.use_rate.setEnabled(False)
         self.status.setWordWrap(True)   # a long message wraps instead of widening the dock
@@ -130,11 +133,12 @@ class RunsPanel(QWidget):
         rows = QVBoxLayout()
         rows.addLayout(start)
         rows.addLayout(follow)
-        self.compare_button.clicked.connect(self.start_comparison)
-        self.sweep_button.clicked.connect(self.start_sweep)
-        self.cancel_button.clicked.connect(self.jobs.cancel)
-        self.use_rate.clicked.connect(self._use_best_rate)
-        self.remove_button.clicked.connect(self.remove_selected)
+        # Through lambdas: clicked(bool) would fill a slot's first optional parameter (start_sweep's rates).
+        self.compare_button.clicked.connect(lambda: self.start_comparison())
+        self.sweep_button.clicked.connect(lambda: self.start_sweep())
+        self.cancel_button.clicked.connect(lambda: self.jobs.cancel())
+        self.use_rate.clicked.connect(lambda: self._use_best_rate())
+        self.remove_button.clicked.connect(lambda: self.remove_selected())
         self.log_y.toggled.connect(lambda on: self.cost_plot.setLogMode(y=on))
         return rows
 
@@ -146,7 +150,8 @@ class RunsPanel(QWidget):
 
     def add_run(self, run, key=None):
         """Add a finished ``core.compare.Run`` to the list and the plot; a run with the same ``key`` is replaced
-        (a session run that was paused and resumed), keeping the name the user gave it."""
+        (a session run that was paused and resumed), keeping the name the user gave it. A run without a
+        name is called "Run N", numbered on from the runs in the list."""
         if key is not None:
             run.key = key
             old = [i for i, r in enumerate(self.runs) if getattr(r, "key", None) == key]
@@ -154,8 +159,13 @@ class RunsPanel(QWidget):
                 run.name = self.runs[old[0]].name
                 self.runs[old[0]] = run
                 return self._redraw()
+        run.name = run.name or f"Run {self._next_number()}"
         self.runs.append(run)
         self._redraw()
+
+    def _next_number(self):
+        numbers = [int(m.group(1)) for r in self.runs if (m := re.fullmatch(r"Run (\d+)", r.name))]
+        return max(numbers, default=0) + 1
 
     def set_runs(self, runs, current=None, key=None):
         """Replace the whole list (an opened project); ``runs[current]`` is the session's run ``key``,
@@ -177,13 +187,14 @@ class RunsPanel(QWidget):
     # --- showing -------------------------------------------------------------------
 
     def label(self, run):
-        """Legend text: the run's name, plus what differed from the first run when the name does not say it."""
+        """Legend text: the run's name, plus what differed from the first run that the name does not say."""
         if run is self.runs[0]:
-            return run.name
-        diff = differences(run.config, self.runs[0].config)
-        if diff == "same settings":
-            return f"{run.name} (same settings as {self.runs[0].name})"
-        return run.name if diff in run.name else f"{run.name} ({diff})"
+            return _elide(run.name)
+        changed = changes(run, self.runs[0])
+        if not changed:
+            return _elide(f"{run.name} (same settings as {self.runs[0].name})")
+        unsaid = [change for change in changed if change not in run.name]
+        return _elide(f"{run.name} ({', '.join(unsaid)})" if unsaid else run.name)
 
     def _redraw(self):
         """Rebuild the legend, curves and table from ``self.runs`` (changes only when runs change)."""
@@ -201,7 +212,15 @@ class RunsPanel(QWidget):
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
         self.cost_plot.setLabel("bottom", X_AXES[self.x_axis.currentText()])
+        self._fit_table()
         self.runsChanged.emit()
+
+    def _fit_table(self):
+        """The table as tall as its rows (3 to 8 of them), the plots get the rest."""
+        rows = min(max(self.table.rowCount(), TABLE_ROWS[0]), TABLE_ROWS[1])
+        height = (self.table.horizontalHeader().height() + rows * self.table.verticalHeader().defaultSectionSize()
+                  + 2 * self.table.frameWidth() + self.table.horizontalScrollBar().sizeHint().height())
+        self.table.setFixedHeight(height)
 
     def _x(self, run):
         """The run's epochs on the chosen x axis (updates and samples from the experiment's training set size)."""
@@ -212,7 +231,7 @@ class RunsPanel(QWidget):
     def _fill_row(self, i, run):
         h = run.history
         accuracy = _last(h.val_accuracy) if np.isfinite(_last(h.val_accuracy)) else _last(h.train_accuracy)
-        diff = "—" if i == 0 else differences(run.config, self.runs[0].config)
+        diff = "—" if i == 0 else ", ".join(changes(run, self.runs[0])) or "same settings"
         cells = (run.name, diff, str(len(h)), f"{run.final_cost:.4g}",
                  "—" if not np.isfinite(accuracy) else f"{accuracy:.1%}", f"{_last(h.time):.2f}", h.stop_reason)
         for column, text in enumerate(cells):
@@ -236,6 +255,7 @@ class RunsPanel(QWidget):
         setting, values = COMPARISONS[self.comparison.currentText()]
         base = _without_early_stopping(exp.config, self.epochs.value())
         configs = variations(base, setting, values(exp.net.activations[-1]))
+        self.job_setup = dict(exp.setup)
         self._submit(ExperimentJob("compare", exp.net.copy(), exp.X, exp.Y, exp.X_val, exp.Y_val, configs=configs))
 
     def start_sweep(self, rates=LR_LADDER):
@@ -269,6 +289,8 @@ class RunsPanel(QWidget):
     def _on_runs(self, runs):
         self._set_running(False)
         self.status.setText(f"{len(runs)} runs compared" + (" (cancelled)" if self._job.cancel.is_set() else ""))
+        for run in runs:
+            run.setup = dict(self.job_setup)
         self.runs.extend(runs)
         self._redraw()
         self.comparisonFinished.emit(runs)
@@ -281,13 +303,15 @@ class RunsPanel(QWidget):
         costs = np.array([c for _, c in finite], np.float64)
         self.sweep_curve.setData(rates, costs)
         diverged = [f"{rate:g}" for rate, cost in points if not np.isfinite(cost)]
+        message = f"sweep: {len(finite)} rates"
         if len(finite):
             best = int(np.argmin(costs))
             self.best_rate = float(rates[best])
             self.best_marker.setData(rates[best:best + 1], costs[best:best + 1])
             self.use_rate.setText(f"Use η = {self.best_rate:g}")
             self.use_rate.setEnabled(True)
-        self.status.setText(f"sweep: {len(finite)} rates" + (f"; diverged at η = {', '.join(diverged)}" if diverged else ""))
+            message += f"; lowest final cost at η = {self.best_rate:g}" + _edge_note(self.best_rate, points)
+        self.status.setText(message + (f"; diverged at η = {', '.join(diverged)}" if diverged else ""))
         self.sweepFinished.emit(points)
 
     def _on_failed(self, message):
@@ -309,6 +333,20 @@ def _row(*items):
         else:
             row.addWidget(item)
     return row
+
+
+def _edge_note(best, points):
+    """A warning when the best rate is the smallest or the largest tried: the best may lie beyond it."""
+    tried = [rate for rate, _ in points]
+    if best == max(tried):
+        return f" — the largest rate tried: a larger one may be better still (the sweep stops at {best:g})"
+    if best == min(tried):
+        return f" — the smallest rate tried: a smaller one may be better still (the sweep starts at {best:g})"
+    return ""
+
+
+def _elide(text, limit=LEGEND_CHARS):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _without_early_stopping(config, epochs):

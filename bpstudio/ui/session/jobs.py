@@ -70,6 +70,8 @@ class _Worker(QObject):
 
 def _describe(exc):
     # DataError and OSError messages already name the file, line and column.
+    if hasattr(exc, "told_to"):   # a DataError: its remedy as the app says it (a box to tick, not an argument)
+        return exc.told_to("app")
     return str(exc) if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {exc}"
 
 

@@ -43,6 +43,8 @@ def integer_ticks(n, most=6):
     return [(i, str(i)) for i in sorted({*first, *range(step, n + 1, step)})]
 
 
+HOVER_HINT = "Hover a cell to read its weight."
+
 class WeightsView(QWidget):
     """Heatmaps of every Wˡ and bˡ; hovering a cell shows wⱼₖ in the line below."""
 
@@ -54,7 +56,7 @@ class WeightsView(QWidget):
         self.setObjectName("Weights")
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName("Weight heatmaps")
-        self.hover = QLabel("Hover a cell to read its weight.")
+        self.hover = QLabel(HOVER_HINT)
         self.hover.setAccessibleName("Weight under the pointer")
         # Many layers need more width than the dock may have: then the heatmaps scroll sideways.
         self.scroll = QScrollArea()
@@ -73,7 +75,7 @@ class WeightsView(QWidget):
         self.outlines = True    # off while training at full speed: thousands of outlines a frame cost too much
         self._bar = None        # (level, label) the colour bar shows
         self.layers = []        # per layer: (weight PlotItem, weight ImageItem, bias PlotItem, bias ImageItem)
-        self.weights, self.biases = [], []
+        self.weights, self.biases, self.hovered = [], [], None   # hovered: (l, j, k, is_bias) of the hover line
         self.colorbar = None
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -111,7 +113,8 @@ class WeightsView(QWidget):
         """Create the items for a network with these layer sizes (once per architecture)."""
         self.graphics.clear()
         self.graphics.ci.layout.setHorizontalSpacing(10)
-        self.layers, self.level = [], 0.0
+        self.layers, self.level, self.hovered = [], 0.0, None
+        self.hover.setText(HOVER_HINT)   # a value read from the old network would be stale
         self.outline_items, self.changed = {}, {}   # per ImageItem: its outline item, its (rows, cols) outlined
         pairs = list(zip(sizes[:-1], sizes[1:]))
         for l, (n_in, n_out) in enumerate(pairs):
@@ -194,6 +197,8 @@ class WeightsView(QWidget):
                                rect=image.cell_rect)
                 self.changed[image] = _outline(self.outline_items[image], delta if outlined else None,
                                                level / COLOR_STEPS)
+        if self.hovered is not None:   # the line under the heatmaps follows the weight it reads
+            self.hover.setText(self.describe(*self.hovered) or HOVER_HINT)
 
     def changed_cells(self, layer):
         """(rows, columns) the outline marks in weight layer ``layer`` (0-based array indices)."""
@@ -205,7 +210,8 @@ class WeightsView(QWidget):
             for plot, is_bias in ((w_plot, False), (b_plot, True)):
                 if plot.sceneBoundingRect().contains(pos):
                     point = plot.getViewBox().mapSceneToView(pos)
-                    self.hover.setText(self.describe(l, round(point.y()), round(point.x()), is_bias))
+                    self.hovered = (l, round(point.y()), round(point.x()), is_bias)
+                    self.hover.setText(self.describe(*self.hovered))
                     return
 
     def _on_mouse_clicked(self, event):

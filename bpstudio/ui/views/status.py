@@ -1,7 +1,8 @@
 """The status bar: run state, and epochs, weight updates and samples counted separately
 (people confuse them), throughput, elapsed time, a progress bar and the latest message."""
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar
 
 from bpstudio.core.train.run_state import RunState
 
@@ -17,6 +18,8 @@ class RunStatusBar(QStatusBar):
         self.message = QLabel()
         self.message.setAccessibleName("Message")
         self.message.setMinimumWidth(120)
+        # a long message is cut (its tooltip has it all) rather than widen the window
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state = _label("Run state", 80)   # room for the widest, bold "Stopping…"
         self.epochs = _label("Epoch count", 120)
         self.updates = _label("Weight update count", 130)
@@ -31,7 +34,22 @@ class RunStatusBar(QStatusBar):
         self.addWidget(self.message, 1)
         for widget in (self.state, self.epochs, self.updates, self.samples, self.speed, self.elapsed, self.bar):
             self.addPermanentWidget(widget)
+        # In a narrow window the least needed counts step aside (last first) rather than widen the window.
+        self.optional = (self.epochs, self.updates, self.bar, self.elapsed, self.speed, self.samples)
         self.show_state(RunState.IDLE)
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        return QSize(self.message.minimumWidth() + self.state.minimumWidth() + 40, hint.height())
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        room, fits = event.size().width() - self.minimumSizeHint().width(), True
+        for widget in self.optional:
+            needed = max(widget.minimumWidth(), widget.sizeHint().width()) + 8
+            fits = fits and room >= needed
+            widget.setVisible(fits)
+            room -= needed if fits else 0
 
     def show_state(self, state):
         self.state.setText(f"<b style='color:{STATE_COLOR[state]}'>{STATE_TEXT[state]}</b>")

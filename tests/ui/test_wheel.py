@@ -1,0 +1,118 @@
+"""The mouse wheel scrolls panels; a setting takes the wheel only once the user has clicked into it.
+
+Wheel events enter through the window system (``QTest.wheelEvent``) at the pointer's position, so Qt
+routes them as it routes a real mouse's: to the widget under the pointer, then to its parents while ignored.
+"""
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QScrollArea, QSlider, QWidget
+
+from uihelpers import control, focus_elsewhere, into_view, setting_value, wheel
+
+SETTINGS = (QAbstractSpinBox, QComboBox, QSlider)
+
+
+def settings_in(widget):
+    return [w for w in widget.findChildren(QWidget) if isinstance(w, SETTINGS)]
+
+
+def snapshot(window):
+    """Everything the wheel must not change: the session's choices and every setting shown."""
+    s = window.session
+    shown = {id(w): setting_value(w) for w in settings_in(window)}
+    return s.config, s.spec, s.dataset.source, s.options, shown
+
+
+@pytest.fixture
+def small_window(window, qtbot):
+    window.resize(1280, 800)
+    window.reset_layout()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    qtbot.wait(50)   # the new size and layout settle
+    return window
+
+
+def test_every_setting_in_every_dock_takes_focus_by_click_or_tab_only(small_window):
+    for dock in small_window.docks.values():
+        dock.raise_()
+        for setting in settings_in(dock):
+            policy = setting.focusPolicy()
+            assert policy & Qt.FocusPolicy.WheelFocus != Qt.FocusPolicy.WheelFocus, \
+                f"{setting.accessibleName() or type(setting).__name__} in {dock.windowTitle()} takes focus by wheel"
+
+
+def test_the_wheel_over_any_setting_without_focus_changes_nothing(small_window, qtbot):
+    win = small_window
+    before = snapshot(win)
+    turned = 0
+    for dock in win.docks.values():
+        dock.raise_()
+        qtbot.wait(10)
+        for setting in settings_in(dock):
+            if not setting.isVisible():
+                continue
+            focus_elsewhere(win)
+            for notches in (1, -1, -1):
+                wheel(win, into_view(setting), notches)   # an ignored notch scrolls the panel: back into view
+            turned += 1
+    assert turned >= 25   # the Setup panel, the inspector, Runs: the test did reach the settings
+    assert snapshot(win) == before
+
+
+def test_scrolling_the_whole_setup_panel_over_its_settings_changes_nothing(small_window, qtbot):
+    win = small_window
+    scroll = win.docks["Setup"].widget()
+    assert isinstance(scroll, QScrollArea)
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0, "the Setup panel must be taller than the window for this test"
+    before = snapshot(win)
+    viewport = scroll.viewport()
+    over_settings = set()
+    # Down with the pointer near the top of the panel, back up with it near the bottom: in thirds of a
+    # notch (20 px each), so every row of the panel passes under the pointer; once over the Neurons column
+    # of the layer table, once over the field column.
+    for notches, end, y, x in ((-1 / 3, bar.maximum(), 12, 0.4), (1 / 3, 0, viewport.height() - 12, 0.4),
+                               (-1 / 3, bar.maximum(), 12, 0.7), (1 / 3, 0, viewport.height() - 12, 0.7)):
+        x = int(viewport.width() * x)
+        for _ in range(200):
+            if bar.value() == end:
+                break
+            under = viewport.childAt(x, y)
+            while under is not None and under is not viewport and not isinstance(under, SETTINGS):
+                under = under.parentWidget()
+            if isinstance(under, SETTINGS):
+                over_settings.add(under.accessibleName())
+            wheel(win, viewport, notches, at=QPoint(x, y))
+        assert bar.value() == end
+    assert {"Dataset", "Learning rate", "Batch size", "Cost function", "Initialization", "Neurons",
+            "Validation split", "Epochs"} <= over_settings
+    assert snapshot(win) == before
+    assert win.act_start.isEnabled()
+
+
+def test_a_setting_clicked_into_takes_the_wheel(small_window, qtbot):
+    win = small_window
+    rate = control(win, "Learning rate")
+    into_view(rate)
+    assert rate.value() == pytest.approx(0.003)
+    wheel(win, rate, 1)
+    assert rate.value() == pytest.approx(0.003)
+    into_view(rate)
+    qtbot.mouseClick(rate.lineEdit(), Qt.MouseButton.LeftButton)
+    assert rate.hasFocus()
+    wheel(win, rate, 1)
+    assert rate.value() == pytest.approx(0.01)
+    assert win.session.config.learning_rate == pytest.approx(0.01)
+    cost = control(win, "Cost function", QComboBox)
+    into_view(cost)
+    index = cost.currentIndex()
+    qtbot.keyClick(rate, Qt.Key.Key_Tab)   # the focus moves on to the next field
+    assert not rate.hasFocus()
+    into_view(rate)
+    wheel(win, rate, 1)
+    assert rate.value() == pytest.approx(0.01)
+    into_view(cost)
+    wheel(win, cost, -1)
+    assert cost.currentIndex() == index
