@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.session)
         self.status = RunStatusBar()
         self.setStatusBar(self.status)
-        self.setCentralWidget(self.curves)
+        self.setCentralWidget(scrolled(self.curves))   # a small window scrolls the plots, not grows past --size
 
     def _build_docks(self):
         setup = QWidget()
@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
                                Qt.DockWidgetArea.BottomDockWidgetArea)
         for title, widget, area in (("Setup", scroll, left), ("Decision boundary", self.boundary, right),
                                     ("Neurons", self.neurons, bottom),
-                                    ("Network diagram", self.diagram, right), ("Gradient norms", self.grad_norms, right),
+                                    ("Network diagram", scrolled(self.diagram), right), ("Gradient norms", self.grad_norms, right),
                                     ("Weights", scrolled(self.weights), bottom)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names

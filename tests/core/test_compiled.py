@@ -126,6 +126,18 @@ def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer):
     np.testing.assert_array_equal(results[0], results[1])
 
 
+def test_many_short_epochs_keep_the_run_length_bounded(monkeypatch):
+    """Every epoch's last call ends early and quickly; that must not grow the next call's length
+    without bound (it once doubled per epoch until it overflowed the kernel's integers)."""
+    from bpstudio.core.train.trainer import MAX_RUN_LENGTH
+    monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
+    X, Y = _data(1, False, n=5)
+    trainer = Trainer(Network([3, 2, 1], seed=0), TrainConfig(batch_mode="stochastic", epochs=2000, cost="mse"))
+    trainer.fit(X, Y)
+    assert trainer.history.stop_reason == "completed" and trainer.updates == 2000 * 5
+    assert 1 <= trainer._run_length <= MAX_RUN_LENGTH
+
+
 class _StopAfter:
     """A stop flag that is set after it has been asked ``n`` times (once per call of the kernel)."""
 

@@ -47,12 +47,15 @@ def test_first_stochastic_start_trains_at_once_and_says_it_is_preparing_the_fast
     mode.setFocus()
     qtbot.keyClick(mode, Qt.Key.Key_Home)            # the first mode: Stochastic
     assert s.config.batch_mode == "stochastic"
+    shown = []   # every text the status bar's message line showed (a later message may replace it)
+    message = control(win, "Message")
+    s.message.connect(lambda text: shown.append(message.text()))
     click(qtbot, win, "Start")
-    qtbot.waitUntil(lambda: s.latest is not None and s.latest.progress.updates > 0, timeout=10000)
-    qtbot.waitUntil(lambda: "Preparing the compiled" in control(win, "Message").text(), timeout=5000)
+    qtbot.waitUntil(lambda: s.latest is not None and s.latest.progress.updates > 0, timeout=20000)
+    qtbot.waitUntil(lambda: any("Preparing the compiled" in text for text in shown), timeout=20000)
     assert s.trainer._last_step is not s.trainer._compiled   # still on the NumPy path
     slow_build.set()
-    qtbot.waitUntil(lambda: s.trainer._last_step is s.trainer._compiled, timeout=10000)
+    qtbot.waitUntil(lambda: s.trainer._last_step is s.trainer._compiled, timeout=20000)
     click(qtbot, win, "Stop")
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     assert s.state == "idle"

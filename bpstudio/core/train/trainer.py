@@ -34,6 +34,7 @@ from .optimizers import make_optimizer
 __all__ = ["Trainer", "History", "Progress"]
 
 REPORT_INTERVAL = 0.05  # seconds between progress reports inside an epoch
+MAX_RUN_LENGTH = 1 << 16  # batches in one compiled call, at most
 # A cost above this many times its value before training gets a warning (Trainer.warning). It is
 # not divergence: Adam or RMSprop with relu often spike 10⁴× and recover to a perfect fit, while a
 # saturated tanh can sit at 100× for good with every number finite; only the user can tell.
@@ -332,10 +333,11 @@ class Trainer:
         started = time.perf_counter()
         done, updates = self._compiled.run(kernel, self.config, data.X, data.Y, where.order, where.done,
                                            self._run_length, where.outputs)
-        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap.
+        # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap. Only a
+        # run that was not cut short by the epoch's end says how long a full run takes.
         took = time.perf_counter() - started
-        if took < 0.001:
-            self._run_length *= 2
+        if took < 0.001 and updates == self._run_length:
+            self._run_length = min(2 * self._run_length, MAX_RUN_LENGTH)
         elif took > 0.004 and self._run_length > 1:
             self._run_length //= 2
         self.samples_seen += done - where.done
