@@ -51,6 +51,7 @@ class NeuronsView(QWidget):
         self.cmap = pg.colormap.get(COLORMAP)
         self.net, self.prepared, self.grid, self.extent = None, None, None, None
         self.images = []   # per weight layer: the ImageItems of its shown neurons
+        self._layout_due = False   # a network was set while hidden: lay it out when shown
 
     def set_data(self, prepared):
         """The data whose input plane the images cover."""
@@ -83,8 +84,24 @@ class NeuronsView(QWidget):
         self._draw()
 
     def set_network(self, net):
-        """Lay out one image per shown neuron of ``net`` (a private copy is kept)."""
+        """Lay out one image per shown neuron of ``net`` (a private copy is kept).
+
+        Dozens of image boxes take a good part of a second to build, so a hidden view (the
+        Neurons tab behind another) builds them when it is first shown, not at start-up."""
         self.net = net.copy()
+        self._layout_due = True
+        if self.isVisible():
+            self._lay_out()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._layout_due and self.net is not None:
+            self._lay_out()
+            self._draw()
+
+    def _lay_out(self):
+        net = self.net
+        self._layout_due = False
         self.graphics.clear()
         self.images = []
         last = net.n_layers - 1
@@ -130,7 +147,7 @@ class NeuronsView(QWidget):
         self._draw()
 
     def _draw(self):
-        if self.net is None or self.grid is None or self.grid.shape[1] != self.net.sizes[0]:
+        if self.net is None or self._layout_due or self.grid is None or self.grid.shape[1] != self.net.sizes[0]:
             return
         with np.errstate(all="ignore"):
             layers = activation_images(self.net, self.grid, GRID)
@@ -145,6 +162,9 @@ class NeuronsView(QWidget):
 
     def image(self, layer, neuron):
         """The values drawn for ``neuron`` of weight layer ``layer`` (0-based), for tests and tools."""
+        if self._layout_due:
+            self._lay_out()
+            self._draw()
         return self.images[layer][neuron].image
 
 
