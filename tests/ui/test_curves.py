@@ -85,3 +85,20 @@ def test_tick_labels_never_overlap_on_a_narrow_plot(qapp):
         pitch = (values[1] - values[0]) * size / 10_000
         assert len(values) >= 2 and pitch >= max(metrics.horizontalAdvance(t) for t in labels) + 8, (width, labels)
         plot.close()
+
+
+def test_after_training_both_plots_fit_the_window_without_scrolling(xor_window, qtbot):
+    """The readout changing during a run once made the plots' scroll area size them by their
+    preferred height: the accuracy plot fell below the fold at 1280×800 and 1920×1080."""
+    from uihelpers import click, control
+    win, s = xor_window, xor_window.session
+    win.resize(1280, 800)
+    control(win, "Epochs").setValue(30)
+    click(qtbot, win, "Start")
+    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
+    qtbot.waitUntil(lambda: win.curves.readout.text().startswith("epoch 30"), timeout=5000)
+    qtbot.wait(100)   # the layout request the new text makes is handled
+    area = win.centralWidget()
+    assert area.verticalScrollBar().maximum() == 0
+    accuracy = win.curves.accuracy_plot
+    assert accuracy.isVisible() and accuracy.geometry().bottom() <= area.viewport().height()

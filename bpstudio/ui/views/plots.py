@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.notation import superscript
 from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
@@ -130,16 +130,20 @@ class CurvesView(QWidget):
         self.x_axis.currentTextChanged.connect(self._rebuild)
         self.readout = QLabel("")
         self.readout.setAccessibleName("Last costs")
-        self.readout.setWordWrap(True)   # a long readout wraps instead of widening the window
-        top = QHBoxLayout()
-        top.addWidget(self.readout, 1)
-        top.addWidget(QLabel("X axis"))
-        top.addWidget(self.x_axis)
-        top.addWidget(self.show_updates)
-        top.addWidget(self.log_y)
+        # A long readout is cut (the whole of it in the tooltip) rather than widening the window. Not
+        # word wrap: a wrapping label makes the scroll area around the plots size them by their
+        # preferred height, so the accuracy plot fell below the fold.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        controls = QHBoxLayout()   # the readout gets a row of its own: the full width before it is cut
+        controls.addStretch(1)
+        controls.addWidget(QLabel("X axis"))
+        controls.addWidget(self.x_axis)
+        controls.addWidget(self.show_updates)
+        controls.addWidget(self.log_y)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
+        layout.addWidget(self.readout)
+        layout.addLayout(controls)
         layout.addWidget(self.cost_plot, 3)
         layout.addWidget(self.accuracy_plot, 2)
         self.n_train, self.batch_size = 1, 1
@@ -222,7 +226,9 @@ class CurvesView(QWidget):
             curve.show()
         settle(self.cost_plot)
         settle(self.accuracy_plot)
-        self.readout.setText(self._readout())
+        text = self._readout()
+        self.readout.setText(text)
+        self.readout.setToolTip(text)
         self._dirty = False
 
     def _readout(self):
