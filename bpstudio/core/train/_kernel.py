@@ -115,9 +115,7 @@ def _backward(params, grad, layout, a, delta, slope):
     δˡ⁻¹ₖ = (Σⱼ Wˡⱼₖ δˡⱼ) σ′(zˡ⁻¹ₖ) is formed in the same pass over Wˡ.
     """
     n_layers = layout.shape[0]
-    start_out = 0
-    for l in range(n_layers):
-        start_out += layout[l, 0]
+    start_out = a.shape[0] - layout[n_layers - 1, 1]   # the output layer's place in ``a``
     for l in range(n_layers - 1, -1, -1):
         n_in, n_out, w, b = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         start_in = start_out - n_in
@@ -194,9 +192,7 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
     plain = optimizer == SGD
     lr_t, correction2 = _adam_factors(optimizer, hyper, t)
     n_layers = layout.shape[0]
-    start_out = 0
-    for l in range(n_layers):
-        start_out += layout[l, 0]
+    start_out = a.shape[0] - layout[n_layers - 1, 1]   # the output layer's place in ``a``
     for l in range(n_layers - 1, -1, -1):
         n_in, n_out, w, b = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         start_in = start_out - n_in
