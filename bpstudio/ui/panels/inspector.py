@@ -112,7 +112,7 @@ class LayerRow(QGroupBox):
         l = sup(layer)
         super().__init__(f"Layer {layer}:  {n_in} → {n_out} neurons, {activation}.   "
                          f"Update: W{l} ← W{l} − η ∇W{l},  b{l} ← b{l} − η ∇b{l}")
-        self.layer = layer
+        self.layer, self.activation = layer, activation
         self.shape = (n_in, n_out, activation, output)   # what the row was built for
         grid = QGridLayout(self)
         self.equations, self.views, self.headers = {}, {}, {}
