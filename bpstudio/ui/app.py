@@ -135,7 +135,9 @@ def main(argv=None):
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if throwaway:
         shutil.rmtree(throwaway, ignore_errors=True)
-    return code
+    from .session import jobs
+
+    return jobs.leave(code)   # a job still running after the close's bounded wait never holds up the exit
 
 
 def _throwaway_settings():
