@@ -4,14 +4,20 @@
 Before Qt starts, the launcher checks that there is a display and that the
 libraries Qt's X11 display plugin needs are installed; if not, it says what to
 do (the Debian/Ubuntu packages to install) instead of Qt's abort message.
+
+Python's warnings (an overflow inside NumPy while a run diverges) never reach the terminal: the
+window says what matters in its own words ("Training diverged"), and the warnings go to the
+``bpstudio`` logger at DEBUG level, where nothing shows them unless logging is set up to.
 """
 
 import argparse
 import ctypes
+import logging
 import os
 import shutil
 import sys
 import tempfile
+import warnings
 
 # Libraries Qt's xcb platform plugin loads, and the Debian/Ubuntu packages that ship them.
 QT_DISPLAY_LIBRARIES = (
@@ -98,6 +104,7 @@ def main(argv=None):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    warnings.showwarning = _log_warning   # for the app's lifetime, every thread: the app is the process
     # A screenshot run reads and writes its settings (layout, recent files, folders) in a folder of its
     # own, deleted at the end: it neither depends on nor changes the user's.
     throwaway = _throwaway_settings() if args.screenshot else None
@@ -138,6 +145,10 @@ def main(argv=None):
     from .session import jobs
 
     return jobs.leave(code)   # a job still running after the close's bounded wait never holds up the exit
+
+
+def _log_warning(message, category, filename, lineno, file=None, line=None):
+    logging.getLogger("bpstudio").debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
 
 
 def _throwaway_settings():
