@@ -240,3 +240,21 @@ def test_predict_refuses_a_row_longer_than_the_header(capsys, tmp_path):
     (tmp_path / "rows.csv").write_text("a,b,y\n1,2,no\n3,4,yes,5\n")
     assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv")]) == 2
     assert "rows.csv, line 3: 4 fields, but the header has 3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rows", ["a,b,y\n1,2,no\n3,4\n5,6,yes\n",      # lacks its target cell only
+                                  "a,b,y\n1,2,no\n3\n5,6,yes\n",        # lacks an input too
+                                  "y,a,b\nno,1,2\nyes,3\n"])            # lacks an input, the target first
+def test_predict_refuses_a_short_row_as_train_does(capsys, tmp_path, rows):
+    (tmp_path / "rows.csv").write_text(rows)
+    save_model(hostile._model(), tmp_path / "m.npz")
+    errors = []
+    for argv in (["train", tmp_path / "rows.csv", "--target", "y", "--epochs", "1", "--quiet"],
+                 ["predict", tmp_path / "m.npz", tmp_path / "rows.csv", "--out", tmp_path / "p.csv"]):
+        assert main([str(a) for a in argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        errors.append(err)
+    assert errors[0] == errors[1], errors         # the same line, the same words
+    assert "rows.csv, line 3: " in errors[1] and "but the header has 3" in errors[1]
+    assert not (tmp_path / "p.csv").exists()
