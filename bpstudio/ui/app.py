@@ -7,7 +7,7 @@ do (the Debian/Ubuntu packages to install) instead of Qt's abort message.
 
 Python's warnings (an overflow inside NumPy while a run diverges) never reach the terminal: the
 window says what matters in its own words ("Training diverged"), and the warnings go to the
-``bpstudio`` logger at DEBUG level, where nothing shows them unless logging is set up to.
+``py.warnings`` logger, where nothing shows them unless logging is set up to.
 """
 
 import argparse
@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import tempfile
-import warnings
 
 # Libraries Qt's xcb platform plugin loads, and the Debian/Ubuntu packages that ship them.
 QT_DISPLAY_LIBRARIES = (
@@ -104,7 +103,7 @@ def main(argv=None):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    warnings.showwarning = _log_warning   # for the app's lifetime, every thread: the app is the process
+    _log_warnings()
     # A screenshot run reads and writes its settings (layout, recent files, folders) in a folder of its
     # own, deleted at the end: it neither depends on nor changes the user's.
     throwaway = _throwaway_settings() if args.screenshot else None
@@ -147,8 +146,12 @@ def main(argv=None):
     return jobs.leave(code)   # a job still running after the close's bounded wait never holds up the exit
 
 
-def _log_warning(message, category, filename, lineno, file=None, line=None):
-    logging.getLogger("bpstudio").debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
+def _log_warnings():
+    """Python warnings, from every thread, to the ``py.warnings`` logger for the app's lifetime (the app
+    is the process); a handler that drops them keeps logging's last resort from printing them to stderr.
+    A program that sets up logging (``logging.basicConfig``) still gets them."""
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").addHandler(logging.NullHandler())
 
 
 def _throwaway_settings():
