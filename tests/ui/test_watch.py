@@ -38,7 +38,7 @@ def test_step_at_slow_speed_is_exactly_one_update(window, qtbot):
     wait_idle_worker(qtbot, window)
     assert window.session.trainer.updates == 1
     assert len(window.session.log) == 1   # recorded by the engine, with gradient noise
-    assert np.isfinite(window.session.log.columns["cosine"][-1])
+    assert np.isfinite(window.session.log.rows()["cosine"][-1])
 
 
 def test_start_at_10_per_second_trains_at_most_that_fast_and_records_every_update(window, qtbot):
@@ -279,3 +279,71 @@ def test_gradient_noise_differs_between_batch_modes(window, qtbot):
     assert cosines["Stochastic (1 sample)"].max() < 0.9
     health = window.inspection.health
     assert health.noise.n == 3   # the Health plot got a point per Step
+
+
+def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
+    _train_epochs(window, qtbot, 3)
+    s = window.session
+    n_train = len(s.prepared.X_train)
+    window.inspection.docks["Health"].raise_()
+    health = window.inspection.health
+    qtbot.waitUntil(health.isVisible, timeout=2000)
+    rows = s.log.rows()
+    assert len(rows["updates"]) == s.trainer.updates   # a short run at full speed: a row for every update
+    qtbot.waitUntil(lambda: health.norms.curves[0].getData()[0] is not None
+                    and len(health.norms.curves[0].getData()[0]) == len(rows["updates"]), timeout=3000)
+    x, _ = health.norms.curves[0].getData()
+    np.testing.assert_array_equal(x, rows["updates"])   # weight updates, as before
+    choose(qtbot, window, "Health x axis", "samples seen")
+    x, _ = health.norms.curves[0].getData()
+    np.testing.assert_array_equal(x, rows["samples"])
+    assert health.norm_plot.getPlotItem().getAxis("bottom").labelText == "samples seen"
+    choose(qtbot, window, "Health x axis", "epochs")
+    x, _ = health.ratios.curves[0].getData()
+    np.testing.assert_allclose(x, rows["samples"] / n_train)
+    assert x[-1] == 3 and health.noise_plot.getPlotItem().getAxis("bottom").labelText == "epoch"
+    assert control(window, "X axis", QComboBox).currentText() == "epochs"   # the cost plot's own choice
+
+
+def _legend(plot):
+    return [label.text for _, label in plot.getPlotItem().legend.items]
+
+
+def test_legend_lists_a_curve_only_once_it_has_points(window, qtbot):
+    cost_plot = window.curves.cost_plot
+    assert "after each update" not in _legend(cost_plot)
+    _train_epochs(window, qtbot, 2)   # full speed: the per-update cost is not measured
+    assert window.curves.per_update.last is None
+    assert "after each update" not in _legend(cost_plot) and "train" in _legend(cost_plot)
+    noise_plot = window.inspection.health.noise_plot
+    assert "cos(batch, full)" not in _legend(noise_plot)   # full speed, 2 epochs: no noise measured
+    choose(qtbot, window, "Speed", "10/s")
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(lambda: "after each update" in _legend(cost_plot), timeout=3000)
+    window.inspection.docks["Health"].raise_()
+    qtbot.waitUntil(lambda: "cos(batch, full)" in _legend(noise_plot), timeout=3000)
+    click(qtbot, window, "Reset")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(lambda: "after each update" not in _legend(cost_plot), timeout=3000)
+
+
+def test_the_wheel_never_changes_the_speed(window, qtbot):
+    """Unfocused, or still focused after a choice (the toolbar's buttons take no focus, so after choosing
+    10/s and clicking Start the Speed box keeps it): a scroll over it must not change the pace."""
+    from PySide6.QtWidgets import QApplication
+    from uihelpers import focus_elsewhere, wheel
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    box = control(window, "Speed", QComboBox)
+    choose(qtbot, window, "Speed", "10/s")
+    assert box.hasFocus()
+    for notches in (1, -1, -1):
+        wheel(window, box, notches)
+    assert box.currentText() == "10/s" and window.session.speed == 10.0
+    focus_elsewhere(window)
+    for notches in (1, -1, -1):
+        wheel(window, box, notches)
+    assert box.currentText() == "10/s" and window.session.speed == 10.0
+    qtbot.keyClick(box, Qt.Key.Key_Down)   # the keyboard still chooses
+    assert box.currentText() == "100/s"

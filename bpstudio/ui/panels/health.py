@@ -13,19 +13,20 @@
 - Weight snapshots taken at the end of epochs; pick one and rewind to it.
 
 The curves come from the engine's per-update record (``core.explain.updates``): a point for
-every update when training is slowed down or stepped, on a time budget at full speed.
+every update when training is slowed down or stepped, on grids of counts at full speed.
 Numbers come from ``bpstudio.core.explain``; this widget only draws them.
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplitter, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from bpstudio.core.explain.health import SATURATION_THRESHOLD
-from ..views.plots import MAX_POINTS
-from ..kit.plotstyle import make_plot, pen
+from bpstudio.core.explain.updates import X_AXES, row_x
+from ..views.plots import MAX_POINTS, list_while_drawn, x_axis_choice
+from ..kit.plotstyle import TEXT_COLOR, make_plot, pen
 
 HEALTHY_RATIO = 1e-3
 FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
@@ -33,16 +34,18 @@ MAX_SNAPSHOTS = 200
 
 
 class GrowingCurves:
-    """One curve per layer on a plot, fed point by point from buffers that double when full.
+    """One curve per layer on a plot, fed row by row from buffers that double when full.
 
-    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing).
-    Past ``MAX_POINTS`` points every other one is dropped and from then on only every ``stride``-th
-    is stored, so a run of any length keeps bounded memory (a point comes with every snapshot)."""
+    Each point keeps its update count, samples seen and training time, so the curves can be drawn
+    against any x axis (``core.explain.updates.row_x``). ``extend`` only stores; ``show`` hands the
+    curves their data (so a hidden panel costs nothing). Past ``MAX_POINTS`` points every other one
+    is dropped and from then on only every ``stride``-th is stored, so a run of any length keeps
+    bounded memory."""
 
     def __init__(self, plot, names=None, log=True):
         self.plot, self.log = plot, log
         self.names = names   # one per curve; default "layer 1", "layer 2" …
-        self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
+        self.curves, self.x, self.y, self.n = [], np.zeros((0, 3)), np.zeros((0, 0)), 0
         self.stride, self.added = 1, 0
 
     def reset(self, n_layers):
@@ -53,22 +56,25 @@ class GrowingCurves:
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
+        self.x, self.y, self.n = np.zeros((256, 3)), np.zeros((256, n_layers)), 0
         self.stride, self.added = 1, 0
 
-    def extend(self, xs, rows):
-        """Append one point per row of ``rows`` (n, n_layers), skipping rows that are all nan."""
-        for x, values in zip(xs, rows):
-            if not np.isnan(values).all():
-                self.append(x, values)
+    def extend(self, rows, values):
+        """Append a point per row of ``rows`` (``UpdateLog.rows``) with ``values`` (n, n_layers), skipping
+        rows whose values are all nan."""
+        xs = np.column_stack([rows["updates"], rows["samples"], rows["seconds"]])
+        for x, y in zip(xs, values):
+            if not np.isnan(y).all():
+                self.append(x, y)
 
     def append(self, x, values):
+        """One point: ``x`` = (updates, samples seen, seconds), ``values`` one per curve."""
         self.added += 1
         if (self.added - 1) % self.stride:
             return
         if self.n == len(self.x):   # double, up to the MAX_POINTS + 1 that thinning needs
             extra = min(len(self.x), MAX_POINTS + 1 - len(self.x))
-            self.x = np.concatenate([self.x, np.zeros(extra)])
+            self.x = np.concatenate([self.x, np.zeros((extra, 3))])
             self.y = np.concatenate([self.y, np.zeros((extra, self.y.shape[1]))])
         self.x[self.n] = x
         self.y[self.n] = values
@@ -79,13 +85,20 @@ class GrowingCurves:
             self.y[:self.n] = self.y[:2 * self.n:2]
             self.stride *= 2
 
-    def show(self):
+    def xs(self, axis="updates", n_train=1):
+        """x of the stored points on ``axis`` (a key of ``X_AXES``)."""
+        x = self.x[:self.n]
+        return row_x(axis, {"updates": x[:, 0], "samples": x[:, 1], "seconds": x[:, 2]}, n_train)
+
+    def show(self, axis="updates", n_train=1):
+        x = self.xs(axis, n_train)
         for l, curve in enumerate(self.curves):
             y = self.y[:self.n, l]
-            curve.setData(self.x[:self.n], np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
+            curve.setData(x, np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
+            list_while_drawn(self.plot, curve, curve.name(), self.n > 0)
 
-    def data(self, layer):
-        return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
+    def data(self, layer, axis="updates", n_train=1):
+        return self.xs(axis, n_train), self.y[:self.n, layer].copy()
 
 
 def _log_plot(title, left):
@@ -95,7 +108,9 @@ def _log_plot(title, left):
 
 
 class HealthPanel(QWidget):
-    """Feed it with ``reset``, ``add_rows`` (or ``add_point``), ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+    """Feed it with ``reset``, ``set_n_train``, ``add_rows``, ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+
+    The curves are drawn against the "Health x axis" choice (epochs, updates, samples seen, seconds).
 
     Feeding only stores, so it is cheap at snapshot rate; call ``refresh`` (throttled, when visible) to draw.
 
@@ -108,6 +123,11 @@ class HealthPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         # Short titles (the axes say what is plotted): the plots can then give the table room.
+        self.n_train = 1
+        self.x_axis = x_axis_choice("Health x axis", "Draw the health curves against epochs, weight updates, "
+                                                     "samples seen or training time")
+        self.x_axis.setCurrentText("updates")   # health is a per-update record
+        self.x_axis.currentTextChanged.connect(lambda _: self._show_curves())
         self.norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
         self.ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
         healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
@@ -125,6 +145,10 @@ class HealthPanel(QWidget):
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
+        axis_row = QHBoxLayout()
+        axis_row.addWidget(QLabel("X axis"))
+        axis_row.addWidget(self.x_axis, 1)
+        column.addLayout(axis_row)
         column.addWidget(self._saturation_box(), 1)
         column.addWidget(self._rewind_box())
         side.setMinimumWidth(230)
@@ -178,18 +202,18 @@ class HealthPanel(QWidget):
         self.snapshot_choice.clear()
         self.saturation.setRowCount(0)
         self._listed = []   # the epochs the snapshot list shows
+        self._show_curves()   # empty: no legend entries for curves without points
 
-    def add_point(self, updates, grad_norms, update_ratios=None):
-        """One measurement after ``updates`` weight updates: per-layer ‖∇W‖ and (optionally) ‖ΔW‖/‖W‖."""
-        self.norms.append(updates, grad_norms)
-        if update_ratios is not None:
-            self.ratios.append(updates, update_ratios)
+    def set_n_train(self, n_train):
+        """Training samples of the run: samples seen over it are the "epochs" x axis."""
+        self.n_train = max(int(n_train), 1)
+        self._show_curves()
 
     def add_rows(self, rows):
         """Rows of the engine's per-update record (``UpdateLog.rows``): norms, ratios and gradient noise."""
-        self.norms.extend(rows["updates"], rows["grad_norm"])
-        self.ratios.extend(rows["updates"], rows["update_ratio"])
-        self.noise.extend(rows["updates"], np.column_stack([rows["cosine"], rows["norm_spread"]]))
+        self.norms.extend(rows, rows["grad_norm"])
+        self.ratios.extend(rows, rows["update_ratio"])
+        self.noise.extend(rows, np.column_stack([rows["cosine"], rows["norm_spread"]]))
 
     def set_saturation(self, shares, activations):
         """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
@@ -211,14 +235,19 @@ class HealthPanel(QWidget):
 
     def refresh(self):
         """Draw what was fed since the last refresh: the curves and the list of snapshots."""
-        self.norms.show()
-        self.ratios.show()
-        self.noise.show()
+        self._show_curves()
         epochs = sorted(self.snapshots, reverse=True)
         if epochs != self._listed:
             self._listed = epochs
             self.snapshot_choice.clear()
             self.snapshot_choice.addItems([f"epoch {e}" for e in epochs])
+
+    def _show_curves(self):
+        axis = self.x_axis.currentText()
+        for plot in (self.norm_plot, self.ratio_plot, self.noise_plot):
+            plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
+        for curves in (self.norms, self.ratios, self.noise):
+            curves.show(axis, self.n_train)
 
     def set_rewind_enabled(self, enabled):
         self.rewind_button.setEnabled(enabled)

@@ -145,6 +145,7 @@ class InspectionDocks(QObject):
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
+        self.health.set_n_train(len(self.session.prepared.X_train))
         self.surface.start_run()
         self.last_epoch, self.marked = -1, None
 

@@ -25,6 +25,7 @@ from bpstudio.core.train.optimizers import OPTIMIZERS
 from ..session.experiments import Experiment as ExperimentJob
 from ..session.jobs import JobRunner
 from ..kit.plotstyle import make_plot, pen
+from ..views.plots import x_axis_choice
 
 # What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
 COMPARISONS = {
@@ -109,11 +110,9 @@ class RunsPanel(QWidget):
         self.compare_button, self.sweep_button = QPushButton("Compare"), QPushButton("Learning-rate sweep")
         self.cancel_button, self.use_rate = QPushButton("Stop experiment"), QPushButton("Use best η")
         self.remove_button, self.log_y = QPushButton("Remove run"), QCheckBox("log cost")
-        self.x_axis = QComboBox()   # per epoch hides what batch modes do; per update or sample shows it
-        self.x_axis.addItems(list(X_AXES))
-        self.x_axis.setAccessibleName("Runs x axis")
-        self.x_axis.setToolTip("Draw the runs against epochs, weight updates, samples seen or training time")
-        self.x_axis.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # per epoch hides what batch modes do; per update or sample shows it
+        self.x_axis = x_axis_choice("Runs x axis", "Draw the runs against epochs, weight updates, samples seen "
+                                                   "or training time")
         self.x_axis.currentTextChanged.connect(lambda _: self._redraw())
         self.progress, self.status = QProgressBar(), QLabel("")
         self.progress.setAccessibleName("Experiment progress")
