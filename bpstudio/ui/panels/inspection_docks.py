@@ -225,9 +225,9 @@ class InspectionDocks(QObject):
             raise ValueError("no weights to show yet")
         net = self.view_net.copy()
         net.params[...] = snap.params
-        points = self.surface.path.points or [snap.params]
-        path = np.vstack([*points, snap.params])
-        return SurfaceRequest(net, s.prepared.X_train, s.prepared.Y_train, s.config.cost, points[0], path)
+        path = self.surface.path.array() if len(self.surface.path) else snap.params[None, :]
+        path = np.vstack([path, snap.params])
+        return SurfaceRequest(net, s.prepared.X_train, s.prepared.Y_train, s.config.cost, path[0], path)
 
     # --- panels → session -------------------------------------------------------------
 
