@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushB
 
 from bpstudio.core.explain.health import SATURATION_THRESHOLD
 from bpstudio.core.explain.updates import X_AXES, row_x
-from ..views.plots import MAX_POINTS, list_while_drawn, x_axis_choice
+from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
 from ..kit.plotstyle import TEXT_COLOR, make_plot, pen
+from ..views.plots import list_while_drawn, x_axis_choice
 
 HEALTHY_RATIO = 1e-3
 FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
@@ -34,19 +35,21 @@ MAX_SNAPSHOTS = 200
 
 
 class GrowingCurves:
-    """One curve per layer on a plot, fed row by row from buffers that double when full.
+    """One curve per layer on a plot, fed row by row; the points live in a ``CurveBuffer`` (bounded
+    memory, thinned past ``MAX_POINTS``).
 
-    Each point keeps its update count, samples seen and training time, so the curves can be drawn
-    against any x axis (``core.explain.updates.row_x``). ``extend`` only stores; ``show`` hands the
-    curves their data (so a hidden panel costs nothing). Past ``MAX_POINTS`` points every other one
-    is dropped and from then on only every ``stride``-th is stored, so a run of any length keeps
-    bounded memory."""
+    Each point keeps its update count, samples seen and training time (the buffer's first three y
+    columns), so the curves can be drawn against any x axis (``core.explain.updates.row_x``).
+    ``extend`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
 
-    def __init__(self, plot, names=None, log=True):
-        self.plot, self.log = plot, log
+    def __init__(self, plot, names=None, log=True, max_points=MAX_POINTS):
+        self.plot, self.log, self.max_points = plot, log, max_points
         self.names = names   # one per curve; default "layer 1", "layer 2" …
-        self.curves, self.x, self.y, self.n = [], np.zeros((0, 3)), np.zeros((0, 0)), 0
-        self.stride, self.added = 1, 0
+        self.curves, self.points = [], CurveBuffer(3, max_points=max_points)
+
+    @property
+    def n(self):
+        return self.points.n
 
     def reset(self, n_layers):
         for curve in self.curves:
@@ -56,49 +59,33 @@ class GrowingCurves:
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        self.x, self.y, self.n = np.zeros((256, 3)), np.zeros((256, n_layers)), 0
-        self.stride, self.added = 1, 0
+        self.points = CurveBuffer(3 + n_layers, max_points=self.max_points)
 
     def extend(self, rows, values):
         """Append a point per row of ``rows`` (``UpdateLog.rows``) with ``values`` (n, n_layers), skipping
         rows whose values are all nan."""
-        xs = np.column_stack([rows["updates"], rows["samples"], rows["seconds"]])
-        for x, y in zip(xs, values):
-            if not np.isnan(y).all():
-                self.append(x, y)
-
-    def append(self, x, values):
-        """One point: ``x`` = (updates, samples seen, seconds), ``values`` one per curve."""
-        self.added += 1
-        if (self.added - 1) % self.stride:
+        updates = np.asarray(rows["updates"], np.float64)
+        if not len(updates):
             return
-        if self.n == len(self.x):   # double, up to the MAX_POINTS + 1 that thinning needs
-            extra = min(len(self.x), MAX_POINTS + 1 - len(self.x))
-            self.x = np.concatenate([self.x, np.zeros((extra, 3))])
-            self.y = np.concatenate([self.y, np.zeros((extra, self.y.shape[1]))])
-        self.x[self.n] = x
-        self.y[self.n] = values
-        self.n += 1
-        if self.n > MAX_POINTS:   # keep points 0, 2·stride, 4·stride, … of all appended
-            self.n = (self.n + 1) // 2
-            self.x[:self.n] = self.x[:2 * self.n:2]
-            self.y[:self.n] = self.y[:2 * self.n:2]
-            self.stride *= 2
+        values = np.asarray(values, np.float64).reshape(len(updates), -1)
+        measured = ~np.isnan(values).all(axis=1)
+        where = np.column_stack([updates, rows["samples"], rows["seconds"]])
+        self.points.extend(updates[measured], np.hstack([where, values])[measured])
 
     def xs(self, axis="updates", n_train=1):
         """x of the stored points on ``axis`` (a key of ``X_AXES``)."""
-        x = self.x[:self.n]
-        return row_x(axis, {"updates": x[:, 0], "samples": x[:, 1], "seconds": x[:, 2]}, n_train)
+        where = self.points.y[:, :3]
+        return row_x(axis, {"updates": where[:, 0], "samples": where[:, 1], "seconds": where[:, 2]}, n_train)
 
     def show(self, axis="updates", n_train=1):
         x = self.xs(axis, n_train)
         for l, curve in enumerate(self.curves):
-            y = self.y[:self.n, l]
+            y = self.points.y[:, 3 + l]
             curve.setData(x, np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
             list_while_drawn(self.plot, curve, curve.name(), self.n > 0)
 
     def data(self, layer, axis="updates", n_train=1):
-        return self.xs(axis, n_train), self.y[:self.n, layer].copy()
+        return self.xs(axis, n_train), self.points.y[:, 3 + layer].copy()
 
 
 def _log_plot(title, left):
