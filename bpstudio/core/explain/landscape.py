@@ -61,6 +61,13 @@ class WeightPath:
             self.points = self.points[::2]
             self.stride *= 2
 
+    def sampled(self, n):
+        """At most ``n`` (≥ 2) of ``array()``'s points, evenly spread, the first and the last among them."""
+        points = self.array()
+        if len(points) <= n:
+            return points
+        return points[np.unique(np.linspace(0, len(points) - 1, n).round().astype(int))]
+
     def array(self):
         """(T, n_params): the kept points, then the last one added if thinning skipped it."""
         points = self.points if self.last is None or self.last is self.points[-1] else [*self.points, self.last]

@@ -50,6 +50,23 @@ class RunsRequest:
     runs: list
 
 
+def check_comparable(runs, setup, n_parameters):
+    """Raise ValueError (saying why) unless ``runs`` are two runs whose surfaces can be computed on the
+    current data and network (``setup``: the session's ``setup_of``) on one colour scale."""
+    if len(runs) != 2:
+        raise ValueError(f"select two runs, not {len(runs)}")
+    for run in runs:
+        if run.initial is None or run.path is None or run.params.size != n_parameters:
+            raise ValueError(f"{run.name} has no saved path (a run from an older project, or a different network)")
+        different = [key for key in ("data", "hidden", "output") if key in run.setup and run.setup[key] != setup[key]]
+        if different:
+            raise ValueError(f"{run.name} trained other {' and '.join(different)} than the current setup; load "
+                             f"that setup first")
+    if runs[0].config.cost != runs[1].config.cost:
+        raise ValueError(f"they minimise different costs ({runs[0].config.cost}, {runs[1].config.cost}), "
+                         f"which share no colour scale")
+
+
 class SurfaceMap:
     """One contour map on a plot: the log₁₀ cost as an image, contour lines, the path and its ends."""
 
@@ -114,7 +131,6 @@ class LossSurfacePanel(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Loss surface")
         self.source = None
-        self.path = landscape.WeightPath()
         self.tasks = JobRunner(self, name="loss-surface")
         self.tasks.progressed.connect(lambda f: self.progress.setValue(int(100 * f)))
         self.tasks.done.connect(self._on_done)
@@ -186,14 +202,6 @@ class LossSurfacePanel(QWidget):
 
     def set_source(self, fn):
         self.source = fn
-
-    def start_run(self):
-        """A new run: its path starts over."""
-        self.path = landscape.WeightPath()
-
-    def add_weights(self, params):
-        """Weights the run passed through (a snapshot's copy)."""
-        self.path.add(params)
 
     def shutdown(self):
         self.tasks.shutdown()
