@@ -47,9 +47,11 @@ from . import noise as noise_module
 SCALARS = ("updates", "samples", "seconds", "cost", "cosine", "norm_spread")
 NOISE_GAP = 0.1   # seconds: while training is paced, gradient noise at most this often (10 times a second)
 EVERY_UPDATE = 256       # at full speed, every one of a run's first this many updates gets a row
-ROW_WORK = 1 << 19       # … then every s-th, s·(batch size · weights + UPDATE_OVERHEAD) ≥ this: a row
-UPDATE_OVERHEAD = 1 << 15   # costs about as much as 2¹⁴ batch-weights of training, and an update's Python
-                            # calls as much as 2¹⁵; so rows stay under ~3 % of the updates
+# … then every s-th, s = ⌈ROW_WORK / (batch size · weights + UPDATE_OVERHEAD)⌉: an update costs about
+# batch size · weights multiply-adds plus UPDATE_OVERHEAD worth of Python calls, a row about 2¹⁴ (measured
+# with bench_watch), so rows take at most ~2¹⁴ / ROW_WORK ≈ 3 % of training.
+ROW_WORK = 1 << 19
+UPDATE_OVERHEAD = 1 << 15
 ROWS_PER_LEVEL = 4096    # s doubles after this many rows of the update grid, and after as many more, …
 EVERY_EPOCH = 4096       # every epoch's end up to epoch 2·EVERY_EPOCH, every 2nd up to 4·EVERY_EPOCH, …
 NOISE_SHARE = 0.02    # at full speed, gradient noise takes about this share of the training work
@@ -177,6 +179,7 @@ class Recorder:
             self.last_noise = now
         with np.errstate(all="ignore"):
             cost = trainer.net.cost(self.X_probe, self.Y_probe, trainer.config.cost)
+        self._seen = trainer.updates
         return self._record(trainer, cost, noise)
 
     def after_batch(self, trainer):

@@ -77,7 +77,9 @@ def x_axis_choice(name, tip):
 def list_while_drawn(widget, item, name, has_points):
     """``item`` in ``widget``'s legend only while it has points: an entry for an empty curve names
     something the plot does not show (the per-update cost at full speed, gradient noise not measured)."""
-    legend = widget.getPlotItem().legend
+    legend = getattr(widget, "getPlotItem", lambda: widget)().legend   # a PlotWidget or its PlotItem
+    if legend is None:
+        return
     listed = legend.getLabel(item) is not None
     if has_points and not listed:
         legend.addItem(item, name)
