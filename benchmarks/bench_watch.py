@@ -52,8 +52,10 @@ def rate(data, make_net, config, record):
                         (data.X_train, data.Y_train))
     started = time.process_time()
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):   # as the app's worker trains
+        # The app's worker always takes progress reports (snapshots); only the recorder's calls are extra.
         trainer.fit(data.X_train, data.Y_train, data.X_val, data.Y_val,
-                    on_progress=(lambda progress: recorder.on_progress(trainer, progress)) if record else None,
+                    on_progress=(lambda progress: recorder.on_progress(trainer, progress)) if record
+                    else (lambda progress: None),
                     on_update=(lambda: recorder.after_batch(trainer)) if record else None)
     cpu = time.process_time() - started
     return trainer.samples_seen / cpu, len(recorder.log), trainer.updates
