@@ -31,6 +31,7 @@ _compiled = None          # the _fused_kernels module once built; None means the
 _build_lock = threading.Lock()
 _builder = None
 _ONES = {}                # dtype → ones vector for column sums as ones @ δ (4× faster than sum(axis=0))
+BUILD_EXIT_WAIT = 30.0    # seconds the interpreter's exit waits for a build under way (one takes 2–20 s)
 
 
 def relu(z, out):
@@ -104,7 +105,8 @@ def start_build(wait=False):
         if _builder is None:
             _builder = threading.Thread(target=_build, name="bpstudio-fuse", daemon=True)
             _builder.start()
-            atexit.register(_builder.join)   # a compiler thread cut off at interpreter exit can crash it
+            # A compiler thread cut off at interpreter exit can crash it; a hung build must not hang exit.
+            atexit.register(_builder.join, BUILD_EXIT_WAIT)
     if wait:
         _builder.join()
 
