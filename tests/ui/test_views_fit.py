@@ -1,11 +1,23 @@
 """What views show stays true and readable: the data description keeps its "<", the weight hover line
 follows the network."""
 
+import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QComboBox
 
 from uihelpers import choose, click, control, show_tab, type_into
+
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
+
+
+@pytest.fixture
+def xor_window(shared_xor_window):
+    return shared_xor_window
 
 
 def shown_text(label):
