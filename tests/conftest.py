@@ -23,8 +23,16 @@ os.environ.setdefault("BPSTUDIO_COMPILED", "0")
 
 # --- running in parallel (pytest-xdist: `python -m pytest -n auto`, README and .ci/run) -------------
 # Each worker is its own process: it imports this file, so it gets its own XDG_CONFIG_HOME above, and
-# pytest gives it its own tmp_path root. pyproject.toml sets `--dist loadgroup`: tests are handed out
-# one by one, except the groups marked below, which run in one worker each.
+# pytest gives it its own tmp_path root. Tests are handed out one by one, except the groups marked
+# below, which run in one worker each (xdist's `--dist loadgroup`).
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """`-n` alone distributes by groups (not in pyproject's addopts: pytest without xdist would refuse
+    the option)."""
+    if config.getoption("numprocesses", None) and config.getoption("dist", "no") == "no":
+        config.option.dist = "loadgroup"
 
 
 @pytest.hookimpl(optionalhook=True)
