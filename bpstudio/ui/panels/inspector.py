@@ -212,9 +212,11 @@ def digits_that_differ(before, after, digits):
 
 
 class GradCheckView(QWidget):
-    """The verdict with its reason, per layer the comparison, and the selected weight side by side."""
+    """The verdict with its reason, per layer the comparison, and the selected weight side by side.
 
-    HEADERS = ("Layer", "verdict", "rel. error ∇W", "rel. error ∇b", "largest |∇|", "FD error ~", "checked")
+    The table has a column per layer and a row per measure, so that it fits the narrow side tab."""
+
+    MEASURES = ("verdict", "rel. error ∇W", "rel. error ∇b", "largest |∇|", "FD error ~", "checked")
 
     def __init__(self):
         super().__init__()
@@ -224,37 +226,46 @@ class GradCheckView(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName("Gradient check verdict")
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table = QTableWidget(len(self.MEASURES), 0)
         self.table.setAccessibleName("Gradient check results")
-        self.table.setHorizontalHeaderLabels(self.HEADERS)
-        self.table.verticalHeader().setVisible(False)
+        self.table.setVerticalHeaderLabels(self.MEASURES)
+        self.table.setVisible(False)   # until there are results
         self.cancel = QPushButton("Cancel check")
         self.cancel.setAccessibleName("Cancel check")
         self.cancel.setVisible(False)
         self.selected = _mono_label("")
         self.selected.setAccessibleName("Selected weight: backprop and finite differences")
-        self.selected.setWordWrap(True)
         layout.addWidget(self.verdict)
         layout.addWidget(self.cancel, 0, Qt.AlignLeft)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 0, Qt.AlignLeft)
         layout.addWidget(self.selected)
         layout.addStretch(1)
 
     def show_result(self, result, selected=None):
         """``selected``: (name, EntryCheck) of the weight picked in the layer rows, or None."""
-        self.table.setRowCount(len(result.layers))
-        for row, check in enumerate(result.layers):
-            cells = (str(check.layer), check.verdict, f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}",
+        self.table.setColumnCount(len(result.layers))
+        self.table.setHorizontalHeaderLabels([f"layer {check.layer}" for check in result.layers])
+        for column, check in enumerate(result.layers):
+            cells = (check.verdict, f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}",
                      f"{check.max_gradient:.2e}", f"{check.noise:.0e}", str(check.checked))
-            for column, text in enumerate(cells):
+            for row, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setFixedHeight(self.table.horizontalHeader().height() + rows_height + 2 * self.table.frameWidth()
-                                  + self.table.horizontalScrollBar().sizeHint().height())
+        self.table.resizeRowsToContents()
+        _fit_table(self.table)
+        self.table.setVisible(True)
         self.verdict.setText(f"<b>Gradient check {result.verdict.upper()}</b>: {result.reason}")
         self.selected.setText(selected_text(*selected) if selected else
                               "Click an entry of ∇W to compare that weight here too.")
+
+
+def _fit_table(table):
+    """Exactly as large as the table's cells and headers: every row and column shows, nothing scrolls."""
+    frame = 2 * table.frameWidth()
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    table.setFixedSize(table.verticalHeader().sizeHint().width() + table.horizontalHeader().length() + frame,
+                       table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + frame)
 
 
 def selected_text(name, entry):
@@ -459,8 +470,8 @@ class InspectorPanel(QWidget):
         split.addWidget(_scroll(self.layers))
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([860, 420])
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 520])   # the chain rule's lines are ~70 characters of mono text
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
@@ -478,13 +489,14 @@ class InspectorPanel(QWidget):
     def _side_tabs(self):
         self.chain_label = _mono_label("Click an entry of a weight gradient ∇W to see its chain rule.")
         self.chain_label.setAccessibleName("Chain rule")
-        self.chain_label.setWordWrap(True)   # the longest full-precision lines wrap instead of hiding
+        # Formulas keep their lines (wrapped, they lost their alignment and long numbers were cut):
+        # the scroll area around the label scrolls sideways when a line is wider than the tab.
         self.chain_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.step_view, self.check_view, self.editor = StepView(), GradCheckView(), WeightEditor()
         tabs = QTabWidget()
         tabs.addTab(_scroll(self.chain_label), "Chain rule")
         tabs.addTab(_scroll(self.step_view), "Step")
-        tabs.addTab(self.check_view, "Grad check")
+        tabs.addTab(_scroll(self.check_view), "Grad check")
         tabs.addTab(self.editor, "Edit")
         return tabs
 
@@ -537,7 +549,11 @@ class InspectorPanel(QWidget):
         self.chain = chain_rule(self.net, x[:1], y[:1], self.cost, layer - 1, j, k)
         self._show_chain()
         self.editor.select(layer, j, k, float(self.net.weights[layer - 1][j, k]))
-        self.rows[layer - 1].views["grad_w"].select_cell(j, k)
+        for l, row in enumerate(self.rows, start=1):   # one weight is selected: the other layers' cells clear
+            if l == layer:
+                row.views["grad_w"].select_cell(j, k)
+            else:
+                row.views["grad_w"].clear_cell()
         if show:
             self.tabs.setCurrentIndex(0)
 
@@ -580,7 +596,7 @@ class InspectorPanel(QWidget):
         self._check_token, self._check_stop = object(), threading.Event()
         self.check_view.verdict.setText("Checking the gradients against finite differences…")
         self.check_view.cancel.setVisible(True)
-        self.tabs.setCurrentWidget(self.check_view)
+        self.tabs.setCurrentIndex(2)   # Grad check
 
         def report(layer, n_layers):   # runs on the checking thread: a signal carries it over
             self.background.progress.emit(f"Checking the gradients against finite differences… "
