@@ -35,6 +35,7 @@ def stations_window(qtbot, tmp_path):
     win.show()
     qtbot.waitExposed(win)
     win.reset_layout()
+    qtbot.wait(100)   # the restored layout settles before the first click (its tab bars are rebuilt)
     yield win
     win.close()
 
@@ -56,6 +57,7 @@ def test_a_67_class_confusion_matrix_fits_its_panel(stations_window, qtbot):
     qtbot.waitUntil(lambda: evaluation.counts is not None, timeout=5000)
     qtbot.wait(200)   # the dock takes its room
     matrix = evaluation.matrix
+    assert not matrix.visibleRegion().isEmpty(), "the Evaluation tab is not on screen"
     area = win.docks["Evaluation"].widget()
     assert area.verticalScrollBar().maximum() == 0, "the Evaluation panel itself had to scroll"
     assert inside(matrix, area.viewport())

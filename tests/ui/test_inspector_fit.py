@@ -12,9 +12,13 @@ from uihelpers import click, control, show_tab, type_into
 def inspector(window, qtbot):
     window.resize(1280, 800)
     window.reset_layout()
+    qtbot.wait(100)   # the restored layout settles before the first click (its tab bars are rebuilt)
     show_tab(qtbot, window, "Inspector")
+    inspector = window.inspection.inspector
+    # as a person waits to see the tables: a raised Inspector computes them then
+    qtbot.waitUntil(lambda: len(inspector.rows) == 3 and inspector.rows[0].isVisibleTo(window), timeout=3000)
     qtbot.wait(100)   # the dock takes its room
-    return window.inspection.inspector
+    return inspector
 
 
 def click_cell(qtbot, view, row, column):

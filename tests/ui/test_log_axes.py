@@ -8,6 +8,7 @@ from PySide6.QtGui import QImage, QPainter
 
 from bpstudio.ui.kit.plotstyle import make_plot
 from bpstudio.ui.panels.runs import RunsPanel
+from bpstudio.ui.session.runs import RunBook
 
 from uihelpers import click, show_tab
 
@@ -55,7 +56,7 @@ def test_a_log_axis_never_overlaps_its_labels(qtbot, low, high, width, height):
 
 def test_the_sweep_plot_labels_its_costs_apart(qtbot):
     """The sweep's final costs span less than a decade: the labels were 0.3 … 0.9 on top of each other."""
-    runs = RunsPanel()
+    runs = RunsPanel(RunBook())
     qtbot.addWidget(runs)
     runs.resize(1100, 650)   # about its share of a 1280×800 window while raised
     runs.show()
@@ -74,6 +75,7 @@ def test_health_log_axes_are_readable_after_stepping(window, qtbot):
     (a few updates span less than a decade: the case that piled up)."""
     window.resize(1280, 800)
     window.reset_layout()
+    qtbot.wait(100)   # the restored layout settles before the first click (its tab bars are rebuilt)
     for _ in range(6):
         click(qtbot, window, "Step")
         qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)

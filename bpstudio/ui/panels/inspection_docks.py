@@ -36,6 +36,7 @@ class InspectionDocks(QObject):
         super().__init__(window)
         self.window, self.session = window, window.session
         self.inspector, self.health = InspectorPanel(), HealthPanel()
+        self.inspector.refresh_when_shown()   # a tab behind Weights: it computes when first raised
         self.runs, self.evaluation = RunsPanel(self.session.runs), EvaluationPanel()
         self.surface = LossSurfacePanel()
         self.surface.set_source(self._surface_request)
