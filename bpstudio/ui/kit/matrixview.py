@@ -151,6 +151,8 @@ class MatrixView(QTableView):
             texts = None if texts is None else np.asarray(texts, dtype=object)[:, None]
         self.matrix_model.set_values(values, level, column_labels, row_labels, texts)
         self._fit()
+        if self.space is not None:   # fitted: its holder's preferred width follows the new values
+            self.parentWidget().updateGeometry()
 
     def select_cell(self, row, column):
         self.setCurrentIndex(self.matrix_model.index(row, column))
@@ -176,6 +178,15 @@ class MatrixView(QTableView):
         fit), down to MIN_CELL pixels, below which the table scrolls. Call again when the space changes."""
         self.space = size
         self._fit()
+
+    def natural_width(self):
+        """Pixels the matrix takes across with its values printed and its headers labelled."""
+        m = self.matrix_model
+        kept = m.show_text, m.headers
+        m.show_text, m.headers = True, "labels"
+        width = self._table_size(*self._natural_cell())[0]
+        m.show_text, m.headers = kept
+        return width
 
     def _natural_cell(self):
         """(width, height) of a cell when the values are printed, from the widest text."""
@@ -285,13 +296,14 @@ class FittedMatrix(QWidget):
         super().__init__(parent)
         self.view = view
         view.setParent(self)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         self.setMinimumSize(120, 120)
 
     def sizeHint(self):
-        # Small on purpose: a scroll area around a panel with wrapping labels sizes it by the preferred
-        # height (height-for-width); the Expanding policy still hands this widget all the room there is.
-        return self.minimumSize()
+        # As wide as the matrix with its values printed (what sits beside it stays close), but only the
+        # minimum high: a scroll area around a panel with wrapping labels sizes it by the preferred
+        # height (height-for-width); the Expanding policy still hands this widget all the height there is.
+        return QSize(self.view.natural_width(), self.minimumHeight())
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

@@ -41,8 +41,12 @@ class EvaluationPanel(QWidget):
         matrix.addWidget(title)
         # the matrix fits the room the panel has: many classes shrink the cells instead of spilling over
         matrix.addWidget(FittedMatrix(self.matrix), 1)
-        row.addLayout(matrix, 1)
-        row.addWidget(self.per_class)
+        row.addLayout(matrix)
+        side = QVBoxLayout()   # the per-class table beside the matrix, at the top, scrolling when long
+        side.addWidget(self.per_class, 1)
+        side.addStretch(0)
+        row.addLayout(side)
+        row.addStretch(1)
         box.addLayout(row, 1)
         self.plot = make_plot("Predicted vs actual", "actual", "predicted")
         # no locked aspect: in a wide dock it left most of the width empty; the same range on both axes

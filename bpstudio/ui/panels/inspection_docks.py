@@ -76,8 +76,9 @@ class InspectionDocks(QObject):
         if inspecting == (self.before_inspecting is not None):
             return
         if inspecting:
-            self.before_inspecting = (w.docks["Weights"].height(), self._stack_right_docks())
+            height = w.docks["Weights"].height()
             self._relayout(Qt.DockWidgetArea.BottomDockWidgetArea, shown[0], int(INSPECTING_SHARE * w.height()))
+            self.before_inspecting = (height, self._stack_right_docks())
         else:
             (height, stacked), self.before_inspecting = self.before_inspecting, None
             self._relayout(Qt.DockWidgetArea.RightDockWidgetArea, w.docks["Weights"], height)   # the default corner
@@ -132,7 +133,8 @@ class InspectionDocks(QObject):
         w.layout().invalidate()
         w.layout().activate()
         w.resizeDocks([dock], [height], Qt.Orientation.Vertical)
-        QTimer.singleShot(0, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))   # after tab switches
+        for delay in (0, 50):   # again after tab switches (and the right docks' regrouping) are laid out
+            QTimer.singleShot(delay, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))
 
     def _connect(self):
         s = self.session
