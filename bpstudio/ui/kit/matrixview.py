@@ -62,6 +62,10 @@ class MatrixModel(QAbstractTableModel):
             self.values[...] = values
             self.dataChanged.emit(self.index(0, 0), self.index(*[n - 1 for n in values.shape]))
 
+    def set_display(self, show_text, headers):
+        """Print the values in the cells or not; headers "labels", "numbers" or None (see MatrixView)."""
+        self.show_text, self.headers = show_text, headers
+
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else self.values.shape[0]
 
@@ -183,9 +187,9 @@ class MatrixView(QTableView):
         """Pixels the matrix takes across with its values printed and its headers labelled."""
         m = self.matrix_model
         kept = m.show_text, m.headers
-        m.show_text, m.headers = True, "labels"
+        m.set_display(True, "labels")
         width = self._table_size(*self._natural_cell())[0]
-        m.show_text, m.headers = kept
+        m.set_display(*kept)
         return width
 
     def _natural_cell(self):
@@ -207,7 +211,7 @@ class MatrixView(QTableView):
         else:
             cell_w = cell_h = int(max(4, min(CELL_H, MAX_SIDE // max(rows, cols, 1))))
             cell_w = max(cell_w, 12 if cols <= 4 else 0)   # a long vector stays wide enough to see
-        m.headers = "labels" if m.show_text else None
+        m.set_display(m.show_text, "labels" if m.show_text else None)
         width, height = self._apply(cell_w, cell_h)
         # A capped side scrolls: its scroll bar gets room of its own instead of hiding the last row.
         bar = self.horizontalScrollBar().sizeHint().height()
@@ -218,17 +222,18 @@ class MatrixView(QTableView):
     def _fit_space(self, rows, cols):
         """Cells as printed if they fit ``space``; else square cells as large as fit."""
         m = self.matrix_model
-        m.show_text, m.headers = True, "labels"
+        m.set_display(True, "labels")
         cell_w, cell_h = self._natural_cell()
         width, height = self._table_size(cell_w, cell_h)
         if width > self.space.width() or height > self.space.height():
-            for m.headers in ("labels", "numbers", None):   # the first whose cells leave it room
+            for headers in ("labels", "numbers", None):   # the first whose cells leave it room
+                m.set_display(True, headers)
                 cell_w = cell_h = self._largest_cell(rows, cols)
                 if self._headers_fit(cell_w, cell_h):
                     break
-            m.show_text = self.fontMetrics().height() + 2 <= cell_h and all(
+            m.set_display(self.fontMetrics().height() + 2 <= cell_h and all(
                 self.fontMetrics().horizontalAdvance(m.text(r, c)) + 4 <= cell_w
-                for r in range(rows) for c in range(cols))
+                for r in range(rows) for c in range(cols)), m.headers)
         width, height = self._apply(cell_w, cell_h)
         frame = 2 * self.frameWidth()
         fits = width + frame <= self.space.width() and height + frame <= self.space.height()
