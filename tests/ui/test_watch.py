@@ -249,7 +249,7 @@ def _train_epochs(window, qtbot, epochs):
     assert len(window.session.history) == epochs
 
 
-@pytest.mark.own_window
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_cost_and_runs_can_be_drawn_against_updates_or_samples(window, qtbot):
     _train_epochs(window, qtbot, 4)
     s = window.session
@@ -292,6 +292,7 @@ def test_gradient_noise_differs_between_batch_modes(window, qtbot):
     assert health.noise.n == 3   # the Health plot got a point per Step
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
     _train_epochs(window, qtbot, 3)
     s = window.session
@@ -320,6 +321,7 @@ def _legend(plot):
     return [label.text for _, label in plot.getPlotItem().legend.items]
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_legend_lists_a_curve_only_once_it_has_points(window, qtbot):
     cost_plot = window.curves.cost_plot
     assert "after each update" not in _legend(cost_plot)
@@ -465,6 +467,7 @@ def test_runs_whose_surfaces_share_no_picture_are_refused_with_the_reason():
             check_comparable(runs, setup, 22)
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_a_trained_run_keeps_what_its_loss_surface_needs(window, qtbot):
     initial = window.session.net.params.copy()
     _train_epochs(window, qtbot, 3)
