@@ -25,7 +25,8 @@ from .panels.network_panel import NetworkPanel
 from .panels.animator import StepAnimator
 from .views.neurons import NeuronsView
 from .panels.training_panel import TrainingPanel
-from .session.session import DEFAULT_CONFIG, DEFAULT_DATASET, Session
+from .session.options import DEFAULT_CONFIG, DEFAULT_DATASET
+from .session.session import Session
 from .views.boundary import BoundaryView
 from .views.diagram import DiagramView
 from .views.frames import FrameScheduler

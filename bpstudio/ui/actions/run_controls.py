@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QStyle, QToolBar
 from bpstudio.core.train.run_state import RunState
 
 from ..kit.widgets import combo
-from ..session.session import SPEEDS
+from ..session.run_control import SPEEDS
 
 
 def make_action(parent, text, slot, shortcut=None, tip="", icon=None):
