@@ -6,8 +6,10 @@ new epochs), and ``frames.FrameScheduler`` decides when each view redraws.
 """
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtWidgets import QMainWindow, QWidget
 
+from bpstudio.core.data.dataset import Dataset
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.core.train.run_state import RunState
 
@@ -35,14 +37,14 @@ from .views.plots import CurvesView, GradientNormsView
 from .views.status import RunStatusBar
 
 
-def app_settings():
+def app_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "bpstudio", "bpstudio")
 
 
 class MainWindow(QMainWindow):
     """``MainWindow()`` opens the default: a generated 2-D dataset and a small network, ready to train."""
 
-    def __init__(self, dataset=None, parent=None):
+    def __init__(self, dataset: Dataset | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         install_wheel_guard()   # before any control exists: the wheel scrolls panels, not settings
         self.setAcceptDrops(True)
@@ -170,7 +172,7 @@ class MainWindow(QMainWindow):
         if visible:
             self.frames.view_shown()
 
-    def showEvent(self, event):
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # With the window as context: a window closed and deleted before the timer fires cancels it.
         QTimer.singleShot(0, self, self.frames.draw_visible)
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
         self.files.set_idle(state.editable)
         self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
 
-    def use_dataset(self, dataset, origin=None):
+    def use_dataset(self, dataset: Dataset, origin: tuple[str, dict] | None = None) -> None:
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
         (name or path, load options) it was read with."""
         try:
@@ -192,19 +194,19 @@ class MainWindow(QMainWindow):
 
     # --- commands ------------------------------------------------------------------------
 
-    def size_docks(self):
+    def size_docks(self) -> None:
         self.dock_layout.size()
 
-    def show_all_views(self):
+    def show_all_views(self) -> None:
         self.dock_layout.show_all()
 
-    def reset_layout(self):
+    def reset_layout(self) -> None:
         self.dock_layout.reset()
 
-    def settings(self):
+    def settings(self) -> QSettings:
         return app_settings()
 
-    def closeEvent(self, event):
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.projects.may_close():   # unsaved changes: Cancel, or Save first (it closes the window after)
             event.ignore()
             return
@@ -217,11 +219,11 @@ class MainWindow(QMainWindow):
 
     # --- drag and drop -------------------------------------------------------------------
 
-    def dragEnterEvent(self, event):
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.files.droppable(event.mimeData()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event):
+    def dropEvent(self, event: QDropEvent) -> None:
         path = self.files.droppable(event.mimeData())
         if path:
             event.acceptProposedAction()

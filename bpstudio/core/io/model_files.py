@@ -20,6 +20,7 @@ weights that are not real numbers — raises ``ModelFileError`` naming the file.
 
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ class ModelFileError(ValueError):
     """A model file could not be written or read; the message names the file and the problem."""
 
 
-def save_model(model, path):
+def save_model(model: Model, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` in the format its extension names (see ``EXPORT_FORMATS``)."""
     path = Path(path)
     ext = _extension(path, EXPORT_FORMATS, "save")
@@ -59,7 +60,7 @@ def save_model(model, path):
         raise ModelFileError(f"{path}: {e}") from None
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike) -> Model:
     """Read a model written by ``save_model``; raises ``ModelFileError`` for anything wrong with the file."""
     path = Path(path)
     ext = _extension(path, LOAD_FORMATS, "load")
