@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..nn.heads import output_targets
 from .preprocessing import Scaler, check_scaled
 from .remedies import Remedy
 
@@ -126,6 +127,12 @@ class Prepared:
     X_test: np.ndarray
     Y_test: np.ndarray
     encoder: object = None    # an ``Encoder`` fitted on the training split (categories, fill values)
+
+    def for_outputs(self, n_outputs: int) -> "Prepared":
+        """The splits with targets as a network of ``n_outputs`` outputs learns them (``heads.output_targets``:
+        a one-hot pair of classes becomes one column for a single sigmoid output)."""
+        return replace(self, **{name: output_targets(getattr(self, name), n_outputs)
+                                for name in ("Y_train", "Y_val", "Y_test")})
 
 
 def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, seed=0, dtype="float64"):

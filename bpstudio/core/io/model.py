@@ -208,14 +208,6 @@ def _complete(table):
     return np.column_stack(table.columns) if table.columns else np.zeros((len(table), 0))
 
 
-def output_targets(Y, n_outputs):
-    """Y (N, k) as the network's targets: a one-hot pair of classes feeds a single sigmoid output
-    through its second column (the probability of ``class_names[1]``)."""
-    if n_outputs == 1 and Y.shape[1] == 2:
-        return Y[:, 1:]
-    return Y
-
-
 def n_layers(meta):
     """Number of weight layers a model's metadata declares, after checking it is bpstudio's."""
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from bpstudio.core.data.dataset import Prepared, prepare
 from bpstudio.core.data.loading import LoadCancelled
+from bpstudio.core.nn.heads import outputs_fit
 from bpstudio.core.io.project import OutsideDataError, ProjectFileError, open_project
 
 from ..session.options import DataOptions
@@ -73,9 +74,9 @@ def read_project(path, allow_outside_data=False):
 
 
 def _check_fits(path, project, prepared):
-    """The app trains one output per class or target, on the samples the saved run was trained on."""
+    """The network's outputs fit the data (``heads.outputs_fit``), and the saved run trained on these samples."""
     net, ds = project.network, prepared.dataset
-    if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs):
+    if net.sizes[0] != ds.n_features or not outputs_fit(ds, net.activations[-1], net.sizes[-1]):
         raise ProjectFileError(f"{path}: the network {' → '.join(map(str, net.sizes))} does not fit its data "
                                f"({ds.n_features} features, {ds.n_outputs} outputs)")
     order = project.trainer.state_dict()["order"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from bpstudio.core import RunState, TrainConfig, Trainer
-from bpstudio.core.nn.heads import check_targets, default_head
+from bpstudio.core.nn.heads import check_targets, default_head, output_size, outputs_fit
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 from bpstudio.core.explain.compare import Run, setup_of
@@ -108,7 +108,7 @@ class Session(RunControl, QObject):
         """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
         prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
                            test_fraction=options.test_fraction, seed=options.seed, dtype=self.spec.dtype)
-        self._take_prepared(prepared, options)
+        self._take_prepared(prepared.for_outputs(output_size(prepared.dataset, self.spec.output)), options)
 
     def _take_prepared(self, prepared, options):
         self.dataset, self.options, self.prepared = prepared.dataset, options, prepared
@@ -116,9 +116,10 @@ class Session(RunControl, QObject):
         self.datasetChanged.emit()
 
     def _build_network(self, spec):
-        if spec.dtype != self.prepared.X_train.dtype.name:
+        p = self.prepared
+        if spec.dtype != p.X_train.dtype.name or output_size(self.dataset, spec.output) != p.Y_train.shape[1]:
             self.spec = spec
-            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
+            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision and outputs
         self.net = network_for(spec, self.dataset)
         self.spec = spec
         self.config = replace(self.config, cost=spec.cost)
@@ -198,13 +199,14 @@ class Session(RunControl, QObject):
         if self.state != RunState.IDLE:
             raise RuntimeError("stop training before replacing the whole session")
         ds = prepared.dataset
-        if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs) or trainer.net is not net:
+        fits = net.sizes[0] == ds.n_features and outputs_fit(ds, net.activations[-1], net.sizes[-1])
+        if not fits or trainer.net is not net:
             raise ValueError(f"the network {' → '.join(map(str, net.sizes))} does not fit the data "
                              f"({ds.n_features} features, {ds.n_outputs} outputs)")
         if prepared.X_train.dtype != net.dtype:
             raise ValueError(f"the data is prepared as {prepared.X_train.dtype}, the network is {net.dtype}")
         self.spec = NetworkSpec.of(net, trainer.config.cost)
-        self._take_prepared(prepared, options)
+        self._take_prepared(prepared.for_outputs(net.sizes[-1]), options)
         self.origin = origin
         self.net, self.config, self.trainer = net, trainer.config, trainer
         self._new_log()
