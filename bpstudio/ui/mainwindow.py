@@ -142,7 +142,10 @@ class MainWindow(QMainWindow):
         sizes = s.net.sizes
         self.weights.set_network(sizes)
         ds = s.dataset
-        self.diagram.set_network(sizes, ds.feature_names, ds.class_names or ds.target_names)
+        outputs = ds.class_names or ds.target_names
+        if sizes[-1] == 1 and len(ds.class_names) == 2:   # one sigmoid output for two classes
+            outputs = [f"P({ds.class_names[1]})"]
+        self.diagram.set_network(sizes, ds.feature_names, outputs)
         self.grad_norms.set_layers(sizes)
         self.neurons.set_network(s.net)
 

@@ -66,7 +66,8 @@ def test_an_output_chosen_in_the_app_gives_the_network_the_cli_builds(session_on
     assert _head(app, session.spec.cost) == _head(cli.network, cli.config.cost)
     assert session.prepared.Y_train.shape[1] == app.sizes[-1]   # the app trains on targets shaped for that head
     if (data, output) in (("moons", "sigmoid"), ("breast_cancer", "sigmoid")):
-        assert app.sizes[-1] == 1 and "probability of" in panel.output_size.text()
+        assert app.sizes[-1] == 1 and panel.output_size.text().startswith("1 (P(")
+        assert "probability of" in panel.output_size.toolTip()
     session.set_config(replace(session.config, epochs=2))
     with qtbot.waitSignal(session.runs.changed, timeout=20000):
         session.start()                                           # and it trains
