@@ -75,6 +75,16 @@ def test_an_output_chosen_in_the_app_gives_the_network_the_cli_builds(session_on
     assert len(session.history) == 2 and session.history.stop_reason == "completed"
 
 
+def test_a_sigmoid_head_on_two_classes_can_become_a_softmax_again(session_on, qtbot):
+    session = session_on("moons")
+    panel = NetworkPanel(session)
+    qtbot.addWidget(panel)
+    for output, n_outputs in (("sigmoid", 1), ("softmax", 2), ("sigmoid", 1)):
+        panel.output.setCurrentIndex(panel.output.findData(output))
+        assert panel.problem.text() == "" and session.net.sizes[-1] == n_outputs, panel.problem.text()
+        assert session.prepared.Y_train.shape[1] == session.probe.Y_grad.shape[1] == n_outputs
+
+
 def _head(net, cost):
     """Inputs, outputs, output activation and cost (the hidden layers' defaults differ between app and CLI)."""
     return net.sizes[0], net.sizes[-1], net.activations[-1], cost

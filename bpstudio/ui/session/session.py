@@ -98,7 +98,7 @@ class Session(RunControl, QObject):
     def set_network_spec(self, spec):
         """Build a new network from ``spec``; an output/cost pair that does not fit each other or the
         data's targets raises ValueError and changes nothing."""
-        check_targets(spec.cost, spec.output, self.prepared.Y_train)
+        check_targets(spec.cost, spec.output, self._split.for_outputs(output_size(self.dataset, spec.output)).Y_train)
         if not self._check_idle("change the network"):
             return False
         self._build_network(spec)
@@ -108,18 +108,23 @@ class Session(RunControl, QObject):
         """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
         prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
                            test_fraction=options.test_fraction, seed=options.seed, dtype=self.spec.dtype)
-        self._take_prepared(prepared.for_outputs(output_size(prepared.dataset, self.spec.output)), options)
+        self._take_prepared(prepared, options, output_size(prepared.dataset, self.spec.output))
 
-    def _take_prepared(self, prepared, options):
-        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared
-        self.probe = make_probe(prepared, seed=options.seed)
+    def _take_prepared(self, prepared, options, n_outputs):
+        """``prepared`` as core splits it (one-hot classes); the session trains on its targets shaped for a
+        network of ``n_outputs`` outputs (one column for a single sigmoid on two classes)."""
+        self._split = prepared
+        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared.for_outputs(n_outputs)
+        self.probe = make_probe(self.prepared, seed=options.seed)
         self.datasetChanged.emit()
 
     def _build_network(self, spec):
-        p = self.prepared
-        if spec.dtype != p.X_train.dtype.name or output_size(self.dataset, spec.output) != p.Y_train.shape[1]:
+        n_outputs = output_size(self.dataset, spec.output)
+        if spec.dtype != self.prepared.X_train.dtype.name:
             self.spec = spec
-            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision and outputs
+            self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
+        elif n_outputs != self.prepared.Y_train.shape[1]:
+            self._take_prepared(self._split, self.options, n_outputs)   # the targets follow the output layer
         self.net = network_for(spec, self.dataset)
         self.spec = spec
         self.config = replace(self.config, cost=spec.cost)
@@ -206,7 +211,7 @@ class Session(RunControl, QObject):
         if prepared.X_train.dtype != net.dtype:
             raise ValueError(f"the data is prepared as {prepared.X_train.dtype}, the network is {net.dtype}")
         self.spec = NetworkSpec.of(net, trainer.config.cost)
-        self._take_prepared(prepared.for_outputs(net.sizes[-1]), options)
+        self._take_prepared(prepared, options, net.sizes[-1])
         self.origin = origin
         self.net, self.config, self.trainer = net, trainer.config, trainer
         self._new_log()
