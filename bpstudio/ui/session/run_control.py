@@ -25,7 +25,7 @@ SPEEDS = {"1 update/s": 1.0, "10/s": 10.0, "100/s": 100.0, "full speed": None}
 
 class RunControl:
     """Session's run control (a mixin: it uses the session's signals, ``trainer``, ``prepared``,
-    ``probe``, ``recorder``, ``run_id`` and ``latest``; ``_record_run`` keeps a finished run)."""
+    ``probe``, ``recorder``, ``run_id``, ``latest`` and ``path``; ``_record_run`` keeps a finished run)."""
 
     def _start_run_control(self):
         self.state = RunState.IDLE
@@ -165,6 +165,7 @@ class RunControl:
             if snap.progress.status and not (latest and latest.progress.status == snap.progress.status):
                 self.message.emit(snap.progress.status)
             self.latest = snap
+            self.path.add(snap.params)
             if snap.finished:
                 self._record_run(snap)
             self.snapshot.emit(snap)

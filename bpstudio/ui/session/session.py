@@ -28,7 +28,8 @@ from bpstudio.core import RunState, TrainConfig, Trainer
 from bpstudio.core.nn.heads import check_targets, default_head, output_size, outputs_fit
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
-from bpstudio.core.explain.compare import Run, setup_of
+from bpstudio.core.explain.compare import PATH_POINTS as RUN_PATH_POINTS, Run, setup_of
+from bpstudio.core.explain.landscape import WeightPath
 from bpstudio.core.explain.updates import Recorder, UpdateLog
 
 from .options import LIVE_SETTINGS, DataOptions
@@ -232,15 +233,18 @@ class Session(RunControl, QObject):
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
     def _new_log(self):
-        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the job calls."""
+        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the job calls, and
+        the weights it passes through (``path``, from the snapshots: its loss surface's path)."""
         self.log = UpdateLog(self.net.n_layers)
+        self.path = WeightPath()
         p = self.prepared
         self.recorder = Recorder(self.log, (self.probe.X_grad, self.probe.Y_grad), (p.X_train, p.Y_train))
 
     def _record_run(self, snap):
         """A fit/step returned: keep (or update) this run in the run list (Runs numbers it)."""
         if len(self.history):
-            run = Run("", self.config, self.history.copy(), snap.params.copy(), self.setup_of(self.net))
+            run = Run("", self.config, self.history.copy(), snap.params.copy(), self.setup_of(self.net),
+                      initial=self.path.points[0], path=self.path.sampled(RUN_PATH_POINTS))
             self.runs.record(run, snap.run_id)
 
     def setup_of(self, net):
