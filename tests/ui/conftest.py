@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.ui import MainWindow
 from bpstudio.ui.actions import projects  # noqa: E402
-from bpstudio.ui.session.session import DEFAULT_CONFIG, DataOptions  # noqa: E402
+from bpstudio.ui.session.options import DEFAULT_CONFIG, DataOptions  # noqa: E402
 
 
 QStandardPaths.setTestModeEnabled(True)   # Qt's own standard locations point at test folders
