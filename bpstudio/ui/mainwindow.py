@@ -27,6 +27,7 @@ from .panels.network_panel import NetworkPanel
 from .panels.animator import StepAnimator
 from .views.neurons import NeuronsView
 from .panels.training_panel import TrainingPanel
+from .session.jobs import shutdown_all
 from .session.options import DEFAULT_CONFIG, DEFAULT_DATASET
 from .session.session import Session
 from .views.boundary import BoundaryView
@@ -214,10 +215,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.dock_layout.save(app_settings())
-        self.files.shutdown()
-        self.projects.shutdown()
-        self.inspection.shutdown()
-        self.session.shutdown()
+        shutdown_all(self)   # training, loading, saving, experiments, surfaces: one bound for all
         super().closeEvent(event)
 
     # --- drag and drop -------------------------------------------------------------------

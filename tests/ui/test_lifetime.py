@@ -290,3 +290,32 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(open_window, qt
     assert np.isfinite(s.net.params).all() and np.isfinite(s.latest.params).all()
     win.controls.start.trigger()   # the run is over; starting again is refused with a reason, not a crash
     close_and_delete(win)
+
+
+def test_closing_asks_every_job_to_stop_first_and_waits_one_bound_in_all(open_window, qtbot, monkeypatch):
+    """A window has about ten job runners. Closing asks all their jobs to stop before waiting for any,
+    and shares one deadline: two stuck jobs cost one bound, not two (ten would have cost 20 s)."""
+    release = threading.Event()
+
+    def stuck(progress, cancel):
+        release.wait(30)   # ignores its stop flag, like a read stalled in the kernel
+
+    monkeypatch.setattr(jobs, "SHUTDOWN_TIMEOUT_MS", 300)
+    win = open_window()
+    reading, opening = win.files.loader.run(stuck, "reading data"), win.projects.reader.run(stuck, "opening a project")
+    qtbot.waitUntil(lambda: reading.running and opening.running, timeout=5000)
+    threads, seen, real_shutdown = [reading.thread, opening.thread], [], jobs.JobRunner.shutdown
+
+    def shutdown(self, timeout_ms=None, deadline=None):
+        seen.append((deadline, reading.cancel.is_set() and opening.cancel.is_set()))
+        return real_shutdown(self, timeout_ms, deadline)
+
+    monkeypatch.setattr(jobs.JobRunner, "shutdown", shutdown)
+    win.close()
+    deadlines = {deadline for deadline, _ in seen}
+    assert len(seen) >= 2 and len(deadlines) == 1 and None not in deadlines   # one bound for every runner
+    assert all(both_asked for _, both_asked in seen)                           # all asked before any wait
+    assert not win.isVisible() and len(jobs._detached) == 2
+    release.set()
+    qtbot.waitUntil(lambda: all(thread.isFinished() for thread in threads), timeout=5000)
+    assert len(jobs._detached) == 0

@@ -104,10 +104,6 @@ class FileActions(QObject):
             action.setEnabled(idle)
         self.recent_menu.setEnabled(idle)
 
-    def shutdown(self):
-        for runner in (self.loader, self.inspector, self.saver, self.importer):
-            runner.shutdown()
-
     # --- data ---------------------------------------------------------------------------
 
     def open_data(self):

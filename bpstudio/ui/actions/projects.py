@@ -81,10 +81,6 @@ class ProjectActions(QObject):
     def modified(self):
         return self.changes != self.saved_changes
 
-    def shutdown(self):
-        for runner in (self.reader, self.writer):
-            runner.shutdown()
-
     # --- unsaved changes ------------------------------------------------------------------
 
     def _on_changed(self, *_):

@@ -151,10 +151,6 @@ class InspectionDocks(QObject):
         self.window.weights.weightClicked.connect(self._select_weight)
         self.window.diagram.connectionClicked.connect(self._select_weight)
 
-    def shutdown(self):
-        self.surface.shutdown()
-        return self.runs.shutdown()
-
     # --- session → panels ----------------------------------------------------------
 
     def _on_network_changed(self):

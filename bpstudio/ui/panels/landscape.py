@@ -203,9 +203,6 @@ class LossSurfacePanel(QWidget):
     def set_source(self, fn):
         self.source = fn
 
-    def shutdown(self):
-        self.tasks.shutdown()
-
     # --- computing ---------------------------------------------------------------
 
     def start(self):

@@ -134,12 +134,13 @@ class JobRunner(QObject):
             QCoreApplication.sendPostedEvents(self, 0)   # its queued reports, then finished (next job starts)
         return True
 
-    def shutdown(self, timeout_ms=None):
-        """Stop every job and wait up to ``timeout_ms`` (SHUTDOWN_TIMEOUT_MS) in all; True when they all
-        ended in time. A job still running is detached (kept alive until it ends); one not yet started
-        never starts."""
+    def shutdown(self, timeout_ms=None, deadline=None):
+        """Stop every job and wait up to ``timeout_ms`` (SHUTDOWN_TIMEOUT_MS) in all, or until ``deadline``
+        (``time.monotonic()``) when one is shared with other runners; True when they all ended in time.
+        A job still running is detached (kept alive until it ends); one not yet started never starts."""
         self.cancel()
-        deadline = time.monotonic() + (SHUTDOWN_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
+        if deadline is None:
+            deadline = time.monotonic() + (SHUTDOWN_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
         ended = True
         for job in [j for j in self._jobs if j.thread is not None]:
             left = max(0, int(1000 * (deadline - time.monotonic())))
@@ -195,6 +196,18 @@ class JobRunner(QObject):
         if self.serial and self._jobs and self._jobs[0].thread is None:
             self._start(self._jobs[0])
         self.finished.emit(job)
+
+
+def shutdown_all(owner, timeout_ms=None):
+    """Stop the jobs of every runner under ``owner`` (a window) and wait for them ``timeout_ms``
+    (SHUTDOWN_TIMEOUT_MS) in all; True when they all ended in time. All are asked to stop before any
+    is waited for, so they end together, and one deadline is shared: a window has about ten runners,
+    and waiting for each in turn could add up to ten bounds."""
+    runners = owner.findChildren(JobRunner)
+    for runner in runners:
+        runner.cancel()
+    deadline = time.monotonic() + (SHUTDOWN_TIMEOUT_MS if timeout_ms is None else timeout_ms) / 1000
+    return all([runner.shutdown(deadline=deadline) for runner in runners])   # a list: shut every one down
 
 
 class _Detached:
