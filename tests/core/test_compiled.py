@@ -105,20 +105,22 @@ def test_stop_and_resume_continue_exactly(monkeypatch):
     np.testing.assert_array_equal(parts.params, whole.params)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer):
+def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer, dtype):
     """The app's Stop and the 2 ms calls cut an epoch anywhere (by the clock): one call per batch
-    and one call for the whole epoch must give the same bits."""
+    and one call for the whole epoch must give the same bits (the last sample of a call also
+    records its gradient and step: that must not change its arithmetic)."""
     monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
-    X, Y = _data(1, False, n=300)
+    X, Y = (v.astype(dtype) for v in _data(1, False, n=300))
     config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=1, cost="mse", optimizer=optimizer)
     kernel = compiled.ready()
     results = []
     for calls in (1, len(X)):
-        net = Network([3, 5, 5, 1], seed=5)
+        net = Network([3, 5, 5, 1], ["tanh", "tanh", "sigmoid"], seed=5, dtype=dtype)
         trainer = Trainer(net, config)
         descent = compiled.CompiledDescent(net, "mse", trainer.optimizer, 1)
-        order, z = np.arange(len(X)), np.zeros((len(X), 1))
+        order, z = np.arange(len(X)), np.zeros((len(X), 1), dtype)
         pos = 0
         while pos < len(X):
             pos, _ = descent.run(kernel, config, X, Y, order, pos, len(X) // calls, z)
