@@ -278,7 +278,10 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
                     step[row + j] = s
 
 
-@njit(cache=True, error_model="numpy")
+# _nrt=False: no reference counting. The kernel allocates nothing and only borrows its arguments,
+# yet with Numba's runtime on, every inlined helper increfs and decrefs each array it is given
+# (atomic operations: 16 a sample, measured 15 % of the tiny case's time).
+@njit(cache=True, error_model="numpy", _nrt=False)
 def train_batches(params, grad, step, b1, b2, layout, cost, optimizer, hyper, t, X, Y, order, pos,
                   n_batches, batch_size, n_weights, z_epoch, a, delta):
     """Train up to ``n_batches`` batches of the epoch's ``order`` from ``pos``.
