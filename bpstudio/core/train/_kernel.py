@@ -17,6 +17,7 @@ float32 expression (and convert back at every store).
 
 import math
 
+import numpy as np
 from numba import njit
 
 SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, SOFTMAX = range(6)
@@ -42,7 +43,7 @@ def _activate(code, a, start, n, slope):
             a[j] = one / (one + math.exp(-a[j]))
     elif code == TANH:
         for j in range(start, start + n):
-            a[j] = _tanh(float(a[j]), a.itemsize == 4)
+            a[j] = _tanh(float(a[j]))
     elif code == RELU:
         for j in range(start, start + n):
             a[j] = a[j] if a[j] > 0.0 else 0.0
@@ -62,26 +63,43 @@ def _activate(code, a, start, n, slope):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _tanh(z, float32):
-    """tanh z from one exponential, in float64 (glibc's tanh is ~2× slower than its exp).
+def _tanh(z):
+    """tanh z = eˣ⁻¹/(eˣ⁻¹ + 2) with x = 2z, in float64 (exact to rounding: no cancellation near 0).
 
-    For a float64 network, tanh z = eˣ⁻¹/(eˣ⁻¹ + 2) with x = 2z: expm1 keeps full precision near
-    0. For a float32 network the plain exp is enough, and faster (Numba calls expm1 through a
-    wrapper): with e = exp(2z), tanh z = (e − 1)/(e + 1) loses 1e-16/|z| relative to the
-    cancellation in e − 1, far below float32's rounding for |z| ≥ 1e-4; below that, tanh z
-    rounds to z itself in float32.
+    Beyond |z| = 20, tanh z is ±1 to double precision, so z is clamped there (NaN stays NaN).
     """
-    if z > 20.0:
-        return 1.0
-    if z < -20.0:
-        return -1.0
-    if float32:
-        if abs(z) < 1e-4:
-            return z
-        e = math.exp(2.0 * z)
-        return (e - 1.0) / (e + 1.0)
-    e = math.expm1(2.0 * z)
+    z = 20.0 if z > 20.0 else (-20.0 if z < -20.0 else z)
+    e = _expm1(2.0 * z)
     return e / (e + 2.0)
+
+
+# eʳ − 1 for |r| ≤ ln2/2: r + r²(1/2! + r/3! + … + r¹¹/13!) is exact to double precision there
+# (the next term is below 5e-18), with the r²-part summed by Horner from 1/13! down.
+_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(13, 1, -1))
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10   # ln2 split, fdlibm's
+_POW2 = np.ldexp(1.0, np.arange(-64, 65))    # 2ᵏ for k = −64 … 64
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _expm1(x):
+    """eˣ − 1 for |x| ≤ 40, in float64, within ~2 ulp of the exact value.
+
+    Written here rather than called from libm because a call inside the neuron loop stops the
+    compiler from vectorising it (and spills its registers around every call); this is plain
+    arithmetic, so a layer's eight tanh run side by side. The usual range reduction:
+    x = k·ln2 + r with |r| ≤ ln2/2, eˣ − 1 = 2ᵏ(eʳ − 1) + (2ᵏ − 1); for |x| < ln2/2, k = 0 and
+    the result is the series itself, so small x keeps its relative precision.
+    """
+    k = np.floor(x * (1.0 / math.log(2.0)) + 0.5)   # (a float: math.floor would give an int)
+    k = k if k > -64.0 else -64.0    # written as comparisons: a NaN x gives a valid index here,
+    k = k if k < 64.0 else 64.0      # and NaN through r below
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    q = _TAYLOR[0]
+    for c in _TAYLOR[1:]:
+        q = q * r + c
+    em1_r = r + r * r * q
+    two_k = _POW2[int(k) + 64]
+    return two_k * em1_r + (two_k - 1.0)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -140,6 +140,7 @@ class CompiledDescent:
     def __init__(self, net, cost, optimizer, batch_size):
         self.net, self.cost, self.optimizer = net, cost, optimizer
         self.batch_size = batch_size
+        self.n_weights = net.n_weights
         self.grad = np.zeros_like(net.params)
         sizes = net.sizes
         pairs = list(zip(sizes[:-1], sizes[1:]))
@@ -190,6 +191,6 @@ class CompiledDescent:
         new_pos, batches = kernel(
             self.net.params, self.grad, self.step, b1, b2, self.layout,
             COST_CODES[self.cost], OPTIMIZER_CODES[opt.name], self._hyper(config), opt.t,
-            X, Y, order, pos, n_batches, self.batch_size, self.net.n_weights, z_epoch, self.a, self.delta)
+            X, Y, order, pos, n_batches, self.batch_size, self.n_weights, z_epoch, self.a, self.delta)
         opt.t += batches
         return new_pos, batches
