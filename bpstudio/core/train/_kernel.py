@@ -128,15 +128,11 @@ def _forward(params, layout, X, i, a, z_epoch, s, slope):
     for l in range(n_layers):
         n_in, n_out, w, b, act, start_in = _row(layout, l)
         start_out = start_in + n_in
-        for j in range(start_out, start_out + n_out):
-            a[j] = 0.0
-        for k in range(n_in):   # z += aₖ × row k of Wᵀ: a contiguous row, so the compiler vectorises over j
-            ak = a[start_in + k]
-            row = w + k * n_out
-            for j in range(n_out):
-                a[start_out + j] += params[row + j] * ak
-        for j in range(n_out):
-            a[start_out + j] += params[b + j]
+        for j in range(n_out):   # one neuron at a time: its sum stays in a register
+            z = a.dtype.type(0.0)
+            for k in range(n_in):
+                z += params[w + k * n_out + j] * a[start_in + k]
+            a[start_out + j] = z + params[b + j]
         if l == n_layers - 1:
             for j in range(n_out):
                 z_epoch[s, j] = a[start_out + j]
@@ -276,14 +272,15 @@ def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimize
             if record:
                 grad[b + j] = g
                 step[b + j] = s
+        if l > 0:   # δˡ⁻¹ₖ = (Σⱼ Wⱼₖ δⱼ) σ′(zₖ), from Wˡ before its step
+            for k in range(n_in):
+                back = a.dtype.type(0.0)
+                for j in range(n_out):
+                    back += params[w + k * n_out + j] * delta[start_out + j]
+                delta[start_in + k] = back * _derivative(layout[l - 1, 4], a[start_in + k], a.dtype.type(1.0), slope)
         for k in range(n_in):
             ak = a[start_in + k]
             row = w + k * n_out
-            if l > 0:   # δˡ⁻¹ₖ = (Σⱼ Wⱼₖ δⱼ) σ′(zₖ), from row k of Wᵀ before its step
-                back = a.dtype.type(0.0)
-                for j in range(n_out):
-                    back += params[row + j] * delta[start_out + j]
-                delta[start_in + k] = back * _derivative(layout[l - 1, 4], ak, a.dtype.type(1.0), slope)
             if optimizer == SGD:
                 _sgd_row(params, grad, step, row, delta, start_out, n_out, ak, lr, l2, record)
                 continue
