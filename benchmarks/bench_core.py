@@ -1,6 +1,6 @@
 """Training throughput of bpstudio's engine on three reference networks, against PyTorch eager and FANN.
 
-    python benchmarks/bench_core.py [--seconds 1] [--rounds 10]
+    python benchmarks/bench_core.py [--seconds 1] [--rounds 10] [--cases medium ...]
 
 Runs in float32. With PyTorch installed (``pip install torch==2.13.0``, CPU; never a
 dependency of bpstudio) each case is also run in PyTorch in the same process,
@@ -166,6 +166,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="seconds per case per round")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES), help="cases to run (default: all)")
     args = parser.parse_args()
     try:
         import torch
@@ -178,9 +179,10 @@ def main():
     else:
         print(f"compiled per-sample path: off ({compiled.failure or 'Numba missing or BPSTUDIO_COMPILED=0'})")
     driver = build_fann_driver()
-    ours, theirs, fann, ours_cpu, fann_cpu = ({c: [] for c in CASES} for _ in range(5))
+    cases = [c for c in CASES if c in args.cases]
+    ours, theirs, fann, ours_cpu, fann_cpu = ({c: [] for c in cases} for _ in range(5))
     for _ in range(args.rounds):
-        for case in CASES:
+        for case in cases:
             ours[case].append(run_bpstudio(case, args.seconds, ours_cpu[case] if case == "tiny" else None))
             if torch:
                 theirs[case].append(run_torch(case, args.seconds))
@@ -190,15 +192,16 @@ def main():
     # machine was quiet; the median is what a user typically gets. Both are printed.
     print(f"{'case':8} {'bpstudio samples/s':>24} {'torch samples/s':>22} {'ratio':>13} {'bar':>5}")
     print(f"{'':8} {'best':>11} {'median':>12} {'best':>10} {'median':>11} {'best':>6} {'median':>6}")
-    for case in CASES:
+    for case in cases:
         (ob, om), (tb, tm) = _best_median(ours[case]), _best_median(theirs[case])
         print(f"{case:8} {ob:11,.0f} {om:12,.0f} {tb:10,.0f} {tm:11,.0f} {ob / tb:6.2f} {om / tm:6.2f} {BARS[case]:5.1f}")
     if any(fann.values()):
-        _print_fann(CASES, ours, fann, "wall time")
-        _print_fann(["tiny"], ours_cpu, fann_cpu, "CPU time (one thread each)")
+        _print_fann(cases, ours, fann, "wall time")
+        if fann_cpu.get("tiny"):
+            _print_fann(["tiny"], ours_cpu, fann_cpu, "CPU time (one thread each)")
     peak = gemm_gflops()
     print(f"\nfloat32 GEMM peak: {peak:.1f} GFLOP/s")
-    for case in CASES:
+    for case in cases:
         achieved = max(ours[case]) * training_flops_per_sample(CASES[case][0]) / 1e9
         print(f"{case:8} {achieved:6.2f} GFLOP/s = {achieved / peak:5.1%} of the GEMM peak")
 

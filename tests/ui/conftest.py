@@ -89,7 +89,7 @@ def shared_windows(qapp, tmp_path_factory):
             # (a new network rebuilds every per-layer view, most of the cost of File ▸ New).
             s.set_config(replace(DEFAULT_CONFIG, cost=s.spec.cost))
             s.reset()
-            win.inspection.runs.set_runs([])
+            s.runs.replace_all([])
         else:
             win.projects.act_new.trigger()
             if dataset is not None:

@@ -12,9 +12,10 @@ def test_a_long_curve_is_thinned_for_drawing_and_keeps_bounded_memory(qapp):
     for start in range(1, 100_001, 7):   # snapshots of 7 epochs each, as the worker sends them
         xs = np.arange(start, min(start + 7, 100_001))
         curve.extend(xs, 1.0 / xs)
-    assert 500 <= curve.n <= 1000 and len(curve.x) <= 1000 + 7   # never more than max_points + one batch
-    x, y = curve.x[:curve.n], curve.y[:curve.n]
-    assert x[0] == 1 and np.all(np.diff(x) == curve.stride)   # evenly thinned from the first epoch
+    points = curve.points
+    assert 500 <= points.n <= 1000
+    x, y = points.x, points.y
+    assert x[0] == 1 and np.all(np.diff(x) == points.stride)   # evenly thinned from the first epoch
     assert np.allclose(y, 1.0 / x)                             # each stored point is a real one
     curve.show()
     assert curve.item.xData[-1] == 100_000                      # the newest epoch is drawn
@@ -24,21 +25,23 @@ def test_a_short_curve_keeps_every_point(qapp):
     curve = GrowingCurve(pg.PlotDataItem(), max_points=1000)
     curve.extend(np.arange(1, 301), np.ones(300))
     curve.show()
-    assert curve.stride == 1 and list(curve.item.xData) == list(range(1, 301))
+    assert curve.points.stride == 1 and list(curve.item.xData) == list(range(1, 301))
     curve.clear()
-    assert curve.n == 0 and curve.stride == 1 and curve.last is None
+    assert curve.points.n == 0 and curve.last is None and curve.item.xData is None   # the plot emptied too
 
 
-def test_the_health_curves_are_thinned_past_max_points(qapp, monkeypatch):
-    monkeypatch.setattr(health, "MAX_POINTS", 1000)
+def test_the_health_curves_are_thinned_past_max_points(qapp):
     widget = pg.PlotWidget()
-    curves = health.GrowingCurves(widget.getPlotItem())
+    curves = health.GrowingCurves(widget.getPlotItem(), max_points=1000)
     curves.reset(3)
     for update in range(1, 50_001):   # one point per snapshot
         curves.append(update, [1.0, 2.0, 3.0])
-    assert 500 <= curves.n <= 1000 and len(curves.x) <= 1001
+    curves.extend([50_001, 50_002], [[np.nan] * 3, [1.0, 2.0, 3.0]])   # a row with nothing measured is skipped
+    assert 500 <= curves.n <= 1000
     x, y = curves.data(2)
-    assert x[0] == 1 and np.all(np.diff(x) == curves.stride) and np.all(y == 3.0)
+    assert x[0] == 1 and np.all(np.diff(x) == curves.points.stride) and np.all(y == 3.0)
+    curves.show()
+    assert curves.curves[2].getData()[0][-1] == x[-1]
 
 
 def test_a_cost_that_settles_at_zero_is_drawn_above_the_grid(qtbot):

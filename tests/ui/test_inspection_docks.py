@@ -39,15 +39,15 @@ def test_docks_exist_and_follow_the_session(window, qtbot):
 
 def test_runs_and_health_record_training(window, qtbot):
     _step(window, qtbot, 2)
-    runs = window.inspection.runs
+    runs = window.session.runs
     health = window.inspection.health
     assert health.norms.n >= 1 and health.ratios.n >= 1
     s = window.session
     s.set_config(replace(s.config, epochs=2))
     s.start()
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
-    assert len(runs.runs) == 1 and runs.runs[0].name == "Run 1"   # numbered in order, not by run id
-    assert len(runs.runs[0].history) == 2
+    assert len(runs) == 1 and runs[0].name == "Run 1"   # numbered in order, not by run id
+    assert len(runs[0].history) == 2
     assert 2 in health.snapshots
     window.inspection.docks["Health"].raise_()
     qtbot.waitUntil(lambda: health.snapshot_choice.findText("epoch 2") >= 0, timeout=3000)

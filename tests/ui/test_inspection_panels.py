@@ -11,6 +11,7 @@ from bpstudio.core.data.preprocessing import Scaler
 from bpstudio.ui.panels.evaluation import EvaluationPanel
 from bpstudio.ui.panels.health import HealthPanel, flagged_units
 from bpstudio.ui.panels.runs import Experiment, RunsPanel
+from bpstudio.ui.session.runs import RunBook
 
 RNG = np.random.default_rng(1)
 X = RNG.normal(size=(60, 2))
@@ -58,7 +59,7 @@ def test_snapshots_rewind_to_the_chosen_epoch(qtbot):
 
 @pytest.fixture
 def runs_panel(qtbot):
-    panel = RunsPanel()
+    panel = RunsPanel(RunBook())
     qtbot.addWidget(panel)
     yield panel
     assert panel.shutdown()
@@ -87,7 +88,7 @@ def test_compare_overlays_one_curve_per_setting_with_a_legend_naming_it(runs_pan
     assert runs_panel.legend.items[0][1].text == "SGD per sample"
     runs_panel.table.selectRow(1)
     qtbot.mouseClick(runs_panel.remove_button, Qt.LeftButton)
-    assert len(runs_panel.curves) == 2 and [r.name for r in runs_panel.runs] == ["SGD per sample", "batch_mode=full"]
+    assert len(runs_panel.curves) == 2 and [r.name for r in runs_panel.book] == ["SGD per sample", "batch_mode=full"]
 
 
 def test_cost_function_comparison_only_uses_costs_valid_for_the_output(runs_panel, qtbot):
@@ -96,7 +97,7 @@ def test_cost_function_comparison_only_uses_costs_valid_for_the_output(runs_pane
     runs_panel.comparison.setCurrentText("cost functions")
     with qtbot.waitSignal(runs_panel.comparisonFinished, timeout=20000):
         runs_panel.start_comparison()
-    assert [r.config.cost for r in runs_panel.runs] == ["sse", "half_sse", "mse", "half_mse", "bce"]
+    assert [r.config.cost for r in runs_panel.book] == ["sse", "half_sse", "mse", "half_mse", "bce"]
 
 
 def test_session_runs_get_a_legend_naming_what_differed(runs_panel):
@@ -104,14 +105,15 @@ def test_session_runs_get_a_legend_naming_what_differed(runs_panel):
     for lr in (0.1, 0.5):
         config = TrainConfig(learning_rate=lr, epochs=3)
         history = Trainer(net.copy(), config).fit(X, Y)
-        runs_panel.add_run(Run(f"Run lr {lr}", config, history, net.params.copy()))
+        runs_panel.book.add([Run(f"Run lr {lr}", config, history, net.params.copy())])
     assert [label.text for _, label in runs_panel.legend.items] == ["Run lr 0.1", "Run lr 0.5 (learning_rate=0.5)"]
     # The same session run reported again (paused, then resumed) replaces its row and keeps a new name.
-    runs_panel.add_run(Run("Run 7", TrainConfig(epochs=3), history, net.params.copy()), key=7)
+    runs_panel.book.record(Run("", TrainConfig(epochs=3), history, net.params.copy()), key=7)
+    assert runs_panel.table.item(2, 0).text() == "Run 1"   # numbered on from the runs called "Run N"
     runs_panel.table.item(2, 0).setText("my run")
-    runs_panel.add_run(Run("Run 7", TrainConfig(epochs=5), history, net.params.copy()), key=7)
-    assert [r.name for r in runs_panel.runs] == ["Run lr 0.1", "Run lr 0.5", "my run"]
-    assert runs_panel.runs[2].config.epochs == 5
+    runs_panel.book.record(Run("", TrainConfig(epochs=5), history, net.params.copy()), key=7)
+    assert [r.name for r in runs_panel.book] == ["Run lr 0.1", "Run lr 0.5", "my run"]
+    assert runs_panel.book[2].config.epochs == 5
 
 
 def test_sweep_plots_one_point_per_rate_and_offers_the_best(runs_panel, qtbot):

@@ -51,8 +51,8 @@ def test_runs_are_numbered_in_order_and_say_what_changed_in_data_and_network(xor
     choose(qtbot, dataset, "circles")
     qtbot.waitUntil(lambda: win.session.dataset.source == "circles", timeout=10000)
     train(qtbot, win, 5)
-    qtbot.waitUntil(lambda: len(runs.runs) == 3, timeout=5000)
-    assert [r.name for r in runs.runs] == ["Run 1", "Run 2", "Run 3"]
+    qtbot.waitUntil(lambda: len(win.session.runs) == 3, timeout=5000)
+    assert [r.name for r in win.session.runs] == ["Run 1", "Run 2", "Run 3"]
     show_tab(qtbot, win, "Runs")
     differs = [runs.table.item(row, 1).text() for row in range(3)]
     assert differs[0] == "—"
@@ -70,7 +70,7 @@ def test_compared_runs_do_not_repeat_their_name_in_the_legend_and_the_table_fits
     with qtbot.waitSignal(runs.comparisonFinished, timeout=30000):
         click(qtbot, win, "Compare")
     legend = [label.text for _, label in runs.legend.items]
-    for run, text in zip(runs.runs, legend):
+    for run, text in zip(win.session.runs, legend):
         assert text.count(run.name) == 1 and text.count("batch_mode=") == 1, text
     table = runs.table
     shown = table.viewport().height() // table.rowHeight(0)

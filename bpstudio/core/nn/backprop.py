@@ -12,7 +12,9 @@ Shapes, for a batch of N samples and layer l with n_in inputs and n_out neurons:
 
 Rows of δ are per-sample; ``backward(..., scale=1/N)`` scales δᴸ once so that
 δ and every gradient are those of the batch-mean cost. A ``Workspace`` is built
-once per batch size and reused, so a training step allocates nothing.
+once per batch size and reused, so a training step allocates nothing. ReLU and
+softmax (+ cross-entropy) layers take their elementwise passes from
+``fused_elementwise``: one loop each, with ∇bˡ = Σₙ δˡ summed in the same pass.
 
 Plain SGD does not go through ``backward``: ``train.fused_step.FusedSGDStep``
 takes its step inside the GEMMs, using this workspace's buffers and its
@@ -23,11 +25,16 @@ import numpy as np
 
 from . import blas
 from . import costs
+from . import fused_elementwise as fused
 
 # A layer with at least this many weights is "direct": its GEMMs go straight to BLAS and add into
 # their result (β = 1), so the bias is added in the same pass (forward) and the plain descent step
 # can be taken inside the GEMM (FusedSGDStep). Below it, the direct call costs more than it saves.
 DIRECT_MIN_WEIGHTS = 16384
+
+
+# Activations whose forward pass has a one-loop version (the others use their own NumPy code).
+_FUSED_FORWARD = {"relu": fused.relu, "softmax": fused.softmax}
 
 
 class Workspace:
@@ -46,6 +53,7 @@ class Workspace:
         self.direct = [blas.is_direct(net.dtype) and n_in * n_out >= DIRECT_MIN_WEIGHTS
                        for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
         self.weights, self.biases, self.activations = net.weights, net.biases, net.activation_fns
+        self._forward = [_FUSED_FORWARD.get(act.name, act.forward) for act in self.activations]
         self.z = [np.empty(s, net.dtype) for s in shapes]
         self.a = [np.empty(s, net.dtype) for s in shapes]
         if backward:
@@ -56,14 +64,12 @@ class Workspace:
             self.scratch = [np.empty(s, net.dtype) for s in shapes]
             self.grad = np.zeros_like(net.params)
             self.grad_w, self.grad_b = net.layer_views(self.grad)
-            # Σₙ δ as ones @ δ: a BLAS matrix-vector product, 4× faster than np.sum over axis 0.
-            self.ones = np.ones(capacity, net.dtype)
 
     def forward(self, x):
         """zˡ = aˡ⁻¹ Wˡᵀ + bˡ, aˡ = σ(zˡ) for every layer; returns aᴸ (a view of N rows)."""
         n = len(x)
         a_prev = x
-        for W, b, act, z, a, direct in zip(self.weights, self.biases, self.activations, self.z, self.a, self.direct):
+        for W, b, activate, z, a, direct in zip(self.weights, self.biases, self._forward, self.z, self.a, self.direct):
             z, a = z[:n], a[:n]
             if direct:   # the bias goes in as GEMM's β C: one pass less over z
                 np.copyto(z, b)
@@ -71,34 +77,38 @@ class Workspace:
             else:
                 np.matmul(a_prev, W.T, out=z)
                 z += b
-            a_prev = act.forward(z, a)
+            a_prev = activate(z, a)
         return a_prev
 
     def backward(self, x, y, cost, scale=1.0):
         """δ and ∇ of ``scale`` × Σₙ Cₙ after ``forward(x)`` (``scale=1/N``: the batch-mean cost)."""
-        n = len(x)
-        delta = self.output_delta(y, cost, scale)
+        delta = self.output_delta(y, cost, scale)                                 # and ∇bᴸ = Σₙ δᴸ
         for l in range(len(self.z) - 1, -1, -1):
-            np.matmul(self.ones[:n], delta, out=self.grad_b[l])                 # ∇bˡ = Σₙ δˡ
             np.matmul(delta.T, self.layer_input(x, l), out=self.grad_w[l])      # ∇Wˡ = δˡᵀ aˡ⁻¹
             if l:
-                delta = self.hidden_delta(l - 1, delta)
+                delta = self.hidden_delta(l - 1, delta)                         # and ∇bˡ⁻¹
 
     def output_delta(self, y, cost, scale=1.0):
-        """δᴸ = scale × ∇ₐC ⊙ σ′(zᴸ) for the N rows of ``y``, into ``delta[-1]``."""
+        """δᴸ = scale × ∇ₐC ⊙ σ′(zᴸ) for the N rows of ``y``, into ``delta[-1]``; and
+        ∇bᴸ = Σₙ δᴸ into ``grad_b[-1]``."""
         n = len(y)
-        delta = costs.output_delta(cost, self.activations[-1], self.z[-1][:n], self.a[-1][:n], y,
-                                   self.delta[-1][:n], self.scratch[-1][:n])
+        a, delta, delta_sum = self.a[-1][:n], self.delta[-1][:n], self.grad_b[-1]
+        if (cost.name, self.activations[-1].name) == ("cross_entropy", "softmax"):
+            return fused.softmax_cross_entropy_delta(a, y, scale, delta, delta_sum)
+        costs.output_delta(cost, self.activations[-1], self.z[-1][:n], a, y, delta, self.scratch[-1][:n])
         if scale != 1.0:
             delta *= scale
-        return delta
+        return fused.column_sums(delta, delta_sum)
 
     def hidden_delta(self, l, delta_next):
-        """δˡ = (δˡ⁺¹ Wˡ⁺¹) ⊙ σ′(zˡ), into ``delta[l]``."""
+        """δˡ = (δˡ⁺¹ Wˡ⁺¹) ⊙ σ′(zˡ), into ``delta[l]``; and ∇bˡ = Σₙ δˡ into ``grad_b[l]``."""
         n = len(delta_next)
-        delta = self.delta[l][:n]
+        delta, a = self.delta[l][:n], self.a[l][:n]
         np.matmul(delta_next, self.weights[l + 1], out=delta)
-        return self.activations[l].multiply_derivative(delta, self.z[l][:n], self.a[l][:n], self.scratch[l][:n])
+        if self.activations[l].name == "relu":
+            return fused.relu_delta(delta, a, self.grad_b[l])
+        self.activations[l].multiply_derivative(delta, self.z[l][:n], a, self.scratch[l][:n])
+        return fused.column_sums(delta, self.grad_b[l])
 
     def layer_input(self, x, l):
         """aˡ⁻¹, the input of weight layer l (x itself for the first)."""

@@ -21,15 +21,26 @@ and ``update()`` give back ∇ and the step η∇ exactly as ``GradientStep`` do
 
 import numpy as np
 
-from ..nn import blas
+from ..nn import blas, fused_elementwise
+from . import compiled
 from .optimizers import SGD
 
 
 def make_step(net, ws, cost_fn, optimizer, l2):
     """The step for this optimizer: fused for plain SGD without L2, else the textbook order."""
+    _build_elementwise_loops()
     if type(optimizer) is SGD and not l2:
         return FusedSGDStep(net, ws, cost_fn, optimizer)
     return GradientStep(net, ws, cost_fn, optimizer, l2)
+
+
+def _build_elementwise_loops():
+    """Compile the one-loop ReLU/softmax passes (``nn.fused_elementwise``) the first time a run
+    trains, following the compiled path's setting (``compiled.mode``: in the background, before
+    the first batch, or never)."""
+    mode = compiled.mode()
+    if mode != "off":
+        fused_elementwise.start_build(wait=mode == "wait")
 
 
 class GradientStep:
@@ -72,12 +83,10 @@ class FusedSGDStep:
         """One update on the batch (x, y), after ``ws.forward(x)``."""
         ws, n = self.ws, len(x)
         self._lr = self.optimizer.lr
-        delta = ws.output_delta(y, self.cost_fn, scale=self._lr / n)      # η δᴸ of the batch-mean cost
-        ones = ws.ones[:n]
+        delta = ws.output_delta(y, self.cost_fn, scale=self._lr / n)      # η δᴸ, and η ∇bᴸ = Σₙ η δᴸ
         for l, W, direct in self._layers:
             a_prev = ws.a[l - 1][:n] if l else x
-            np.matmul(ones, delta, out=ws.grad_b[l])                       # η ∇bˡ = Σₙ η δˡ
-            delta_prev = ws.hidden_delta(l - 1, delta) if l else None      # needs Wˡ before its step
+            delta_prev = ws.hidden_delta(l - 1, delta) if l else None      # and η ∇bˡ⁻¹; needs Wˡ before its step
             if direct:
                 blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)                 # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ (η δˡ)
             else:

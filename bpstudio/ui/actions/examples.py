@@ -42,7 +42,7 @@ class ExampleActions(QObject):
     def _show(self, example):
         inspection = self.window.inspection
         inspector = inspection.inspector
-        inspector.title = example.title
+        inspector.set_title(example.title)
         inspection.docks["Inspector"].raise_()
         inspector.select_weight(*example.focus)
         self.window.status.show_message(f"Worked example: {example.title} — press Step in the Inspector for "

@@ -14,7 +14,6 @@ file changes nothing. A project whose data file lies outside its folder opens on
 after the user says yes to a question naming that file (``ask_outside_data``).
 """
 
-import copy
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -24,15 +23,15 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from bpstudio.core import Trainer
-from bpstudio.core.explain.compare import Run
-from bpstudio.core.data.loading import LoadCancelled, list_datasets, load_dataset
+from bpstudio.core.data.loading import LoadCancelled, load_dataset
 from bpstudio.core.data.dataset import Prepared, prepare
-from bpstudio.core.io.project import (EXTENSION, DataSource, OutsideDataError, ProjectFileError, open_project,
+from bpstudio.core.io.project import (EXTENSION, OutsideDataError, ProjectFileError, open_project,
                                      save_project)
 
 from .files import RecentFiles, report_problem
 from ..session.session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
 from ..session.jobs import JobRunner
+from ..session.project_state import project_copy
 from bpstudio.core.train.run_state import RunState
 
 FILTER = f"bpstudio projects (*{EXTENSION});;All files (*)"
@@ -107,7 +106,7 @@ class ProjectActions(QObject):
 
     def __init__(self, window):
         super().__init__(window)
-        self.window, self.session, self.runs = window, window.session, window.inspection.runs
+        self.window, self.session = window, window.session
         self.path = None              # the project's file; None until saved or opened
         self.changes = 0              # counts edits and training; saved_changes: the count at the last save
         self.saved_changes = 0
@@ -130,7 +129,7 @@ class ProjectActions(QObject):
         self.writer.failed.connect(lambda text: self._fail("Could not save the project", text))
         s = self.session
         for signal in (s.datasetChanged, s.networkChanged, s.configChanged, s.runReset, s.snapshot,
-                       self.runs.runsChanged):
+                       s.runs.changed):
             signal.connect(self._on_changed)
         self._show_title()
 
@@ -267,8 +266,7 @@ class ProjectActions(QObject):
         """Make this the session's whole state; what it changes is not an edit."""
         self.restoring = True
         try:
-            self.session.restore(prepared, options, net, trainer, origin)
-            self.runs.set_runs(runs, current_run, self.session.run_id)
+            self.session.restore(prepared, options, net, trainer, origin, runs, current_run)
         finally:
             self.restoring = False
         self.path = path
@@ -300,29 +298,12 @@ class ProjectActions(QObject):
         s.when_worker_idle(lambda: self._write(path, resume, then))
 
     def _write(self, path, resume, then):
-        snapshot = self._copy_session()
+        snapshot = project_copy(self.session)
         changes = self.changes
         if resume and self.session.state == RunState.PAUSED:
             self.session.start()
         self.window.status.show_message(f"Saving {path}…")
         self.writer.run(lambda progress, cancel: (save_project(path, *snapshot), (path, changes, then))[1], path)
-
-    def _copy_session(self):
-        """save_project's arguments, copied: the worker may train on once this returns (call while it is idle)."""
-        s = self.session
-        net = s.net.copy()
-        trainer = Trainer(net, s.config)
-        trainer.load_state_dict(copy.deepcopy(s.trainer.state_dict()))
-        if s.origin and s.origin[0] in {info.name for info in list_datasets()}:
-            source = dict(name=s.origin[0], options=dict(s.origin[1]))
-        else:   # a file (or data handed in directly): keep a copy of the data itself
-            source = dict(dataset=s.dataset)
-        data = DataSource(**source, scaling=s.options.scaling, val_fraction=s.options.val_fraction,
-                          test_fraction=s.options.test_fraction, split_seed=s.options.seed)
-        runs = [Run(r.name, r.config, r.history, r.params, dict(r.setup)) for r in self.runs.runs]
-        keys = [getattr(r, "key", None) for r in self.runs.runs]
-        current = keys.index(s.run_id) if s.run_id in keys else None
-        return net, s.config, data, trainer, runs, current
 
     def _on_written(self, result):
         path, changes, then = result

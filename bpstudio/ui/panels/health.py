@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplit
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from bpstudio.core.explain.health import SATURATION_THRESHOLD
-from ..views.plots import MAX_POINTS
+from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
 from ..kit.plotstyle import make_plot, pen
 
 HEALTHY_RATIO = 1e-3
@@ -33,17 +33,19 @@ MAX_SNAPSHOTS = 200
 
 
 class GrowingCurves:
-    """One curve per layer on a plot, fed point by point from buffers that double when full.
+    """One curve per layer on a plot, fed point by point; the points live in a ``CurveBuffer``
+    (bounded memory, thinned past ``MAX_POINTS``; a point comes with every snapshot).
 
-    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing).
-    Past ``MAX_POINTS`` points every other one is dropped and from then on only every ``stride``-th
-    is stored, so a run of any length keeps bounded memory (a point comes with every snapshot)."""
+    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
 
-    def __init__(self, plot, names=None, log=True):
-        self.plot, self.log = plot, log
+    def __init__(self, plot, names=None, log=True, max_points=MAX_POINTS):
+        self.plot, self.log, self.max_points = plot, log, max_points
         self.names = names   # one per curve; default "layer 1", "layer 2" …
-        self.curves, self.x, self.y, self.n = [], np.zeros(0), np.zeros((0, 0)), 0
-        self.stride, self.added = 1, 0
+        self.curves, self.points = [], CurveBuffer(0, max_points=max_points)
+
+    @property
+    def n(self):
+        return self.points.n
 
     def reset(self, n_layers):
         for curve in self.curves:
@@ -53,39 +55,27 @@ class GrowingCurves:
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        self.x, self.y, self.n = np.zeros(256), np.zeros((256, n_layers)), 0
-        self.stride, self.added = 1, 0
+        self.points = CurveBuffer(n_layers, max_points=self.max_points)
 
     def extend(self, xs, rows):
         """Append one point per row of ``rows`` (n, n_layers), skipping rows that are all nan."""
-        for x, values in zip(xs, rows):
-            if not np.isnan(values).all():
-                self.append(x, values)
+        if not len(xs):
+            return
+        rows = np.asarray(rows, np.float64).reshape(len(xs), -1)
+        measured = ~np.isnan(rows).all(axis=1)
+        self.points.extend(np.asarray(xs, np.float64)[measured], rows[measured])
 
     def append(self, x, values):
-        self.added += 1
-        if (self.added - 1) % self.stride:
-            return
-        if self.n == len(self.x):   # double, up to the MAX_POINTS + 1 that thinning needs
-            extra = min(len(self.x), MAX_POINTS + 1 - len(self.x))
-            self.x = np.concatenate([self.x, np.zeros(extra)])
-            self.y = np.concatenate([self.y, np.zeros((extra, self.y.shape[1]))])
-        self.x[self.n] = x
-        self.y[self.n] = values
-        self.n += 1
-        if self.n > MAX_POINTS:   # keep points 0, 2·stride, 4·stride, … of all appended
-            self.n = (self.n + 1) // 2
-            self.x[:self.n] = self.x[:2 * self.n:2]
-            self.y[:self.n] = self.y[:2 * self.n:2]
-            self.stride *= 2
+        self.points.extend([x], [values])
 
     def show(self):
+        x = self.points.x
         for l, curve in enumerate(self.curves):
-            y = self.y[:self.n, l]
-            curve.setData(self.x[:self.n], np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
+            y = self.points.y[:, l]
+            curve.setData(x, np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
 
     def data(self, layer):
-        return self.x[:self.n].copy(), self.y[:self.n, layer].copy()
+        return self.points.x.copy(), self.points.y[:, layer].copy()
 
 
 def _log_plot(title, left):

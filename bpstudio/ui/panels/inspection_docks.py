@@ -8,14 +8,12 @@ snapshot. Redraws are throttled and skipped for hidden docks.
 """
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
-from bpstudio.core.explain.compare import Run, setup_of
 from bpstudio.core.train.run_state import RunState
 
 from ..kit.wheel import scrolled
@@ -38,7 +36,7 @@ class InspectionDocks(QObject):
         super().__init__(window)
         self.window, self.session = window, window.session
         self.inspector, self.health = InspectorPanel(), HealthPanel()
-        self.runs, self.evaluation = RunsPanel(), EvaluationPanel()
+        self.runs, self.evaluation = RunsPanel(self.session.runs), EvaluationPanel()
         self.surface = LossSurfacePanel()
         self.surface.set_source(self._surface_request)
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
@@ -132,16 +130,7 @@ class InspectionDocks(QObject):
         initial.reset()   # comparisons start from the seed's initial weights
         p = s.prepared
         self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val,
-                                            setup=self._setup(initial)))
-
-    def _setup(self, net):
-        """The data and network a run trains, for Runs to say what changed between runs."""
-        s = self.session
-        data = Path(str(s.dataset.source)).name
-        options = s.origin[1] if s.origin else {}
-        if options:
-            data += " (" + ", ".join(f"{key}={value}" for key, value in sorted(options.items())) + ")"
-        return setup_of(net, data, s.options.scaling, s.options.val_fraction)
+                                            setup=s.setup_of(initial)))
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
@@ -163,8 +152,6 @@ class InspectionDocks(QObject):
         if snap.progress.epoch > self.last_epoch:
             self.last_epoch = snap.progress.epoch
             self.health.add_snapshot(snap.progress.epoch, snap.params)
-        if snap.finished:
-            self._record_run(snap)
         self._schedule()
 
     def _schedule(self):
@@ -202,14 +189,6 @@ class InspectionDocks(QObject):
             self.evaluation.set_classification(self.view_net, X, Y, ds.class_names, split)
         else:
             self.evaluation.set_regression(self.view_net, X, Y, ds.target_names, p.y_scaler, split)
-
-    def _record_run(self, snap):
-        """A fit/step returned, so the worker is idle: keep (or update) this run in the run list."""
-        s = self.session
-        if not len(s.history):
-            return
-        run = Run("", s.config, s.history.copy(), snap.params.copy(), self._setup(s.net))   # Runs numbers it
-        self.runs.add_run(run, key=snap.run_id)
 
     def _select_weight(self, layer, j, k):
         """A weight clicked in the Weights heatmaps or the diagram: show its chain rule in the inspector."""

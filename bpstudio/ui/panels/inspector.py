@@ -112,7 +112,8 @@ class LayerRow(QGroupBox):
         l = sup(layer)
         super().__init__(f"Layer {layer}:  {n_in} → {n_out} neurons, {activation}.   "
                          f"Update: W{l} ← W{l} − η ∇W{l},  b{l} ← b{l} − η ∇b{l}")
-        self.layer = layer
+        self.layer, self.activation = layer, activation
+        self.shape = (n_in, n_out, activation, output)   # what the row was built for
         grid = QGridLayout(self)
         self.equations, self.views, self.headers = {}, {}, {}
         columns = [0, 0]   # the forward pass on the first line, the backward pass on the second
@@ -385,6 +386,10 @@ class InspectorPanel(QWidget):
 
     # --- inputs ------------------------------------------------------------------
 
+    def set_title(self, title):
+        """A worked example's title, for the handout (the next ``set_network`` forgets it)."""
+        self.title = title
+
     def set_network(self, net, cost):
         """Inspect ``net`` (edited in place by Step and by hand edits) with cost function ``cost``."""
         self.net, self.cost = net, cost
@@ -492,14 +497,13 @@ class InspectorPanel(QWidget):
         sizes, acts = self.net.sizes, self.net.activations
         shape = [(n_in, n_out, act, l == len(acts)) for l, (n_in, n_out, act)
                  in enumerate(zip(sizes, sizes[1:], acts), start=1)]
-        if [(r.n_in, r.n_out, r.activation, r.output) for r in self.rows] == shape:
+        if [row.shape for row in self.rows] == shape:
             return
         for row in self.rows:
             row.deleteLater()
         self.rows = []
         for l, (n_in, n_out, act, output) in enumerate(shape, start=1):
             row = LayerRow(l, n_in, n_out, act, output)
-            row.n_in, row.n_out, row.activation, row.output = n_in, n_out, act, output
             row.views["grad_w"].cellClicked.connect(lambda j, k, l=l: self.select_weight(l, j, k))
             self.layers_box.insertWidget(l - 1, row)
             self.rows.append(row)

@@ -1,6 +1,8 @@
 """Comparing runs: a run list, cost curves overlaid, controlled comparisons and a learning-rate sweep.
 
-Every run of a session lands in the list (name editable, removable). The cost plot
+The runs themselves live in the session (``session.runs.RunBook``); this panel draws them and
+sends the list's gestures (rename, remove, a comparison's new runs) back to it. Every run of a
+session lands in the list (name editable, removable). The cost plot
 overlays their curves; the legend names what differed from the first run. "Compare"
 trains copies of the current network from the same initial weights and the same data
 order, varying one setting (batch mode, optimizer or cost function), so the curves
@@ -9,7 +11,6 @@ the usual ladder and plots the final cost against the rate (log x). Both run on 
 thread with progress and Cancel.
 """
 
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -24,6 +25,7 @@ from bpstudio.core.train.config import BATCH_MODES
 from bpstudio.core.train.optimizers import OPTIMIZERS
 from ..session.experiments import Experiment as ExperimentJob
 from ..session.jobs import JobRunner
+from ..session.runs import RunBook
 from ..kit.plotstyle import make_plot, pen
 
 # What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
@@ -55,7 +57,8 @@ def _last(values):
 
 
 class RunsPanel(QWidget):
-    """Feed it with ``set_experiment`` and ``add_run``; ``learningRateChosen`` offers the sweep's best rate.
+    """Draws ``book`` (a ``RunBook``, the session's runs); ``set_experiment`` gives what Compare and the
+    sweep start from; ``learningRateChosen`` offers the sweep's best rate.
 
     ``comparisonFinished`` / ``sweepFinished`` are emitted on the GUI thread once the results are shown.
     """
@@ -63,16 +66,18 @@ class RunsPanel(QWidget):
     learningRateChosen = Signal(float)
     comparisonFinished = Signal(list)    # the new runs, after they are in the list and on the plot
     sweepFinished = Signal(list)         # [(learning rate, final cost)], after the sweep plot shows them
-    runsChanged = Signal()               # a run was added, replaced, renamed or removed
 
-    def __init__(self, parent=None):
+    def __init__(self, book: RunBook, parent=None):
         super().__init__(parent)
-        self.runs, self.curves, self.experiment, self.sweep_points, self.job_setup = [], [], None, [], {}
+        self.book = book
+        self.curves, self.experiment, self.sweep_points, self.job_setup = [], None, [], {}
         self.jobs, self._job = JobRunner(self, name="experiments"), None
         self.jobs.progressed.connect(lambda report: self._on_progress(*report))
         self.jobs.done.connect(lambda result: (self._on_runs if result[0] == "compare" else self._on_sweep)(result[1]))
         self.jobs.failed.connect(self._on_failed)
         self._build()
+        book.changed.connect(self._redraw)
+        self._redraw()
 
     # --- building ------------------------------------------------------------------
 
@@ -148,38 +153,8 @@ class RunsPanel(QWidget):
         """The network (at its initial weights), config and data that Compare and the sweep start from."""
         self.experiment = experiment
 
-    def add_run(self, run, key=None):
-        """Add a finished ``core.compare.Run`` to the list and the plot; a run with the same ``key`` is replaced
-        (a session run that was paused and resumed), keeping the name the user gave it. A run without a
-        name is called "Run N", numbered on from the runs in the list."""
-        if key is not None:
-            run.key = key
-            old = [i for i, r in enumerate(self.runs) if getattr(r, "key", None) == key]
-            if old:
-                run.name = self.runs[old[0]].name
-                self.runs[old[0]] = run
-                return self._redraw()
-        run.name = run.name or f"Run {self._next_number()}"
-        self.runs.append(run)
-        self._redraw()
-
-    def _next_number(self):
-        numbers = [int(m.group(1)) for r in self.runs if (m := re.fullmatch(r"Run (\d+)", r.name))]
-        return max(numbers, default=0) + 1
-
-    def set_runs(self, runs, current=None, key=None):
-        """Replace the whole list (an opened project); ``runs[current]`` is the session's run ``key``,
-        replaced as that run goes on (see ``add_run``)."""
-        self.runs = list(runs)
-        if current is not None:
-            self.runs[current].key = key
-        self._redraw()
-
     def remove_selected(self):
-        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
-        for row in rows:
-            del self.runs[row]
-        self._redraw()
+        self.book.remove(index.row() for index in self.table.selectedIndexes())
 
     def shutdown(self):
         return self.jobs.shutdown()
@@ -188,23 +163,24 @@ class RunsPanel(QWidget):
 
     def label(self, run):
         """Legend text: the run's name, plus what differed from the first run that the name does not say."""
-        if run is self.runs[0]:
+        first = self.book[0]
+        if run is first:
             return _elide(run.name)
-        changed = changes(run, self.runs[0])
+        changed = changes(run, first)
         if not changed:
-            return _elide(f"{run.name} (same settings as {self.runs[0].name})")
+            return _elide(f"{run.name} (same settings as {first.name})")
         unsaid = [change for change in changed if change not in run.name]
         return _elide(f"{run.name} ({', '.join(unsaid)})" if unsaid else run.name)
 
     def _redraw(self):
-        """Rebuild the legend, curves and table from ``self.runs`` (changes only when runs change)."""
+        """Rebuild the legend, curves and table from the book (changes only when runs change)."""
         for curve in self.curves:
             self.cost_plot.removeItem(curve)
         self.legend.clear()
         self.curves = []
         self.table.blockSignals(True)
-        self.table.setRowCount(len(self.runs))
-        for i, run in enumerate(self.runs):
+        self.table.setRowCount(len(self.book))
+        for i, run in enumerate(self.book.runs):
             h = run.history
             cost = np.asarray(h.val_cost if len(h) and np.isfinite(h.val_cost).all() else h.train_cost, np.float64)
             self.curves.append(self.cost_plot.plot(self._x(run), cost, pen=pen(i), name=self.label(run)))
@@ -213,7 +189,6 @@ class RunsPanel(QWidget):
         self.table.resizeColumnsToContents()
         self.cost_plot.setLabel("bottom", X_AXES[self.x_axis.currentText()])
         self._fit_table()
-        self.runsChanged.emit()
 
     def _fit_table(self):
         """The table as tall as its rows (3 to 8 of them), the plots get the rest."""
@@ -231,7 +206,7 @@ class RunsPanel(QWidget):
     def _fill_row(self, i, run):
         h = run.history
         accuracy = _last(h.val_accuracy) if np.isfinite(_last(h.val_accuracy)) else _last(h.train_accuracy)
-        diff = "—" if i == 0 else ", ".join(changes(run, self.runs[0])) or "same settings"
+        diff = "—" if i == 0 else ", ".join(changes(run, self.book[0])) or "same settings"
         cells = (run.name, diff, str(len(h)), f"{run.final_cost:.4g}",
                  "—" if not np.isfinite(accuracy) else f"{accuracy:.1%}", f"{_last(h.time):.2f}", h.stop_reason)
         for column, text in enumerate(cells):
@@ -241,9 +216,8 @@ class RunsPanel(QWidget):
             self.table.setItem(i, column, item)
 
     def _on_renamed(self, item):
-        if item.column() == 0 and item.row() < len(self.runs):
-            self.runs[item.row()].name = item.text()
-            self._redraw()
+        if item.column() == 0 and item.row() < len(self.book):
+            self.book.rename(item.row(), item.text())
 
     # --- experiments -------------------------------------------------------------------
 
@@ -289,10 +263,8 @@ class RunsPanel(QWidget):
     def _on_runs(self, runs):
         self._set_running(False)
         self.status.setText(f"{len(runs)} runs compared" + (" (cancelled)" if self._job.cancel.is_set() else ""))
-        for run in runs:
-            run.setup = dict(self.job_setup)
-        self.runs.extend(runs)
-        self._redraw()
+        runs = [replace(run, setup=dict(self.job_setup)) for run in runs]
+        self.book.add(runs)
         self.comparisonFinished.emit(runs)
 
     def _on_sweep(self, points):

@@ -19,6 +19,7 @@ Rules that keep the network consistent with what is on screen:
 """
 
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
@@ -26,9 +27,11 @@ from bpstudio.core import RunState, TrainConfig, Trainer
 from bpstudio.core.nn.heads import check_targets, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
+from bpstudio.core.explain.compare import Run, setup_of
 from bpstudio.core.explain.updates import Recorder, UpdateLog
 
 from .jobs import JobRunner
+from .runs import RunBook
 from .snapshot import make_probe, make_snapshot
 from .worker import Inbox, LiveSettings, Pace, TrainJob, share_the_gil
 
@@ -77,6 +80,7 @@ class Session(QObject):
         self._deferred = []           # actions waiting for the worker to return
         self._inbox = Inbox()         # settings on their way to the training job
         self._job = None              # the newest training Job (its cancel flag is Pause/Stop)
+        self.runs = RunBook(self)     # the runs kept for comparison; the current one is keyed by run_id
         share_the_gil()
         self.jobs = JobRunner(self, serial=True, name="training")
         self.jobs.progressed.connect(self._on_snapshot)
@@ -274,9 +278,11 @@ class Session(QObject):
             self.message.emit(note)
         return True
 
-    def restore(self, prepared, options, net, trainer, origin=None):
+    def restore(self, prepared, options, net, trainer, origin=None, runs=(), current_run=None):
         """Take over a whole state: ``prepared`` data (split by ``options``), ``net`` and the run ``trainer``
-        continues (its config becomes the session's). Idle worker only; the views show it all, curves included.
+        continues (its config becomes the session's), and the ``runs`` kept for comparison, of which
+        ``runs[current_run]`` is the one ``trainer`` continues. Idle worker only; the views show it all,
+        curves included.
 
         Raises ValueError, changing nothing, when the network does not fit the data."""
         if self.state != RunState.IDLE:
@@ -295,6 +301,7 @@ class Session(QObject):
         self.networkChanged.emit()
         self.configChanged.emit()
         self.run_id += 1
+        self.runs.replace_all(runs, current_run, self.run_id)
         self.runReset.emit()
         self._on_snapshot(make_snapshot(self.run_id, trainer, self.probe, 0))   # the whole history: curves
 
@@ -357,7 +364,23 @@ class Session(QObject):
             if snap.progress.status and not (latest and latest.progress.status == snap.progress.status):
                 self.message.emit(snap.progress.status)
             self.latest = snap
+            if snap.finished:
+                self._record_run(snap)
             self.snapshot.emit(snap)
+
+    def _record_run(self, snap):
+        """A fit/step returned: keep (or update) this run in the run list (Runs numbers it)."""
+        if len(self.history):
+            run = Run("", self.config, self.history.copy(), snap.params.copy(), self.setup_of(self.net))
+            self.runs.record(run, snap.run_id)
+
+    def setup_of(self, net):
+        """{setting: text} of the data and network ``net`` trains here, for Runs to say what changed."""
+        data = Path(str(self.dataset.source)).name
+        options = self.origin[1] if self.origin else {}
+        if options:
+            data += " (" + ", ".join(f"{key}={value}" for key, value in sorted(options.items())) + ")"
+        return setup_of(net, data, self.options.scaling, self.options.val_fraction)
 
     def _on_job_returned(self, job):
         """A training job returned (the runner starts the next one, if any, right after)."""

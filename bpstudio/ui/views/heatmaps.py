@@ -23,6 +23,19 @@ COLOR_STEPS = 128     # one colour step of the map is level / COLOR_STEPS (256 c
 MAX_OUTLINED = 4096   # cells per layer beyond which changed cells are not outlined (too many to read)
 
 
+class CellImage(pg.ImageItem):
+    """A matrix drawn cell by cell: cell (j, k) is centred on (k, j) counted from 1, so the axes read
+    neuron numbers; colours on fixed symmetric levels ±level."""
+
+    def __init__(self, n_cols, n_rows, cmap):
+        super().__init__(axisOrder="row-major")
+        self.setColorMap(cmap)
+        self.cell_rect = QRectF(0.5, 0.5, n_cols, n_rows)
+
+    def show_cells(self, values, level):
+        self.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=(-level, level), rect=self.cell_rect)
+
+
 def symmetric_level(values, current=0.0):
     """The level m for ±m colour limits: at least max |value|, rounded up to 1, 2 or 5 × 10ⁿ; never shrinks."""
     peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
@@ -150,9 +163,7 @@ class WeightsView(QWidget):
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
             plot.getViewBox().invertY(True)   # neuron 1 at the top, like a matrix
-            image = pg.ImageItem(axisOrder="row-major")
-            image.setColorMap(self.cmap)
-            image.cell_rect = QRectF(0.5, 0.5, width, n_out)   # cell k is centred on neuron number k
+            image = CellImage(width, n_out, self.cmap)
             plot.addItem(image)
             plot.setRange(xRange=(0.5, width + 0.5), yRange=(0.5, n_out + 0.5), padding=0)
             # Squares drawn as line pairs, one item per heatmap (a scatter of squares sized in data
@@ -193,8 +204,7 @@ class WeightsView(QWidget):
         for l, (_, w_image, _, b_image) in enumerate(self.layers):
             for image, values, delta in ((w_image, shown[0][l], change[0][l]),
                                          (b_image, shown[1][l][:, None], change[1][l][:, None])):
-                image.setImage(np.ascontiguousarray(values, dtype=np.float32), levels=(-level, level),
-                               rect=image.cell_rect)
+                image.show_cells(values, level)
                 self.changed[image] = _outline(self.outline_items[image], delta if outlined else None,
                                                level / COLOR_STEPS)
         if self.hovered is not None:   # the line under the heatmaps follows the weight it reads

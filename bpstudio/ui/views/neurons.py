@@ -134,10 +134,16 @@ class NeuronsView(QWidget):
         x0, x1, y0, y1 = self.extent
         for column in self.images:
             for image in column:
-                image.place = QRectF(x0, y0, x1 - x0, y1 - y0)
                 box = image.getViewBox()
                 if box is not None:
                     box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _plane_rect(self):
+        """Where an image lies in the data's plane: the extent of the plotted features."""
+        if self.extent is None:
+            return QRectF(0, 0, 1, 1)
+        x0, x1, y0, y1 = self.extent
+        return QRectF(x0, y0, x1 - x0, y1 - y0)
 
     def set_parameters(self, params):
         """Redraw every image for these parameters (flat, laid out like the network's)."""
@@ -157,8 +163,7 @@ class NeuronsView(QWidget):
                 m = symmetric_level(values)
                 levels = (-m, m)
             for image, plane in zip(column, values):
-                image.setImage(np.ascontiguousarray(plane, dtype=np.float32), levels=levels,
-                               rect=getattr(image, "place", None) or QRectF(0, 0, 1, 1))
+                image.setImage(np.ascontiguousarray(plane, dtype=np.float32), levels=levels, rect=self._plane_rect())
 
     def image(self, layer, neuron):
         """The values drawn for ``neuron`` of weight layer ``layer`` (0-based), for tests and tools."""

@@ -6,7 +6,7 @@ runs with different batch modes can be compared on the axis that shows the lesso
 epoch, full batch looks as good as stochastic; per update or per sample it does not).
 
 Items are created once; a growing curve lives in a buffer that doubles (and is
-thinned past ``MAX_POINTS``, so memory stays bounded), and pyqtgraph downsamples
+thinned past ``MAX_POINTS``, so memory stays bounded: ``kit.curve_buffer``), and pyqtgraph downsamples
 and clips to the visible range, so a run of 100 000 epochs redraws as fast as
 one of 100.
 """
@@ -20,63 +20,40 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePo
 from bpstudio.core.explain.notation import superscript
 from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
 from bpstudio.core.train.series import Series
+from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
 from ..kit.plotstyle import PALETTE, TEXT_COLOR, make_plot
 
 TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
 UPDATE_COLOR = "#9ab8d8"   # the per-update cost: a paler blue under the per-epoch curves
-MAX_POINTS = 1 << 12   # stored per curve (a plot is ~1000 px wide); a longer run is thinned for drawing
 
 
 class GrowingCurve:
-    """x/y buffers that double when full; the plot item is given views of the filled part.
+    """A plot item and the ``CurveBuffer`` of its points; ``extend`` stores, ``show`` draws.
 
-    Memory stays bounded on a run of any length: past ``max_points`` the stored points are thinned
-    to every other one (and from then on only every ``stride``-th new point is stored). This is for
-    drawing only: the run's History keeps every epoch. float32 by default: what pyqtgraph draws
-    fastest, and half the memory."""
+    float32 by default: what pyqtgraph draws fastest, and half the memory."""
 
     def __init__(self, item, dtype=np.float32, max_points=MAX_POINTS):
         self.item = item
-        self.max_points = max_points
-        self.x = np.empty(256, dtype)
-        self.y = np.empty(256, dtype)
-        self.clear()
+        self.points = CurveBuffer(dtype=dtype, max_points=max_points)
+        self.item.setData([], [])
+
+    @property
+    def last(self):
+        return self.points.last
 
     def clear(self):
-        self.n = 0
-        self.stride = 1      # points added per point stored
-        self.added = 0       # points added since the last clear
-        self.last = None     # the newest point added, drawn even when thinning skipped it
+        self.points.clear()
         self.item.setData([], [])
 
     def extend(self, xs, ys):
         """Append points (no redraw; call ``show`` once after the batch of appends)."""
-        xs, ys = np.asarray(xs, self.x.dtype), np.asarray(ys, self.y.dtype)
-        if not len(xs):
-            return
-        self.last = (xs[-1], ys[-1])
-        keep = (self.added + np.arange(len(xs))) % self.stride == 0
-        self.added += len(xs)
-        xs, ys = xs[keep], ys[keep]
-        end = self.n + len(xs)
-        if end > len(self.x):
-            # Thinning starts past max_points: a buffer never needs more than max_points + the new points.
-            capacity = max(min(2 * len(self.x), self.max_points + 1), end)
-            self.x = np.resize(self.x, capacity)
-            self.y = np.resize(self.y, capacity)
-        self.x[self.n:end] = xs
-        self.y[self.n:end] = ys
-        self.n = end
-        while self.n > self.max_points:   # keep points 0, 2·stride, 4·stride, … of all added
-            self.n = (self.n + 1) // 2
-            self.x[:self.n] = self.x[:2 * self.n:2]
-            self.y[:self.n] = self.y[:2 * self.n:2]
-            self.stride *= 2
+        self.points.extend(xs, ys)
 
     def show(self):
-        x, y = self.x[:self.n], self.y[:self.n]
-        if self.last is not None and (self.n == 0 or self.last[0] != x[-1]):
-            x, y = np.append(x, self.last[0]), np.append(y, self.last[1])
+        """Draw the stored points, ending at the newest point added even when thinning skipped it."""
+        x, y, last = self.points.x, self.points.y, self.points.last
+        if last is not None and (len(x) == 0 or last[0] != x[-1]):
+            x, y = np.append(x, last[0]), np.append(y, last[1])
         self.item.setData(x, y)
 
 
