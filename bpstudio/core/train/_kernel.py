@@ -8,11 +8,16 @@ from ``a[start:start + n_in]`` and writes its output right after it.
 
 The layout is unsigned (uint64): Numba then knows no index can be negative and drops the
 Python-style wrap-around test from every ``a[i]``, which otherwise turns each inner loop into
-gathers and scatters (measured: the kernel ~25 % slower).
+gathers and scatters (measured: the kernel ran ~1.3× slower with it).
 
 Arithmetic is in the network's dtype, as on the NumPy path: constants are made with
 ``a.dtype.type(...)``, because a bare ``1.0`` is float64 in Numba and would widen every
-float32 expression (and convert back at every store).
+float32 expression (and convert back at every store). tanh alone is computed in float64 and
+rounded (``_tanh``).
+
+Besides the unsigned layout, what made it ~2× faster on the tiny 2-8-8-1 case (A/B, CPU time,
+docs/performance.md): no reference counting (``train_batches``), tanh without a libm call per
+neuron (``_expm1``), and sums that stay in registers (``_forward``, ``_backward_step``).
 """
 
 import math
@@ -86,7 +91,7 @@ def _expm1(x):
 
     Written here rather than called from libm because a call inside the neuron loop stops the
     compiler from vectorising it (and spills its registers around every call); this is plain
-    arithmetic, so a layer's eight tanh run side by side. The usual range reduction:
+    arithmetic, so a layer's tanh run side by side in vector registers. The usual range reduction:
     x = k·ln2 + r with |r| ≤ ln2/2, eˣ − 1 = 2ᵏ(eʳ − 1) + (2ᵏ − 1); for |x| < ln2/2, k = 0 and
     the result is the series itself, so small x keeps its relative precision.
     """
@@ -254,8 +259,9 @@ def _sgd_row(params, grad, step, row, delta, start_out, n_out, ak, lr, l2, recor
 def _backward_step(params, grad, step, b1, b2, layout, a, delta, slope, optimizer, hyper, t, record):
     """One sample's backward pass that takes the update as it goes (a batch of one).
 
-    Each parameter's gradient is final once computed, so it is stepped at once: δˡ⁻¹ reads
-    Wⱼₖ before its step, and the parameters are visited once instead of three times. Only a
+    Each parameter's gradient is final once computed, so it is stepped at once: each layer's
+    δˡ⁻¹ is formed first, from Wˡ before any of its steps, and the parameters are visited once
+    instead of three times. Only a
     ``record`` call (the last of a run) keeps the gradient and the step for the inspector; it
     does the same arithmetic in the same order (no fast-math anywhere here), so where a run is
     cut into calls never changes a bit of the result.
