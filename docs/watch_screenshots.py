@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="bpstudio-shots-"))   # never the user's settings
 
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QItemSelectionModel, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
@@ -135,10 +135,35 @@ def runs(out, size):
     panel.comparison.setCurrentText("batch modes")
     panel.epochs.setValue(40)
     panel.compare_button.click()
-    until(lambda: panel.compare_button.isEnabled() and len(panel.runs) >= 3, 120000)
+    until(lambda: panel.compare_button.isEnabled() and len(panel.book) >= 3, 120000)
     panel.x_axis.setCurrentText("samples seen")
     wait(300)
     w.grab().save(str(out / "runs-samples-seen.png"))
+    close(w)
+
+
+def two_surfaces(out, size):
+    """SGD and Adam from the same initial weights (Runs ▸ Compare optimizers), their loss surfaces side by side."""
+    w = open_window("circles", size, learning_rate=0.03)
+    w.docks["Runs"].raise_()
+    panel = w.inspection.runs
+    panel.comparison.setCurrentText("optimizers")
+    panel.epochs.setValue(60)
+    panel.compare_button.click()
+    until(lambda: panel.compare_button.isEnabled() and len(panel.book) >= 2, 120000)
+    names = [run.name for run in panel.book.runs]
+    panel.table.clearSelection()
+    for name in ("optimizer=sgd", "optimizer=adam"):
+        row = names.index(name)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        panel.table.selectionModel().select(panel.table.model().index(row, 0), flags)
+    surface = w.inspection.surface
+    surface.directions.setCurrentIndex(1)   # initial → final, and one random direction
+    surface.span.setValue(1.25)
+    panel.surfaces_button.click()
+    until(lambda: surface.compute.isEnabled())
+    wait(300)
+    w.grab().save(str(out / "two-surfaces.png"))
     close(w)
 
 
@@ -151,7 +176,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     size = tuple(int(v) for v in args.size.lower().split("x"))
     app = QApplication.instance() or QApplication([])
-    for shot in (slow_steps, neurons, surface_and_animation, noise, runs):
+    for shot in (slow_steps, neurons, surface_and_animation, noise, runs, two_surfaces):
         shot(out, size)
         print("made", shot.__name__)
     app.processEvents()

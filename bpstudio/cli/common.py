@@ -31,11 +31,22 @@ def one_line(error):
     return text or type(error).__name__
 
 
-def save(model, path):
+FORMAT_HELP = ("the format of a model file whose name has no extension: npz json safetensors onnx py "
+               "(default: the extension; npz for '-', a device or a FIFO)")
+
+
+def save(model, path, format=None):
     from bpstudio.core.io.model_files import save_model
 
-    save_model(model, path)
-    say(f"saved {path}")
+    save_model(model, path, format)
+    say(f"saved {'to standard output' if to_stdout(path) else path}")
+
+
+def to_stdout(path):
+    """Whether a file name stands for standard output ('-', /dev/stdout, /dev/fd/1)."""
+    from bpstudio.core.io.special_files import descriptor
+
+    return descriptor(path) == 1
 
 
 def say(text):

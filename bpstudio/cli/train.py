@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from bpstudio.cli.common import (EXIT_DIVERGED, CliError, betas, decay, emit, epoch_count, fraction, layer_sizes,
-                                 non_negative_number, positive_number, save, say, whole_number,
+from bpstudio.cli.common import (EXIT_DIVERGED, FORMAT_HELP, CliError, betas, decay, emit, epoch_count, fraction, layer_sizes,
+                                 non_negative_number, positive_number, save, say, to_stdout, whole_number,
                                  whole_number_or_zero)
 
 
@@ -59,7 +59,9 @@ def add_parser(commands):
     add("--seed", type=whole_number_or_zero, default=0, metavar="N",
         help="seeds the data, the split, the initial weights and the shuffling (default 0)")
     add("--export", action="append", default=[], metavar="PATH",
-        help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several")
+        help="save the trained model (.npz .json .safetensors .onnx .py); repeat for several; '-' is standard "
+             "output (the summary then goes to standard error), a device or a FIFO is written into")
+    add("--format", metavar="FORMAT", help=FORMAT_HELP)
     add("--export-anyway", action="store_true",
         help="save even when the cost exploded (ended over 100× its value before training); by default such "
              "a run keeps the previous file")
@@ -108,7 +110,7 @@ def run(args):
     from bpstudio.core.io.model import Model, output_targets
     from bpstudio.core.nn.heads import complete_head, output_size
 
-    _check_export_paths(args.export)
+    _check_export_paths(args.export, args.format)
     if args.patience is not None and args.val_split == 0:
         raise CliError("argument --patience: early stopping needs a validation split (--val-split > 0)")
     dataset = load_dataset(args.data, seed=args.seed, **_data_options(args))
@@ -140,10 +142,12 @@ def run(args):
         model = Model.from_prepared(net, data, config, history)
         model.training_state = training_state.of_trainer(trainer)   # a .py export continues this run exactly
         for path in args.export:
-            save(model, path)
-    emit(summary(trainer) + "\n")
+            save(model, path, args.format)
+    # When standard output carries the model, the summary goes to standard error.
+    report = say if any(map(to_stdout, args.export)) else lambda text: emit(text + "\n")
+    report(summary(trainer))
     if not history.diverged:
-        emit(scores(net, data) + "\n")
+        report(scores(net, data))
     for path in args.export if refusal else ():
         say(f"not saved {path}: {refusal}")
     return EXIT_DIVERGED if refusal else 0
@@ -189,18 +193,21 @@ def _ctrl_c_stops_training():
         signal.signal(signal.SIGINT, previous)
 
 
-def _check_export_paths(paths):
+def _check_export_paths(paths, format=None):
     """Refuse a bad --export before training, not after."""
     from pathlib import Path
 
     from bpstudio.core.io.atomic import check_writable
-    from bpstudio.core.io.model_files import EXPORT_FORMATS
+    from bpstudio.core.io.model_files import ModelFileError, export_format
     from bpstudio.core.io.special_files import writes_through
 
+    if sum(map(to_stdout, paths)) > 1:
+        raise CliError("argument --export: standard output can take one model, not several")
     for path in map(Path, paths):
-        if path.suffix.lower() not in EXPORT_FORMATS:
-            raise CliError(f"argument --export: {path}: cannot save {path.suffix or 'files without an extension'}; "
-                           f"supported: {', '.join(EXPORT_FORMATS)}")
+        try:
+            export_format(path, format)
+        except ModelFileError as e:
+            raise CliError(f"argument --export: {e}") from None
         if writes_through(path):   # a FIFO or a device named like a model file: written into, not replaced
             continue
         if not path.parent.is_dir():

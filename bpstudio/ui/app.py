@@ -4,10 +4,15 @@
 Before Qt starts, the launcher checks that there is a display and that the
 libraries Qt's X11 display plugin needs are installed; if not, it says what to
 do (the Debian/Ubuntu packages to install) instead of Qt's abort message.
+
+Python's warnings (an overflow inside NumPy while a run diverges) never reach the terminal: the
+window says what matters in its own words ("Training diverged"), and the warnings go to the
+``py.warnings`` logger, where nothing shows them unless logging is set up to.
 """
 
 import argparse
 import ctypes
+import logging
 import os
 import shutil
 import sys
@@ -98,6 +103,7 @@ def main(argv=None):
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
+    _log_warnings()
     # A screenshot run reads and writes its settings (layout, recent files, folders) in a folder of its
     # own, deleted at the end: it neither depends on nor changes the user's.
     throwaway = _throwaway_settings() if args.screenshot else None
@@ -135,7 +141,17 @@ def main(argv=None):
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if throwaway:
         shutil.rmtree(throwaway, ignore_errors=True)
-    return code
+    from .session import jobs
+
+    return jobs.leave(code)   # a job still running after the close's bounded wait never holds up the exit
+
+
+def _log_warnings():
+    """Python warnings, from every thread, to the ``py.warnings`` logger for the app's lifetime (the app
+    is the process); a handler that drops them keeps logging's last resort from printing them to stderr.
+    A program that sets up logging (``logging.basicConfig``) still gets them."""
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").addHandler(logging.NullHandler())
 
 
 def _throwaway_settings():

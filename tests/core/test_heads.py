@@ -82,10 +82,13 @@ def test_read_features_picks_columns_by_name_in_the_model_order(tmp_path):
     np.testing.assert_array_equal(read_features(path, ["a", "b"]), [[1, 2.5], [-1e-3, 3]])
 
 
-def test_read_features_tolerates_a_row_without_a_target(tmp_path):
+def test_read_features_tolerates_an_empty_target_but_not_a_short_row(tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("a,b,y\n1,2,0\n3,4\n\n5,6,1\n")
+    path.write_text("a,b,y\n1,2,0\n3,4,\n\n5,6,1\n")
     np.testing.assert_array_equal(read_features(path, ["a", "b"]), [[1, 2], [3, 4], [5, 6]])
+    path.write_text("a,b,y\n1,2,0\n3,4\n\n5,6,1\n")   # as in training: a short row may have lost any cell
+    with pytest.raises(DataError, match=re.escape("ragged.csv, line 3: 2 fields, but the header has 3")):
+        read_features(path, ["a", "b"])
 
 
 @pytest.mark.parametrize("text, message", [
@@ -102,5 +105,5 @@ def test_read_features_names_the_bad_cell(tmp_path, text, message):
 
 def test_a_missing_cell_is_nan_for_the_model_to_fill_or_refuse(tmp_path):
     path = tmp_path / "gaps.csv"
-    path.write_text("a,b,y\n1,2,0\n3,NA,1\n4\n")
+    path.write_text("a,b,y\n1,2,0\n3,NA,1\n4,,\n")
     assert np.isnan(read_features(path, ["a", "b"])[1:, 1]).all()

@@ -7,6 +7,7 @@ import pytest
 
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.explain import landscape
+from bpstudio.core.explain.compare import compare, variations
 
 
 @pytest.fixture
@@ -87,3 +88,63 @@ def test_bad_requests_are_explained(trained):
         landscape.directions(net, "initial", initial=net.params)
     with pytest.raises(ValueError, match="resolution must be between 3 and 201"):
         landscape.cost_slice(net, X, Y, "bce", *landscape.directions(net), resolution=1000)
+
+
+def test_weight_path_stays_bounded_and_ends_where_the_run_is():
+    path = landscape.WeightPath(max_points=8)
+    for t in range(100):
+        path.add(np.full(3, float(t)))
+    points = path.array()
+    assert len(path) <= 8 and points[0, 0] == 0 and points[-1, 0] == 99
+    assert np.all(np.diff(points[:, 0]) > 0)
+
+
+def test_compared_runs_keep_their_initial_weights_and_path():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    net = Network([2, 5, 1], ["tanh", "sigmoid"], seed=3)
+    configs = variations(TrainConfig(learning_rate=0.3, batch_mode="full", epochs=12, cost="bce"), "optimizer",
+                         ("sgd", "adam"))
+    runs = compare(net, configs, X, Y)
+    for run in runs:
+        np.testing.assert_array_equal(run.initial, net.params)     # both from the same initial weights
+        np.testing.assert_array_equal(run.path[0], net.params)
+        np.testing.assert_array_equal(run.path[-1], run.params)   # … to where each ended
+        assert len(run.path) >= 12
+    assert not np.allclose(runs[0].params, runs[1].params)
+
+
+def test_run_surfaces_use_the_same_kind_of_directions_with_the_same_seed():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+    net = Network([2, 5, 1], ["tanh", "sigmoid"], seed=3)
+    configs = variations(TrainConfig(learning_rate=0.3, batch_mode="full", epochs=20, cost="bce"), "optimizer",
+                         ("sgd", "adam"))
+    runs = compare(net, configs, X, Y)
+    seen = []
+    surfaces = landscape.run_surfaces(net, runs, X, Y, "bce", "initial", span=1.0, resolution=5,
+                                      progress=seen.append)
+    assert [s.name for s in surfaces] == [run.name for run in runs]
+    assert seen[-1] == 1.0 and all(np.diff(seen) > 0)
+    for surface, run in zip(surfaces, runs):
+        np.testing.assert_allclose(surface.slice.origin, run.params)
+        np.testing.assert_allclose(surface.slice.d1, run.initial - run.params)
+        np.testing.assert_allclose(surface.path[0], [1, 0], atol=1e-9)    # the start: α = 1 (θ₀), β = 0
+        np.testing.assert_allclose(surface.path[-1], [0, 0], atol=1e-9)   # the end: the centre
+        probe = net.copy()
+        probe.params[...] = run.params
+        assert surface.slice.costs[2, 2] == pytest.approx(probe.cost(X, Y, "bce"))
+    # the second direction: one random vector (same seed), filter-normalized to each run's weights
+    d2 = [landscape.directions(_at(net, run.params), "random", 0)[0] for run in runs]
+    assert np.corrcoef(d2[0], d2[1])[0, 1] > 0.5
+    cancel = threading.Event()
+    cancel.set()
+    assert landscape.run_surfaces(net, runs, X, Y, "bce", "random", resolution=5, cancel=cancel) is None
+
+
+def _at(net, params):
+    copy = net.copy()
+    copy.params[...] = params
+    return copy

@@ -105,9 +105,8 @@ FILLED = {"nan.csv": "nan.csv, line 3, column 'b': missing value", "missing_cell
 
 # Files that are bad training data but hold good feature rows for `bpstudio predict`, which reads
 # only the model's feature columns (a, b) and the array X (an object array under y is never read).
-# ragged.csv's short row lacks only its target, which a file to predict may (any other ragged row
-# and unbalanced quotes are refused by predict as by train).
-PREDICTABLE = {"one_row.csv", "single_class.csv", "ragged.csv", "single_class.npz", "missing_y.npz",
+# A ragged row and unbalanced quotes are refused by predict as by train (one CSV rule).
+PREDICTABLE = {"one_row.csv", "single_class.csv", "single_class.npz", "missing_y.npz",
                "mismatched_lengths.npz", "object_array.npz"}
 
 

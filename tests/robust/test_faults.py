@@ -3,7 +3,9 @@ call, a full disk, SIGKILL mid-write) leaves the previous file intact and loadab
 folder or a full disk is one clear message in the API and the CLI; a diverging run stops with a
 message and finite weights, and the CLI exports nothing from it."""
 
+import ast
 import errno
+import hashlib
 import os
 import signal
 import subprocess
@@ -183,25 +185,76 @@ def test_sigkill_mid_save_leaves_a_complete_file(tmp_path, ext):
     path = tmp_path / f"big{ext}"
     rng = np.random.default_rng(0)
     for attempt in range(3):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(KILL_WIDTHS[ext])], cwd=ROOT,
-                                  stdout=subprocess.PIPE, text=True)
-        try:
-            saved = [int(writer.stdout.readline())]  # the first complete version
-            started = time.monotonic()
-            saved.append(int(writer.stdout.readline()))
-            # Kill at a random moment of the next save (not a timing assert: it only spreads the kills).
-            time.sleep(rng.uniform(0, time.monotonic() - started))
-        finally:
-            writer.send_signal(signal.SIGKILL)
-            writer.wait(timeout=30)
-        assert writer.returncode == -signal.SIGKILL
-        saved += [int(line) for line in writer.stdout.read().split()]
+        last = _kill_mid_save(path, KILL_WIDTHS[ext], rng)
         # The file holds the last version reported saved — or the next, if the kill came between its
         # rename and its report; the version being written when killed is lost, never half-written.
-        assert _version(path) in (saved[-1], saved[-1] + 1), (attempt, saved[-1], _version(path))
+        assert _version(path) in (last, last + 1), (attempt, last, _version(path))
     # A killed writer cannot delete its temporary file; at most one per kill (and per file) is left, hidden.
     leftovers = [name for name in _files(tmp_path) if name not in (path.name, path.with_suffix(".safetensors").name)]
     assert len(leftovers) <= 6 and all(name.startswith(".big.") for name in leftovers), leftovers
+
+
+def _kill_mid_save(path, width, rng):
+    """Start a writer saving versions 1, 2, … of ``path`` and SIGKILL it at a random moment of a save;
+    returns the last version it reported saved."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(width)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        saved = [int(writer.stdout.readline())]
+        started = time.monotonic()
+        saved.append(int(writer.stdout.readline()))
+        time.sleep(rng.uniform(0, time.monotonic() - started))   # spreads the kills; not a timing assert
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    assert writer.returncode == -signal.SIGKILL
+    return (saved + [int(line) for line in writer.stdout.read().split()])[-1]
+
+
+def _exported_constants(script_text):
+    """WEIGHTS_FILE, WEIGHTS_SHA256, METADATA of a .py export, read as literals (nothing runs)."""
+    wanted = ("WEIGHTS_FILE", "WEIGHTS_SHA256", "METADATA")
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(script_text).body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in wanted}
+
+
+def _run_pair(folder, script_text, weights_bytes):
+    """Run a .py export's own ``predict`` with this script and these weights side by side."""
+    folder.mkdir()
+    constants = _exported_constants(script_text)
+    (folder / "big.py").write_text(script_text)
+    (folder / constants["WEIGHTS_FILE"]).write_bytes(weights_bytes)
+    features = constants["METADATA"]["feature_names"]
+    (folder / "rows.csv").write_text(",".join(features) + "\n" + ",".join("0.5" for _ in features) + "\n")
+    return subprocess.run([sys.executable, "big.py", "predict", "rows.csv"], cwd=folder, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": ""})
+
+
+@pytest.mark.timeout(900)
+def test_sigkill_mid_py_export_leaves_a_pair_its_script_runs_or_refuses(tmp_path):
+    """A .py export is two files, replaced one after the other: a kill between the two renames leaves
+    the new weights beside the old script. Each file is always whole (the weights a complete model
+    file), and the script itself checks the pairing: it predicts with its own weights and refuses any
+    other, with one clear line — proved by running it on every surviving pair and on pairs of a
+    script and the weights another kill left."""
+    pytest.importorskip("torch")
+    path, rng, survivors = tmp_path / "big.py", np.random.default_rng(1), []
+    for attempt in range(3):
+        last = _kill_mid_save(path, KILL_WIDTHS[".py"], rng)
+        weights = path.with_suffix(".safetensors")
+        assert load_model(weights).network.params[0] in (last, last + 1)   # whole, and the old or the new
+        survivors.append((path.read_text(), weights.read_bytes()))
+    pairs = [(i, i) for i in range(3)] + [(i, i - 1) for i in range(1, 3)]
+    for i, j in pairs:
+        script_text, weights_bytes = survivors[i][0], survivors[j][1]
+        run = _run_pair(tmp_path / f"pair{i}{j}", script_text, weights_bytes)
+        if hashlib.sha256(weights_bytes).hexdigest() == _exported_constants(script_text)["WEIGHTS_SHA256"]:
+            assert run.returncode == 0 and run.stdout.startswith("predicted,"), (i, j, run.stderr)
+        else:
+            assert run.returncode == 2 and run.stdout == "", (i, j, run.stderr)
+            assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1, run.stderr
+            assert "these are not the weights this script was exported with" in run.stderr
+    assert any(survivors[i][1] != survivors[j][1] for i, j in pairs if i != j)   # a mismatch was really tried
 
 
 def test_the_next_save_removes_temporaries_that_killed_saves_left(tmp_path):

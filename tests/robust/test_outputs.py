@@ -72,6 +72,75 @@ def test_predict_writes_through_a_device_and_leaves_it_a_device(tmp_path, device
         assert result.stdout.startswith("predicted,p(no),p(yes)\n")
 
 
+@pytest.mark.parametrize("command", ["train", "export"])
+def test_a_model_exported_onto_dev_null_leaves_it_a_device(tmp_path, command):
+    """/dev/null has no extension to pick a format by: the native .npz goes through it (as root too)."""
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    argv = (["train", "xor", "--epochs", "2", "--quiet", "--export", "/dev/null"] if command == "train"
+            else ["export", str(model), "/dev/null"])
+    before = os.stat("/dev/null")
+    result = subprocess.run([sys.executable, "-m", "bpstudio", *argv], capture_output=True, text=True, timeout=120,
+                            env=_env())
+    assert result.returncode == 0, result.stderr
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    assert "saved /dev/null" in result.stderr
+
+
+@pytest.mark.parametrize("argv, loads_as", [(["train", "xor", "--epochs", "2", "--quiet", "--export", "-"], ".npz"),
+                                            (["export", "{model}", "-"], ".npz"),
+                                            (["export", "{model}", "-", "--format", "onnx"], ".onnx"),
+                                            (["export", "{model}", "/dev/stdout", "--format", "json"], ".json")])
+def test_a_model_exported_to_standard_output_is_the_only_thing_there(tmp_path, argv, loads_as):
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    result = subprocess.run([sys.executable, "-m", "bpstudio", *[a.format(model=model) for a in argv]],
+                            capture_output=True, timeout=120, env=_env())
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / f"copy{loads_as}"
+    copy.write_bytes(result.stdout)               # the summary went to stderr, not into the model's bytes
+    assert load_model(copy).network.sizes[0] == 2
+    assert b"saved to standard output" in result.stderr
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("fmt", [None, "onnx"])
+def test_a_fifo_without_an_extension_gets_the_model(tmp_path, fmt):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=_read_fifo, args=(fifo, received))
+    reader.start()
+    save_model(hostile._model(), tmp_path / "m.npz")
+    assert main(["export", str(tmp_path / "m.npz"), str(fifo)] + (["--format", fmt] if fmt else [])) == 0
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and received
+    copy = tmp_path / f"copy.{fmt or 'npz'}"
+    copy.write_bytes(received[0])
+    assert load_model(copy).network.params[0] == 0.5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["export", "{model}", "/dev/null", "--format", "py"],
+     "/dev/null: a .py export is two files (a script and its weights beside it), which cannot go to a character "
+     "device — save it into a folder"),
+    (["export", "{model}", "{tmp}/out.npz", "--format", "onnx"],
+     "out.npz: the name says .npz, but the format asked for is onnx"),
+    (["export", "{model}", "{tmp}/out", "--format", "pickle"], "out: cannot save the format 'pickle'"),
+    (["export", "{model}", "{tmp}/out"], "out: cannot save files without an extension"),
+    (["train", "xor", "--export", "-", "--export", "/dev/stdout"], "standard output can take one model, not several"),
+    (["train", "xor", "--export", "-", "--format", "py"], "-: a .py export is two files"),
+])
+def test_a_format_that_cannot_be_written_is_refused_before_any_work(capsys, tmp_path, argv, message):
+    model = tmp_path / "m.npz"
+    save_model(hostile._model(), model)
+    assert main([a.format(model=model, tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
 def test_a_full_device_is_one_error_line(tmp_path):
     model = tmp_path / "m.npz"
     save_model(hostile._model(), model)
@@ -240,3 +309,21 @@ def test_predict_refuses_a_row_longer_than_the_header(capsys, tmp_path):
     (tmp_path / "rows.csv").write_text("a,b,y\n1,2,no\n3,4,yes,5\n")
     assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv")]) == 2
     assert "rows.csv, line 3: 4 fields, but the header has 3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rows", ["a,b,y\n1,2,no\n3,4\n5,6,yes\n",      # lacks its target cell only
+                                  "a,b,y\n1,2,no\n3\n5,6,yes\n",        # lacks an input too
+                                  "y,a,b\nno,1,2\nyes,3\n"])            # lacks an input, the target first
+def test_predict_refuses_a_short_row_as_train_does(capsys, tmp_path, rows):
+    (tmp_path / "rows.csv").write_text(rows)
+    save_model(hostile._model(), tmp_path / "m.npz")
+    errors = []
+    for argv in (["train", tmp_path / "rows.csv", "--target", "y", "--epochs", "1", "--quiet"],
+                 ["predict", tmp_path / "m.npz", tmp_path / "rows.csv", "--out", tmp_path / "p.csv"]):
+        assert main([str(a) for a in argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, err
+        errors.append(err)
+    assert errors[0] == errors[1], errors         # the same line, the same words
+    assert "rows.csv, line 3: " in errors[1] and "but the header has 3" in errors[1]
+    assert not (tmp_path / "p.csv").exists()

@@ -34,9 +34,13 @@ def test_the_health_curves_are_thinned_past_max_points(qapp):
     widget = pg.PlotWidget()
     curves = health.GrowingCurves(widget.getPlotItem(), max_points=1000)
     curves.reset(3)
-    for update in range(1, 50_001):   # one point per snapshot
-        curves.append(update, [1.0, 2.0, 3.0])
-    curves.extend([50_001, 50_002], [[np.nan] * 3, [1.0, 2.0, 3.0]])   # a row with nothing measured is skipped
+    for start in range(1, 50_001, 500):   # rows as snapshots bring them
+        updates = np.arange(start, start + 500, dtype=float)
+        curves.extend({"updates": updates, "samples": 10 * updates, "seconds": updates / 100},
+                      np.tile([1.0, 2.0, 3.0], (500, 1)))
+    last = {"updates": np.array([50_001.0, 50_002.0]), "samples": np.array([500_010.0, 500_020.0]),
+            "seconds": np.array([500.01, 500.02])}
+    curves.extend(last, [[np.nan] * 3, [1.0, 2.0, 3.0]])   # a row with nothing measured is skipped
     assert 500 <= curves.n <= 1000
     x, y = curves.data(2)
     assert x[0] == 1 and np.all(np.diff(x) == curves.points.stride) and np.all(y == 3.0)

@@ -28,7 +28,7 @@ def test_docks_exist_and_follow_the_session(window, qtbot):
     assert set(docks) == {"Inspector", "Health", "Runs", "Evaluation", "Loss surface"}
     assert all(title in window.docks for title in docks)   # listed in the View menu
     inspector = window.inspection.inspector
-    assert [row.n_out for row in inspector.rows] == list(window.session.net.sizes[1:])
+    assert [row.shape[1] for row in inspector.rows] == list(window.session.net.sizes[1:])
     docks["Inspector"].raise_()
     _step(window, qtbot, 3)
     qtbot.waitUntil(lambda: np.array_equal(inspector.net.params, window.session.net.params), timeout=3000)

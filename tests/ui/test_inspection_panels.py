@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.explain.compare import Run
-from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios
+from bpstudio.core.explain.health import gradient_norms, saturation
+from bpstudio.core.explain.updates import Recorder, UpdateLog
 from bpstudio.core.data.preprocessing import Scaler
 from bpstudio.ui.panels.evaluation import EvaluationPanel
 from bpstudio.ui.panels.health import HealthPanel, flagged_units
@@ -24,10 +25,11 @@ def test_health_draws_one_curve_per_layer_and_flags_dead_units(qtbot):
     net = Network([2, 6, 4, 1], ["relu", "tanh", "sigmoid"], seed=0)
     trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_size=10, epochs=3))
     panel.reset(net.n_layers)
+    recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y))
     for _ in range(5):
         trainer.step(X, Y)
-        panel.add_point(trainer.updates, gradient_norms(net, trainer.last_gradient),
-                        update_ratios(net, trainer.last_update))
+        recorder.after_update(trainer)
+    panel.add_rows(recorder.log.rows())
     assert len(panel.norms.curves) == 3 and len(panel.ratios.curves) == 3
     panel.refresh()
     xs, _ = panel.ratios.curves[2].getData()

@@ -1,5 +1,6 @@
 """Watching it learn: the Speed control, Step's visible change, per-update health (gestures)."""
 
+import re
 import time
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_step_at_slow_speed_is_exactly_one_update(window, qtbot):
     wait_idle_worker(qtbot, window)
     assert window.session.trainer.updates == 1
     assert len(window.session.log) == 1   # recorded by the engine, with gradient noise
-    assert np.isfinite(window.session.log.columns["cosine"][-1])
+    assert np.isfinite(window.session.log.rows()["cosine"][-1])
 
 
 def test_start_at_10_per_second_trains_at_most_that_fast_and_records_every_update(window, qtbot):
@@ -279,3 +280,186 @@ def test_gradient_noise_differs_between_batch_modes(window, qtbot):
     assert cosines["Stochastic (1 sample)"].max() < 0.9
     health = window.inspection.health
     assert health.noise.n == 3   # the Health plot got a point per Step
+
+
+def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
+    _train_epochs(window, qtbot, 3)
+    s = window.session
+    n_train = len(s.prepared.X_train)
+    window.inspection.docks["Health"].raise_()
+    health = window.inspection.health
+    qtbot.waitUntil(health.isVisible, timeout=2000)
+    rows = s.log.rows()
+    assert len(rows["updates"]) == s.trainer.updates   # a short run at full speed: a row for every update
+    qtbot.waitUntil(lambda: health.norms.curves[0].getData()[0] is not None
+                    and len(health.norms.curves[0].getData()[0]) == len(rows["updates"]), timeout=3000)
+    x, _ = health.norms.curves[0].getData()
+    np.testing.assert_array_equal(x, rows["updates"])   # weight updates, as before
+    choose(qtbot, window, "Health x axis", "samples seen")
+    x, _ = health.norms.curves[0].getData()
+    np.testing.assert_array_equal(x, rows["samples"])
+    assert health.norm_plot.getPlotItem().getAxis("bottom").labelText == "samples seen"
+    choose(qtbot, window, "Health x axis", "epochs")
+    x, _ = health.ratios.curves[0].getData()
+    np.testing.assert_allclose(x, rows["samples"] / n_train)
+    assert x[-1] == 3 and health.noise_plot.getPlotItem().getAxis("bottom").labelText == "epoch"
+    assert control(window, "X axis", QComboBox).currentText() == "epochs"   # the cost plot's own choice
+
+
+def _legend(plot):
+    return [label.text for _, label in plot.getPlotItem().legend.items]
+
+
+def test_legend_lists_a_curve_only_once_it_has_points(window, qtbot):
+    cost_plot = window.curves.cost_plot
+    assert "after each update" not in _legend(cost_plot)
+    _train_epochs(window, qtbot, 2)   # full speed: the per-update cost is not measured
+    assert window.curves.per_update.last is None
+    assert "after each update" not in _legend(cost_plot) and "train" in _legend(cost_plot)
+    noise_plot = window.inspection.health.noise_plot
+    assert "cos(batch, full)" not in _legend(noise_plot)   # full speed, 2 epochs: no noise measured
+    choose(qtbot, window, "Speed", "10/s")
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(lambda: "after each update" in _legend(cost_plot), timeout=3000)
+    window.inspection.docks["Health"].raise_()
+    qtbot.waitUntil(lambda: "cos(batch, full)" in _legend(noise_plot), timeout=3000)
+    click(qtbot, window, "Reset")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(lambda: "after each update" not in _legend(cost_plot), timeout=3000)
+
+
+def test_the_wheel_never_changes_the_speed(window, qtbot):
+    """Unfocused, or still focused after a choice (the toolbar's buttons take no focus, so after choosing
+    10/s and clicking Start the Speed box keeps it): a scroll over it must not change the pace."""
+    from PySide6.QtWidgets import QApplication
+    from uihelpers import focus_elsewhere, wheel
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    box = control(window, "Speed", QComboBox)
+    choose(qtbot, window, "Speed", "10/s")
+    assert box.hasFocus()
+    for notches in (1, -1, -1):
+        wheel(window, box, notches)
+    assert box.currentText() == "10/s" and window.session.speed == 10.0
+    focus_elsewhere(window)
+    for notches in (1, -1, -1):
+        wheel(window, box, notches)
+    assert box.currentText() == "10/s" and window.session.speed == 10.0
+    qtbot.keyClick(box, Qt.Key.Key_Down)   # the keyboard still chooses
+    assert box.currentText() == "100/s"
+
+
+def _select_rows(qtbot, table, rows):
+    """Click the first row's name, Ctrl+click the others' (as a person selects two runs)."""
+    for i, row in enumerate(rows):
+        rect = table.visualItemRect(table.item(row, 0))
+        modifier = Qt.KeyboardModifier.ControlModifier if i else Qt.KeyboardModifier.NoModifier
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def _two_optimizer_runs(win, qtbot):
+    """Runs ▸ Setting: optimizer, Compare: runs from the same initial weights, one per optimizer."""
+    from uihelpers import show_tab, type_into
+    runs = win.inspection.runs
+    show_tab(qtbot, win, "Runs")
+    choose(qtbot, win, "Setting", "optimizers")
+    type_into(qtbot, control(win, "Epochs per run"), "15")
+    with qtbot.waitSignal(runs.comparisonFinished, timeout=30000):
+        click(qtbot, win, "Compare")
+    return runs
+
+
+def test_two_runs_loss_surfaces_side_by_side(xor_window, qtbot):
+    win = xor_window
+    runs = _two_optimizer_runs(win, qtbot)
+    book = win.session.runs
+    assert len(book) >= 2 and not control(win, "Compare loss surfaces").isEnabled()
+    _select_rows(qtbot, runs.table, [0])
+    assert not control(win, "Compare loss surfaces").isEnabled()   # one run: nothing to compare
+    _select_rows(qtbot, runs.table, [0, 1])
+    chosen = [book[0], book[1]]
+    np.testing.assert_array_equal(chosen[0].initial, chosen[1].initial)   # Compare: the same initial weights
+    panel = win.inspection.surface
+    choose(qtbot, win, "Directions", "initial → current, random")
+    field = control(win, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "7")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    show_runs = win.inspection.docks["Runs"]
+    show_runs.raise_()
+    qtbot.waitUntil(runs.isVisible, timeout=2000)
+    click(qtbot, win, "Compare loss surfaces")
+    qtbot.waitUntil(panel.isVisible, timeout=2000)   # the Loss surface tab comes up
+    qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
+    status = control(win, "Surface status").text()
+    assert chosen[0].name in status and chosen[1].name in status, status
+    assert panel.maps[1].plot.isVisible()
+    for i, run in enumerate(chosen):
+        costs = panel.costs(i)
+        assert costs.shape == (7, 7) and np.isfinite(costs).all()
+        assert panel.maps[i].plot.titleLabel.text == run.name
+        x, y = panel.maps[i].trail.getData()
+        # each path: from the shared initial weights (α = 1 on "initial → final") to the run's end (0, 0)
+        assert x[0] == pytest.approx(1.0, abs=1e-6) and x[-1] == pytest.approx(0.0, abs=1e-9)
+        assert len(x) == len(run.path)
+    assert panel.maps[0].image.levels == pytest.approx(panel.maps[1].image.levels)   # one colour scale
+    assert not np.allclose(panel.costs(0), panel.costs(1))   # two different places on the surface
+    # Compute goes back to one map: around the current weights
+    click(qtbot, win, "Step")
+    wait_idle_worker(qtbot, win)
+    click(qtbot, win, "Compute")
+    qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
+    assert control(win, "Surface status").text().startswith("Cost from")
+    assert not panel.maps[1].plot.isVisible() and panel.maps[0].plot.titleLabel.text == "Loss surface"
+
+
+def test_comparing_two_runs_loss_surfaces_can_be_cancelled(xor_window, qtbot):
+    win = xor_window
+    runs = _two_optimizer_runs(win, qtbot)
+    _select_rows(qtbot, runs.table, [0, 1])
+    panel = win.inspection.surface
+    field = control(win, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "101")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    win.inspection.docks["Runs"].raise_()
+    qtbot.waitUntil(runs.isVisible, timeout=2000)
+    click(qtbot, win, "Compare loss surfaces")
+    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    assert control(win, "Cancel").isEnabled()
+    with qtbot.waitSignal(panel.tasks.cancelled, timeout=20000):
+        click(qtbot, win, "Cancel")
+    assert control(win, "Surface status").text() == "Cancelled."
+    assert panel.costs(0) is None and panel.costs(1) is None
+    qtbot.waitUntil(lambda: not panel.tasks.busy, timeout=5000)
+
+
+def test_runs_whose_surfaces_share_no_picture_are_refused_with_the_reason():
+    from dataclasses import replace
+    from bpstudio.core import TrainConfig
+    from bpstudio.core.explain.compare import Run
+    from bpstudio.core.train.history import History
+    from bpstudio.ui.panels.landscape import check_comparable
+    setup = {"data": "xor", "hidden": "4 tanh", "output": "softmax"}
+    theta = np.zeros(22)
+    run = Run("Run 1", TrainConfig(cost="cross_entropy"), History(), theta, dict(setup), initial=theta,
+              path=theta[None, :])
+    check_comparable([run, replace(run, name="Run 2")], setup, 22)
+    refusals = {"select two runs, not 1": [run],
+                "Run 2 has no saved path": [run, replace(run, name="Run 2", path=None)],
+                "Run 2 trained other data": [run, replace(run, name="Run 2", setup={**setup, "data": "circles"})],
+                "different costs (cross_entropy, mse)": [run, replace(run, config=TrainConfig(cost="mse"))]}
+    for reason, runs in refusals.items():
+        with pytest.raises(ValueError, match=re.escape(reason)):
+            check_comparable(runs, setup, 22)
+
+
+def test_a_trained_run_keeps_what_its_loss_surface_needs(window, qtbot):
+    initial = window.session.net.params.copy()
+    _train_epochs(window, qtbot, 3)
+    run = window.session.runs[0]
+    np.testing.assert_array_equal(run.initial, initial)
+    np.testing.assert_array_equal(run.path[0], initial)
+    np.testing.assert_array_equal(run.path[-1], run.params)
+    np.testing.assert_array_equal(run.params, window.session.net.params)

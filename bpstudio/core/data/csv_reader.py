@@ -195,8 +195,7 @@ def _careful_parse(lines, first_line, layout, roles):
     a missing number becomes NaN and a missing text cell ""."""
     numeric, text, numbers, width = [], [], [], len(layout.columns)
     for line, row in numbered_rows(lines, layout.delimiter, layout.path.name, first_line):
-        if len(row) < width and not roles.training:    # a new file's row may lack a trailing target
-            row = row + [""] * (width - len(row))
+        # One rule for training and prediction: a short row may have lost any cell, not only its last.
         if len(row) != width:
             reference = "the header has" if layout.has_header else "the first row has"
             raise DataError(f"{layout.where(line)}: {len(row)} fields, but {reference} {width} — every row needs "

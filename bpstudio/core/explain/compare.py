@@ -13,6 +13,9 @@ from ..nn.costs import COSTS
 from ..nn.heads import check_pair
 from ..train.config import LR_LADDER
 from ..train.trainer import Trainer
+from .landscape import WeightPath
+
+PATH_POINTS = 256   # weights a compared run keeps for its loss surface's path
 
 
 @dataclass
@@ -22,6 +25,8 @@ class Run:
     history: object       # History
     params: np.ndarray    # final flat parameters
     setup: dict = field(default_factory=dict)   # the data and network it trained ({setting: text}, see ``setup_of``)
+    initial: np.ndarray | None = None   # flat parameters it started from (for its loss surface)
+    path: np.ndarray | None = None      # (T, n_params) weights it passed through, thinned (``landscape.WeightPath``)
 
     @property
     def final_cost(self):
@@ -90,10 +95,23 @@ def compare(net, configs, X, Y, X_val=None, Y_val=None, on_run=None, stop=None):
         if stop is not None and stop.is_set():
             break
         copy = net.copy()
-        report = (lambda progress, i=index: on_run(i, progress)) if on_run else None
-        history = Trainer(copy, config).fit(X, Y, X_val, Y_val, on_progress=report, stop=stop)
-        runs.append(Run(name, config, history, copy.params.copy()))
+        path = WeightPath(max_points=PATH_POINTS)
+        path.add(copy.params)
+        history = Trainer(copy, config).fit(X, Y, X_val, Y_val, on_progress=_reporter(index, on_run, path, copy),
+                                            stop=stop)
+        path.add(copy.params)
+        runs.append(Run(name, config, history, copy.params.copy(), initial=net.params.copy(), path=path.array()))
     return runs
+
+
+def _reporter(index, on_run, path, net):
+    """on_progress for run ``index``: passes progress on, keeps the weights at every epoch's end."""
+    def report(progress):
+        if progress.epoch_ended:
+            path.add(net.params)
+        if on_run:
+            on_run(index, progress)
+    return report
 
 
 def lr_sweep(net, config, X, Y, X_val=None, Y_val=None, rates=LR_LADDER, epochs=20, on_run=None, stop=None):

@@ -23,6 +23,7 @@ from ..nn.network import evaluate_cost
 
 DIRECTIONS = ("random", "initial")
 MAX_SAMPLES = 2048   # the cost is measured on at most this many training samples (a fixed subsample)
+PATH_BYTES = 20_000_000   # memory a path may take (it keeps whole weight vectors)
 
 
 @dataclass
@@ -35,6 +36,42 @@ class Slice:
     d1: np.ndarray
     d2: np.ndarray
     origin: np.ndarray   # θ, the weights at (0, 0)
+
+
+class WeightPath:
+    """Weights a run passed through, in order: at most ``max_points`` of them and ``max_bytes``; when full,
+    every other one is dropped and from then on only every ``stride``-th is kept (the last one added is
+    always kept too, so the path ends where the run is)."""
+
+    def __init__(self, max_points=4096, max_bytes=PATH_BYTES):
+        self.max_points, self.max_bytes = max_points, max_bytes
+        self.points, self.stride, self.added, self.last = [], 1, 0, None
+
+    def __len__(self):
+        return len(self.points)
+
+    def add(self, params):
+        self.added += 1
+        self.last = np.array(params, np.float64)
+        if (self.added - 1) % self.stride:
+            return
+        self.points.append(self.last)
+        limit = max(2, min(self.max_points, self.max_bytes // max(self.last.nbytes, 1)))
+        if len(self.points) > limit:
+            self.points = self.points[::2]
+            self.stride *= 2
+
+    def sampled(self, n):
+        """At most ``n`` (≥ 2) of ``array()``'s points, evenly spread, the first and the last among them."""
+        points = self.array()
+        if len(points) <= n:
+            return points
+        return points[np.unique(np.linspace(0, len(points) - 1, n).round().astype(int))]
+
+    def array(self):
+        """(T, n_params): the kept points, then the last one added if thinning skipped it."""
+        points = self.points if self.last is None or self.last is self.points[-1] else [*self.points, self.last]
+        return np.vstack(points) if points else np.empty((0, 0))
 
 
 def filter_normalized(net, direction, params):
@@ -96,6 +133,37 @@ def cost_slice(net, X, Y, cost, d1, d2, span=1.0, resolution=21, progress=None, 
         if progress is not None:
             progress((i + 1) / resolution)
     return Slice(grid, grid.copy(), costs, d1, d2, theta)
+
+
+@dataclass
+class RunSurface:
+    """A run's slice and its path on it: ``path[t]`` = (α, β) of the t-th saved weights."""
+
+    name: str
+    slice: Slice
+    path: np.ndarray
+
+
+def run_surfaces(net, runs, X, Y, cost, kind="initial", span=1.0, resolution=21, seed=0, progress=None,
+                 cancel=None):
+    """A slice around each run's final weights, on directions of the same ``kind`` drawn with the same ``seed``,
+    so the maps compare: "random" — the same random vectors, filter-normalized to each run's weights;
+    "initial" — each run's own initial → final line and the same random second direction.
+
+    ``runs``: objects with ``name``, ``params`` (final), ``initial`` and ``path`` (T, n_params) weights, all
+    laid out like ``net.params`` (``net`` gives the layout and activations; it is not changed). Returns a
+    list of ``RunSurface`` (None when cancelled); ``progress(fraction)`` is over all runs."""
+    out = []
+    for i, run in enumerate(runs):
+        probe = net.copy()
+        probe.params[...] = run.params
+        d1, d2 = directions(probe, kind, seed, initial=run.initial)
+        step = None if progress is None else (lambda f, i=i: progress((i + f) / len(runs)))
+        result = cost_slice(probe, X, Y, cost, d1, d2, span, resolution, step, cancel, seed)
+        if result is None:
+            return None
+        out.append(RunSurface(run.name, result, project(run.path, result.origin, d1, d2)))
+    return out
 
 
 def project(path, origin, d1, d2):

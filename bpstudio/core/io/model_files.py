@@ -1,6 +1,7 @@
 """Saving and loading models; the file's extension picks the format.
 
     save_model(model, "iris.onnx")
+    save_model(model, "/dev/stdout", format="onnx")   # a name without an extension: say the format
     model = load_model("iris.npz")
 
 Every format stores the weights and the metadata of ``Model.metadata()``
@@ -13,7 +14,8 @@ Every format stores the weights and the metadata of ``Model.metadata()``
     .py           a PyTorch script that predicts and keeps training (plus its .safetensors
                   weights beside it, checked by SHA-256); export only
 
-Writes are atomic (see ``atomic``). Anything wrong with a file to load — not
+Writes are atomic (see ``atomic``); ``-``, a device or a FIFO is written through, in the format
+asked for, or else the native .npz. Anything wrong with a file to load — not
 found, truncated, corrupt, foreign, not a regular file, a field outside ``schema.MODEL``,
 weights that are not real numbers — raises ``ModelFileError`` naming the file.
 """
@@ -28,7 +30,7 @@ from .atomic import atomic_write, write_bytes, write_text
 from .model import Model, n_layers
 from .safe_npz import NpzArchive, read_file
 from .schema import MODEL, check
-from .special_files import open_regular
+from .special_files import descriptor, kind, open_regular, writes_through
 
 EXPORT_FORMATS = {
     ".npz": "NumPy archive: arrays W1, b1, … plus JSON metadata",
@@ -45,10 +47,10 @@ class ModelFileError(ValueError):
     """A model file could not be written or read; the message names the file and the problem."""
 
 
-def save_model(model, path):
-    """Write ``model`` to ``path`` in the format its extension names (see ``EXPORT_FORMATS``)."""
+def save_model(model, path, format=None):
+    """Write ``model`` to ``path`` in ``format`` (see ``export_format``)."""
     path = Path(path)
-    ext = _extension(path, EXPORT_FORMATS, "save")
+    ext = export_format(path, format)
     try:
         _SAVERS[ext](model, path)
     except ImportError as e:
@@ -57,6 +59,37 @@ def save_model(model, path):
         raise ModelFileError(f"{path}: cannot write the file: {e.strerror or e}") from None
     except ValueError as e:  # the model cannot be written in this format
         raise ModelFileError(f"{path}: {e}") from None
+
+
+def export_format(path, format=None):
+    """The format a save to ``path`` writes, as its extension (".npz", …; see ``EXPORT_FORMATS``):
+    ``format`` ("onnx" or ".onnx") when given, else the one ``path``'s extension names; ``-``, a device
+    or a FIFO named without one gets the native .npz. ``ModelFileError`` for an unknown format, one the
+    name contradicts (m.npz as onnx), or a .py export (two files) onto ``-``, a device or a FIFO."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if format is None:
+        chosen = ".npz" if suffix not in EXPORT_FORMATS and writes_through(path) else _extension(path, EXPORT_FORMATS,
+                                                                                                  "save")
+    else:
+        chosen = "." + format.lower().lstrip(".")
+        if chosen not in EXPORT_FORMATS:
+            raise ModelFileError(f"{path}: cannot save the format {format!r}; supported: "
+                                 f"{', '.join(f[1:] for f in EXPORT_FORMATS)}")
+        if suffix in EXPORT_FORMATS and suffix != chosen:
+            raise ModelFileError(f"{path}: the name says {suffix}, but the format asked for is {chosen[1:]} — "
+                                 "rename the file or leave the format out")
+    if chosen == ".py" and writes_through(path):
+        raise ModelFileError(f"{path}: a .py export is two files (a script and its weights beside it), which "
+                             f"cannot go to {_stream_kind(path)} — save it into a folder")
+    return chosen
+
+
+def _stream_kind(path):
+    fd = descriptor(path)
+    if fd is not None:
+        return {1: "standard output", 2: "standard error"}.get(fd, f"file descriptor {fd}")
+    return kind(path.stat().st_mode)
 
 
 def load_model(path):

@@ -39,6 +39,9 @@ MAX_BATCH = 4
 # Networks with more weights than this stay on the NumPy path: per-sample loops cannot use
 # the cache blocking of BLAS, and the per-call overhead no longer dominates there.
 MAX_WEIGHTS = 20_000
+# Seconds the interpreter's exit waits for a build under way (one takes 10–20 s of CPU): long enough
+# for a build to finish, never forever (a build that hangs must not hang the app's or the CLI's exit).
+BUILD_EXIT_WAIT = 60.0
 
 _kernel = None          # the compiled function, once built (never at import: Numba is slow to load)
 _built = threading.Event()
@@ -122,10 +125,10 @@ def _exercise(kernel, dtype):
 
 
 def _finish_build():
-    """At exit, let a build that is under way end first: a compiler thread cut off while the
-    interpreter shuts down can crash it."""
+    """At exit, let a build that is under way end first (a compiler thread cut off while the
+    interpreter shuts down can crash it), for at most BUILD_EXIT_WAIT seconds."""
     if _building is not None:
-        _building.join()
+        _building.join(BUILD_EXIT_WAIT)
 
 
 class CompiledDescent:

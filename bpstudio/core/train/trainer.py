@@ -117,18 +117,19 @@ class Trainer:
     # --- public API -------------------------------------------------------------
 
     def fit(self, X, Y, X_val=None, Y_val=None, on_progress: Callable[[Progress], None] | None = None,
-            stop=None) -> History:
+            stop=None, on_update: Callable[[], None] | None = None) -> History:
         """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
 
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
         end and at most every 50 ms inside long epochs. ``stop`` is a ``threading.Event``
-        checked once per batch. Returns the ``History`` (also ``self.history``).
+        checked once per batch. ``on_update()`` is called after every batch (on the compiled
+        path: after every run of batches), for per-update records. Returns the ``History``.
         """
         self._bind(X, Y, X_val, Y_val)
         self.history.stop_reason = ""
         with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
             while self.epoch < self.config.epochs and not self.history.stop_reason:
-                self._run_epoch(on_progress, stop)
+                self._run_epoch(on_progress, stop, on_update)
         if not self.history.stop_reason:
             self.history.stop_reason = "completed"
         return self.history
@@ -279,7 +280,7 @@ class Trainer:
 
     # --- the loop -------------------------------------------------------------------
 
-    def _run_epoch(self, on_progress, stop):
+    def _run_epoch(self, on_progress, stop, on_update=None):
         where = self.position
         if not where.started:
             self._start_epoch()
@@ -290,6 +291,8 @@ class Trainer:
                 self.history.stop_reason = "stopped"
                 break
             self._train_batches()
+            if on_update is not None:
+                on_update()
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL

@@ -1,5 +1,5 @@
 """The wheel scrolls panels, not settings: a spin box, combo box or slider takes the mouse wheel only
-once the user has clicked or tabbed into it.
+once the user has clicked or tabbed into it — and one in a toolbar (the Speed box) never does.
 
 Qt's default lets a spin box under the pointer take the wheel (and the keyboard focus with it), so
 scrolling down the Setup panel silently rewrote every setting it passed over. One application-wide
@@ -7,10 +7,14 @@ event filter fixes that for every such control, including the ones built later (
 box, a dialog): it gives each control ``Qt.StrongFocus`` (click or Tab, never the wheel) when the
 control is first polished, and ignores a wheel event that reaches a control without focus — an ignored
 wheel event travels on to the parent, so the scroll area under it scrolls instead.
+
+A toolbar's control keeps the focus after a choice (the toolbar's buttons take none), so "focused"
+would let the wheel change the Speed box long after it was chosen, by a scroll meant for the window
+while training runs. A toolbar choice is made by clicking and picking or by the keyboard.
 """
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider, QToolBar
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
 
@@ -20,12 +24,21 @@ class WheelGuard(QObject):
 
     def eventFilter(self, obj, event):
         kind = event.type()
-        if kind == QEvent.Type.Wheel and isinstance(obj, GUARDED) and not obj.hasFocus():
+        if kind == QEvent.Type.Wheel and isinstance(obj, GUARDED) and (not obj.hasFocus() or in_toolbar(obj)):
             event.ignore()   # returned as handled but not accepted: Qt offers it to the parent
             return True
         if kind == QEvent.Type.Polish and isinstance(obj, GUARDED):
             guard_focus(obj)
         return False
+
+
+def in_toolbar(widget):
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QToolBar):
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 def guard_focus(control):

@@ -13,19 +13,21 @@
 - Weight snapshots taken at the end of epochs; pick one and rewind to it.
 
 The curves come from the engine's per-update record (``core.explain.updates``): a point for
-every update when training is slowed down or stepped, on a time budget at full speed.
+every update when training is slowed down or stepped, on grids of counts at full speed.
 Numbers come from ``bpstudio.core.explain``; this widget only draws them.
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QGroupBox, QLabel, QPushButton, QSplitter, QTableWidget,
+from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from bpstudio.core.explain.health import SATURATION_THRESHOLD
+from bpstudio.core.explain.updates import X_AXES, row_x
 from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
-from ..kit.plotstyle import make_plot, pen
+from ..kit.plotstyle import TEXT_COLOR, make_plot, pen
+from ..views.plots import list_while_drawn, x_axis_choice
 
 HEALTHY_RATIO = 1e-3
 FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
@@ -33,15 +35,17 @@ MAX_SNAPSHOTS = 200
 
 
 class GrowingCurves:
-    """One curve per layer on a plot, fed point by point; the points live in a ``CurveBuffer``
-    (bounded memory, thinned past ``MAX_POINTS``; a point comes with every snapshot).
+    """One curve per layer on a plot, fed row by row; the points live in a ``CurveBuffer`` (bounded
+    memory, thinned past ``MAX_POINTS``).
 
-    ``append`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
+    Each point keeps its update count, samples seen and training time (the buffer's first three y
+    columns), so the curves can be drawn against any x axis (``core.explain.updates.row_x``).
+    ``extend`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
 
     def __init__(self, plot, names=None, log=True, max_points=MAX_POINTS):
         self.plot, self.log, self.max_points = plot, log, max_points
         self.names = names   # one per curve; default "layer 1", "layer 2" …
-        self.curves, self.points = [], CurveBuffer(0, max_points=max_points)
+        self.curves, self.points = [], CurveBuffer(3, max_points=max_points)
 
     @property
     def n(self):
@@ -55,27 +59,33 @@ class GrowingCurves:
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        self.points = CurveBuffer(n_layers, max_points=self.max_points)
+        self.points = CurveBuffer(3 + n_layers, max_points=self.max_points)
 
-    def extend(self, xs, rows):
-        """Append one point per row of ``rows`` (n, n_layers), skipping rows that are all nan."""
-        if not len(xs):
+    def extend(self, rows, values):
+        """Append a point per row of ``rows`` (``UpdateLog.rows``) with ``values`` (n, n_layers), skipping
+        rows whose values are all nan."""
+        updates = np.asarray(rows["updates"], np.float64)
+        if not len(updates):
             return
-        rows = np.asarray(rows, np.float64).reshape(len(xs), -1)
-        measured = ~np.isnan(rows).all(axis=1)
-        self.points.extend(np.asarray(xs, np.float64)[measured], rows[measured])
+        values = np.asarray(values, np.float64).reshape(len(updates), -1)
+        measured = ~np.isnan(values).all(axis=1)
+        where = np.column_stack([updates, rows["samples"], rows["seconds"]])
+        self.points.extend(updates[measured], np.hstack([where, values])[measured])
 
-    def append(self, x, values):
-        self.points.extend([x], [values])
+    def xs(self, axis="updates", n_train=1):
+        """x of the stored points on ``axis`` (a key of ``X_AXES``)."""
+        where = self.points.y[:, :3]
+        return row_x(axis, {"updates": where[:, 0], "samples": where[:, 1], "seconds": where[:, 2]}, n_train)
 
-    def show(self):
-        x = self.points.x
+    def show(self, axis="updates", n_train=1):
+        x = self.xs(axis, n_train)
         for l, curve in enumerate(self.curves):
-            y = self.points.y[:, l]
+            y = self.points.y[:, 3 + l]
             curve.setData(x, np.maximum(y, 1e-30) if self.log else y)   # log axis: no zeros
+            list_while_drawn(self.plot, curve, curve.name(), self.n > 0)
 
-    def data(self, layer):
-        return self.points.x.copy(), self.points.y[:, layer].copy()
+    def data(self, layer, axis="updates", n_train=1):
+        return self.xs(axis, n_train), self.points.y[:, 3 + layer].copy()
 
 
 def _log_plot(title, left):
@@ -85,7 +95,9 @@ def _log_plot(title, left):
 
 
 class HealthPanel(QWidget):
-    """Feed it with ``reset``, ``add_rows`` (or ``add_point``), ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+    """Feed it with ``reset``, ``set_n_train``, ``add_rows``, ``set_saturation`` and ``add_snapshot``; ``refresh`` redraws.
+
+    The curves are drawn against the "Health x axis" choice (epochs, updates, samples seen, seconds).
 
     Feeding only stores, so it is cheap at snapshot rate; call ``refresh`` (throttled, when visible) to draw.
 
@@ -98,6 +110,11 @@ class HealthPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         # Short titles (the axes say what is plotted): the plots can then give the table room.
+        self.n_train = 1
+        self.x_axis = x_axis_choice("Health x axis", "Draw the health curves against epochs, weight updates, "
+                                                     "samples seen or training time")
+        self.x_axis.setCurrentText("updates")   # health is a per-update record
+        self.x_axis.currentTextChanged.connect(lambda _: self._show_curves())
         self.norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
         self.ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
         healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
@@ -115,6 +132,10 @@ class HealthPanel(QWidget):
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
+        axis_row = QHBoxLayout()
+        axis_row.addWidget(QLabel("X axis"))
+        axis_row.addWidget(self.x_axis, 1)
+        column.addLayout(axis_row)
         column.addWidget(self._saturation_box(), 1)
         column.addWidget(self._rewind_box())
         side.setMinimumWidth(230)
@@ -168,18 +189,18 @@ class HealthPanel(QWidget):
         self.snapshot_choice.clear()
         self.saturation.setRowCount(0)
         self._listed = []   # the epochs the snapshot list shows
+        self._show_curves()   # empty: no legend entries for curves without points
 
-    def add_point(self, updates, grad_norms, update_ratios=None):
-        """One measurement after ``updates`` weight updates: per-layer ‖∇W‖ and (optionally) ‖ΔW‖/‖W‖."""
-        self.norms.append(updates, grad_norms)
-        if update_ratios is not None:
-            self.ratios.append(updates, update_ratios)
+    def set_n_train(self, n_train):
+        """Training samples of the run: samples seen over it are the "epochs" x axis."""
+        self.n_train = max(int(n_train), 1)
+        self._show_curves()
 
     def add_rows(self, rows):
         """Rows of the engine's per-update record (``UpdateLog.rows``): norms, ratios and gradient noise."""
-        self.norms.extend(rows["updates"], rows["grad_norm"])
-        self.ratios.extend(rows["updates"], rows["update_ratio"])
-        self.noise.extend(rows["updates"], np.column_stack([rows["cosine"], rows["norm_spread"]]))
+        self.norms.extend(rows, rows["grad_norm"])
+        self.ratios.extend(rows, rows["update_ratio"])
+        self.noise.extend(rows, np.column_stack([rows["cosine"], rows["norm_spread"]]))
 
     def set_saturation(self, shares, activations):
         """``shares``: per layer, a (n_out,) array from ``core.health.saturation`` (nan where σ′ has no plateau)."""
@@ -201,14 +222,19 @@ class HealthPanel(QWidget):
 
     def refresh(self):
         """Draw what was fed since the last refresh: the curves and the list of snapshots."""
-        self.norms.show()
-        self.ratios.show()
-        self.noise.show()
+        self._show_curves()
         epochs = sorted(self.snapshots, reverse=True)
         if epochs != self._listed:
             self._listed = epochs
             self.snapshot_choice.clear()
             self.snapshot_choice.addItems([f"epoch {e}" for e in epochs])
+
+    def _show_curves(self):
+        axis = self.x_axis.currentText()
+        for plot in (self.norm_plot, self.ratio_plot, self.noise_plot):
+            plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
+        for curves in (self.norms, self.ratios, self.noise):
+            curves.show(axis, self.n_train)
 
     def set_rewind_enabled(self, enabled):
         self.rewind_button.setEnabled(enabled)

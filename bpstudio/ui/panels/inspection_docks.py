@@ -20,7 +20,7 @@ from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel
-from .landscape import LossSurfacePanel, SurfaceRequest
+from .landscape import LossSurfacePanel, RunsRequest, SurfaceRequest, check_comparable
 from .runs import Experiment, RunsPanel
 
 # While training, the inspector, health and evaluation redraw at most once a second: numbers that
@@ -101,6 +101,7 @@ class InspectionDocks(QObject):
         self.inspector.parametersEdited.connect(self._push_weights)
         self.health.rewindRequested.connect(self._rewind)
         self.runs.learningRateChosen.connect(self._use_learning_rate)
+        self.runs.surfacesRequested.connect(self._compare_surfaces)
         self.window.weights.weightClicked.connect(self._select_weight)
         self.window.diagram.connectionClicked.connect(self._select_weight)
 
@@ -134,7 +135,7 @@ class InspectionDocks(QObject):
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
-        self.surface.start_run()
+        self.health.set_n_train(len(self.session.prepared.X_train))
         self.last_epoch, self.marked = -1, None
 
     def _on_state_changed(self, state):
@@ -146,7 +147,6 @@ class InspectionDocks(QObject):
         if snap is None or snap.run_id != self.session.run_id:
             return
         self.latest = snap
-        self.surface.add_weights(snap.params)
         if snap.updates is not None:
             self.health.add_rows(snap.updates)   # the engine's per-update record
         if snap.progress.epoch > self.last_epoch:
@@ -203,9 +203,20 @@ class InspectionDocks(QObject):
             raise ValueError("no weights to show yet")
         net = self.view_net.copy()
         net.params[...] = snap.params
-        points = self.surface.path.points or [snap.params]
-        path = np.vstack([*points, snap.params])
-        return SurfaceRequest(net, s.prepared.X_train, s.prepared.Y_train, s.config.cost, points[0], path)
+        path = np.vstack([s.path.array(), snap.params])
+        return SurfaceRequest(net, s.prepared.X_train, s.prepared.Y_train, s.config.cost, path[0], path)
+
+    def _compare_surfaces(self, runs):
+        """Two runs selected in Runs: their loss surfaces side by side, if they can share a picture."""
+        s = self.session
+        try:
+            check_comparable(runs, s.setup_of(s.net), s.net.n_parameters)
+        except ValueError as exc:
+            self.runs.status.setText(f"Cannot compare their loss surfaces: {exc}.")
+            return
+        self.docks["Loss surface"].raise_()
+        p = s.prepared
+        self.surface.compare_runs(RunsRequest(s.net.copy(), p.X_train, p.Y_train, runs[0].config.cost, runs))
 
     # --- panels → session -------------------------------------------------------------
 

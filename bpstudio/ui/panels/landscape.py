@@ -2,8 +2,11 @@
 
 "Compute" evaluates the cost on a grid of weights θ + α d₁ + β d₂ off the UI thread (progress
 bar, Cancel) and draws it as a contour map of log₁₀ cost; the weights the run passed through
-are projected onto the slice as a path from ○ (start) to ● (now). The math is in
-``core.explain.landscape``; this panel only asks for it and draws it.
+are projected onto the slice as a path from ○ (start) to ● (now).
+
+``compare_runs`` does the same for two runs of the Runs list, side by side: each map around its
+run's final weights, on directions of the same kind drawn with the same seed, on one colour
+scale. The math is in ``core.explain.landscape``; this panel only asks for it and draws it.
 """
 
 from dataclasses import dataclass
@@ -19,7 +22,6 @@ from bpstudio.core.explain import landscape
 
 from ..session.jobs import JobRunner
 
-PATH_BYTES = 20_000_000   # memory the saved path may take (it keeps whole weight vectors)
 DIRECTION_CHOICES = (("random (filter-normalized)", "random"), ("initial → current, random", "initial"))
 CONTOURS = 12
 
@@ -36,33 +38,99 @@ class SurfaceRequest:
     path: np.ndarray
 
 
-class PathRecorder:
-    """Weights seen during a run, thinned (every other one dropped) to stay within PATH_BYTES."""
+@dataclass
+class RunsRequest:
+    """What side-by-side slices of runs need: a network of their shape, data, cost, and the runs
+    (objects with name, params, initial and path, see ``landscape.run_surfaces``)."""
 
-    def __init__(self):
-        self.points, self.stride, self.added = [], 1, 0
+    net: object
+    X: np.ndarray
+    Y: np.ndarray
+    cost: str
+    runs: list
 
-    def start(self):
-        self.points, self.stride, self.added = [], 1, 0
 
-    def add(self, params):
-        self.added += 1
-        if (self.added - 1) % self.stride:
-            return
-        self.points.append(np.array(params, np.float64))
-        if len(self.points) * self.points[0].nbytes > PATH_BYTES and len(self.points) > 2:
-            self.points = self.points[::2]
-            self.stride *= 2
+def check_comparable(runs, setup, n_parameters):
+    """Raise ValueError (saying why) unless ``runs`` are two runs whose surfaces can be computed on the
+    current data and network (``setup``: the session's ``setup_of``) on one colour scale."""
+    if len(runs) != 2:
+        raise ValueError(f"select two runs, not {len(runs)}")
+    for run in runs:
+        if run.initial is None or run.path is None or run.params.size != n_parameters:
+            raise ValueError(f"{run.name} has no saved path (a run from an older project, or a different network)")
+        different = [key for key in ("data", "hidden", "output") if key in run.setup and run.setup[key] != setup[key]]
+        if different:
+            raise ValueError(f"{run.name} trained other {' and '.join(different)} than the current setup; load "
+                             f"that setup first")
+    if runs[0].config.cost != runs[1].config.cost:
+        raise ValueError(f"they minimise different costs ({runs[0].config.cost}, {runs[1].config.cost}), "
+                         f"which share no colour scale")
+
+
+class SurfaceMap:
+    """One contour map on a plot: the log₁₀ cost as an image, contour lines, the path and its ends."""
+
+    def __init__(self, plot):
+        self.plot = plot
+        plot.setLabel("bottom", "α (direction 1)")
+        plot.setLabel("left", "β (direction 2)")
+        plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        plot.addItem(self.image)
+        self.contours = []
+        self.trail = plot.plot(pen=pg.mkPen("w", width=1), symbol="o", symbolSize=3, symbolBrush="w",
+                               symbolPen=None)
+        self.ends = pg.ScatterPlotItem(size=10, pen=pg.mkPen("k", width=1))
+        plot.addItem(self.ends)
+
+    def draw(self, surface, path, levels):
+        """``surface``: a ``landscape.Slice``; ``levels``: (low, high) of log₁₀ cost, shared by the maps."""
+        a, b = surface.alphas, surface.betas
+        logc = log_costs(surface)
+        step_a, step_b = a[1] - a[0], b[1] - b[0]
+        self.image.setImage(np.ascontiguousarray(logc, np.float32), levels=levels,
+                            rect=QRectF(a[0] - step_a / 2, b[0] - step_b / 2, a[-1] - a[0] + step_a,
+                                        b[-1] - b[0] + step_b))
+        for item in self.contours:
+            item.setParentItem(None)
+            self.plot.getViewBox().removeItem(item)
+        self.contours = []
+        for level in np.linspace(*levels, CONTOURS + 2)[1:-1]:
+            curve = pg.IsocurveItem(data=logc.T.astype(np.float32), level=float(level),
+                                    pen=pg.mkPen("#ffffff", width=1))
+            curve.setParentItem(self.image)
+            curve.setPos(0.5, 0.5)   # isocurves put value i at pixel corner i; the image has it at the centre
+            self.contours.append(curve)
+        self.trail.setData(path[:, 0], path[:, 1])
+        ends = [path[0], path[-1]] if len(path) else []
+        self.ends.setData([{"pos": p, "brush": brush} for p, brush in zip(ends, ("w", "k"))])
+        self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0)
+
+
+def log_costs(surface):
+    """log₁₀ of a slice's costs, non-finite ones (a diverged corner) shown as the highest finite one."""
+    with np.errstate(all="ignore"):
+        logc = np.log10(np.maximum(surface.costs, 1e-12))
+    finite = np.isfinite(logc)
+    return np.where(finite, logc, np.max(logc[finite]) if finite.any() else 0.0)
+
+
+def shared_levels(surfaces):
+    """(low, high) of log₁₀ cost over all ``surfaces``: one colour scale, so the maps compare."""
+    logs = [log_costs(surface) for surface in surfaces]
+    low, high = min(float(x.min()) for x in logs), max(float(x.max()) for x in logs)
+    return low, high if high > low else low + 1e-6
 
 
 class LossSurfacePanel(QWidget):
-    """``set_source(fn)``: fn() returns the SurfaceRequest for "Compute" (or raises ValueError)."""
+    """``set_source(fn)``: fn() returns the SurfaceRequest for "Compute" (or raises ValueError);
+    ``compare_runs(request)`` computes a ``RunsRequest``'s runs side by side."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Loss surface")
         self.source = None
-        self.path = PathRecorder()
         self.tasks = JobRunner(self, name="loss-surface")
         self.tasks.progressed.connect(lambda f: self.progress.setValue(int(100 * f)))
         self.tasks.done.connect(self._on_done)
@@ -91,7 +159,8 @@ class LossSurfacePanel(QWidget):
         self.cancel.clicked.connect(lambda: self.tasks.cancel())
         self.progress = _named(QProgressBar(), "Surface progress")
         self.status = QLabel("Train a little, then Compute: the cost around the current weights, and the path "
-                             "the optimizer took.")
+                             "the optimizer took. To compare two runs, select them in Runs and press "
+                             "Compare loss surfaces.")
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Surface status")
         form = QFormLayout()
@@ -106,45 +175,33 @@ class LossSurfacePanel(QWidget):
         side.addWidget(self.progress)
         side.addWidget(self.status)
         side.addStretch(1)
-        # A layout of plot and colour bar, as the weight heatmaps have: a bar inserted into a
-        # PlotWidget's own layout crashed the interpreter at exit.
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.graphics.setAccessibleName("Loss surface plot")
-        self.plot = self.graphics.addPlot(row=0, col=0, title="Loss surface")
-        self.plot.setLabel("bottom", "α (direction 1)")
-        self.plot.setLabel("left", "β (direction 2)")
-        self.plot.setMenuEnabled(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("viridis"))
-        self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"), interactive=False,
-                                        width=14, label="log₁₀ cost")
-        self.graphics.addItem(self.colorbar, row=0, col=1)
-        self.contours = []
-        self.trail = self.plot.plot(pen=pg.mkPen("w", width=1), symbol="o", symbolSize=3,
-                                    symbolBrush="w", symbolPen=None)
-        self.ends = pg.ScatterPlotItem(size=10, pen=pg.mkPen("k", width=1))
-        self.plot.addItem(self.ends)
         row = QHBoxLayout(self)
         column = QWidget()
         column.setLayout(side)
         column.setMaximumWidth(300)
         row.addWidget(column)
-        row.addWidget(self.graphics, 1)
+        row.addWidget(self._build_maps(), 1)
+
+    def _build_maps(self):
+        """Two maps side by side (the second shown only when comparing runs) and their colour bar.
+        A layout of plots and colour bar, as the weight heatmaps have: a bar inserted into a PlotWidget's
+        own layout crashed the interpreter at exit."""
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.graphics.setAccessibleName("Loss surface plot")
+        self.maps = [SurfaceMap(self.graphics.addPlot(row=0, col=0, title="Loss surface")),
+                     SurfaceMap(self.graphics.addPlot(row=0, col=1))]
+        self.maps[1].plot.hide()
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"), interactive=False,
+                                        width=14, label="log₁₀ cost")
+        self.graphics.addItem(self.colorbar, row=0, col=2)
+        self.plot, self.image, self.trail = self.maps[0].plot, self.maps[0].image, self.maps[0].trail
+        return self.graphics
 
     # --- inputs ------------------------------------------------------------------
 
     def set_source(self, fn):
         self.source = fn
-
-    def start_run(self):
-        """A new run: its path starts over."""
-        self.path.start()
-
-    def add_weights(self, params):
-        """Weights the run passed through (a snapshot's copy)."""
-        self.path.add(params)
 
     def shutdown(self):
         self.tasks.shutdown()
@@ -166,12 +223,38 @@ class LossSurfacePanel(QWidget):
                                           progress=progress, cancel=cancel)
             if result is None:
                 raise LoadCancelled()
-            return result, landscape.project(request.path, result.origin, d1, d2)
+            return [landscape.RunSurface("", result, landscape.project(request.path, result.origin, d1, d2))]
 
+        self._run(task, f"Computing {resolution}×{resolution} costs …")
+
+    def compare_runs(self, request):
+        """Slices around each run of ``request`` (a ``RunsRequest``), side by side, off the UI thread."""
+        kind, resolution, span = self.directions.currentData(), self.resolution.value(), self.span.value()
+        net = request.net.copy()
+        try:
+            for run in request.runs:   # the directions need each run's own weights: refuse now, not in the job
+                probe = net.copy()
+                probe.params[...] = run.params
+                landscape.directions(probe, kind, initial=run.initial)
+        except ValueError as exc:
+            self.status.setText(f"Cannot compare the surfaces: {exc}.")
+            return
+
+        def task(progress, cancel):
+            result = landscape.run_surfaces(net, request.runs, request.X, request.Y, request.cost, kind, span,
+                                            resolution, progress=progress, cancel=cancel)
+            if result is None:
+                raise LoadCancelled()
+            return result
+
+        names = " and ".join(run.name for run in request.runs)
+        self._run(task, f"Computing {len(request.runs)} × {resolution}×{resolution} costs for {names} …")
+
+    def _run(self, task, text):
         self.compute.setEnabled(False)
         self.cancel.setEnabled(True)
         self.progress.setValue(0)
-        self.status.setText(f"Computing {resolution}×{resolution} costs …")
+        self.status.setText(text)
         self.tasks.run(task, "loss surface")
 
     def _finish(self, text):
@@ -179,45 +262,27 @@ class LossSurfacePanel(QWidget):
         self.cancel.setEnabled(False)
         self.status.setText(text)
 
-    def _on_done(self, result):
-        surface, path = result
-        self._draw(surface, path)
+    def _on_done(self, surfaces):
+        levels = shared_levels([s.slice for s in surfaces])
+        for i, (view, surface) in enumerate(zip(self.maps, surfaces)):
+            view.draw(surface.slice, surface.path, levels)
+            view.plot.setTitle(surface.name or "Loss surface")
+        self.maps[1].plot.setVisible(len(surfaces) > 1)
+        self.colorbar.setLevels(levels)
         self.progress.setValue(100)
-        low, high = np.nanmin(surface.costs), np.nanmax(surface.costs)
-        self._finish(f"Cost from {low:.3g} to {high:.3g} on the slice; here (0, 0): "
-                     f"{surface.costs[len(surface.betas) // 2, len(surface.alphas) // 2]:.3g}. "
-                     f"Path: {len(path)} saved weights, ○ start, ● now.")
+        self._finish(" ".join(_describe(s) for s in surfaces) + " Path: ○ start, ● end.")
 
-    def _draw(self, surface, path):
-        a, b = surface.alphas, surface.betas
-        with np.errstate(all="ignore"):
-            logc = np.log10(np.maximum(surface.costs, 1e-12))
-        logc = np.where(np.isfinite(logc), logc, np.nanmax(np.where(np.isfinite(logc), logc, np.nan)))
-        low, high = float(logc.min()), float(logc.max())
-        high = high if high > low else low + 1e-6
-        step_a, step_b = a[1] - a[0], b[1] - b[0]
-        self.image.setImage(np.ascontiguousarray(logc, np.float32), levels=(low, high),
-                            rect=QRectF(a[0] - step_a / 2, b[0] - step_b / 2, a[-1] - a[0] + step_a,
-                                        b[-1] - b[0] + step_b))
-        self.colorbar.setLevels((low, high))
-        for item in self.contours:
-            item.setParentItem(None)
-            self.plot.getViewBox().removeItem(item)
-        self.contours = []
-        for level in np.linspace(low, high, CONTOURS + 2)[1:-1]:
-            curve = pg.IsocurveItem(data=logc.T.astype(np.float32), level=float(level),
-                                    pen=pg.mkPen("#ffffff", width=1))
-            curve.setParentItem(self.image)
-            curve.setPos(0.5, 0.5)   # isocurves put value i at pixel corner i; the image has it at the centre
-            self.contours.append(curve)
-        self.trail.setData(path[:, 0], path[:, 1])
-        ends = [path[0], path[-1]] if len(path) else []
-        self.ends.setData([{"pos": p, "brush": brush} for p, brush in zip(ends, ("w", "k"))])
-        self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0)
+    def costs(self, which=0):
+        """The log₁₀ costs drawn on map ``which`` (None before the first Compute), for tests and tools."""
+        return self.maps[which].image.image
 
-    def costs(self):
-        """The log₁₀ costs drawn (None before the first Compute), for tests and tools."""
-        return self.image.image
+
+def _describe(surface):
+    costs = surface.slice.costs
+    name = f"{surface.name}: c" if surface.name else "C"
+    return (f"{name}ost from {np.nanmin(costs):.3g} to {np.nanmax(costs):.3g} on the slice; at (0, 0) "
+            f"{costs[len(surface.slice.betas) // 2, len(surface.slice.alphas) // 2]:.3g}; "
+            f"path of {len(surface.path)} saved weights.")
 
 
 def _named(widget, name, tip=""):

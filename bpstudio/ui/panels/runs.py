@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -27,6 +27,7 @@ from ..session.experiments import Experiment as ExperimentJob
 from ..session.jobs import JobRunner
 from ..session.runs import RunBook
 from ..kit.plotstyle import make_plot, pen
+from ..views.plots import x_axis_choice
 
 # What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
 COMPARISONS = {
@@ -66,6 +67,7 @@ class RunsPanel(QWidget):
     learningRateChosen = Signal(float)
     comparisonFinished = Signal(list)    # the new runs, after they are in the list and on the plot
     sweepFinished = Signal(list)         # [(learning rate, final cost)], after the sweep plot shows them
+    surfacesRequested = Signal(list)     # the two runs selected, when "Compare loss surfaces" is clicked
 
     def __init__(self, book: RunBook, parent=None):
         super().__init__(parent)
@@ -96,6 +98,10 @@ class RunsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemChanged.connect(self._on_renamed)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.surfaces_button.setEnabled(len(self.selected_runs()) == 2))
         plots = QSplitter(Qt.Horizontal)
         plots.addWidget(self.cost_plot)
         plots.addWidget(self.sweep_plot)
@@ -114,11 +120,13 @@ class RunsPanel(QWidget):
         self.compare_button, self.sweep_button = QPushButton("Compare"), QPushButton("Learning-rate sweep")
         self.cancel_button, self.use_rate = QPushButton("Stop experiment"), QPushButton("Use best η")
         self.remove_button, self.log_y = QPushButton("Remove run"), QCheckBox("log cost")
-        self.x_axis = QComboBox()   # per epoch hides what batch modes do; per update or sample shows it
-        self.x_axis.addItems(list(X_AXES))
-        self.x_axis.setAccessibleName("Runs x axis")
-        self.x_axis.setToolTip("Draw the runs against epochs, weight updates, samples seen or training time")
-        self.x_axis.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.surfaces_button = QPushButton("Compare loss surfaces")
+        self.surfaces_button.setToolTip("Select two runs (Ctrl+click) to see the cost around each one's final "
+                                        "weights side by side, with the path each optimizer took")
+        self.surfaces_button.setEnabled(False)
+        # per epoch hides what batch modes do; per update or sample shows it
+        self.x_axis = x_axis_choice("Runs x axis", "Draw the runs against epochs, weight updates, samples seen "
+                                                   "or training time")
         self.x_axis.currentTextChanged.connect(lambda _: self._redraw())
         self.progress, self.status = QProgressBar(), QLabel("")
         self.progress.setAccessibleName("Experiment progress")
@@ -128,13 +136,14 @@ class RunsPanel(QWidget):
         self.status.setWordWrap(True)   # a long message wraps instead of widening the dock
         names = {self.comparison: "Setting", self.epochs: "Epochs per run", self.compare_button: "Compare",
                  self.sweep_button: "Learning-rate sweep", self.use_rate: "Use best η",
-                 self.cancel_button: "Stop experiment", self.remove_button: "Remove run", self.log_y: "log cost"}
+                 self.cancel_button: "Stop experiment", self.remove_button: "Remove run", self.log_y: "log cost",
+                 self.surfaces_button: "Compare loss surfaces"}
         for widget, name in names.items():
             widget.setAccessibleName(name)
         start = _row(QLabel("Setting"), self.comparison, QLabel("Epochs per run"), self.epochs, self.compare_button,
                      self.sweep_button, self.use_rate, 1)
-        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.remove_button, QLabel("x axis"),
-                      self.x_axis, self.log_y)
+        follow = _row(self.cancel_button, self.progress, (self.status, 1), self.surfaces_button, self.remove_button,
+                      QLabel("x axis"), self.x_axis, self.log_y)
         rows = QVBoxLayout()
         rows.addLayout(start)
         rows.addLayout(follow)
@@ -144,6 +153,7 @@ class RunsPanel(QWidget):
         self.cancel_button.clicked.connect(lambda: self.jobs.cancel())
         self.use_rate.clicked.connect(lambda: self._use_best_rate())
         self.remove_button.clicked.connect(lambda: self.remove_selected())
+        self.surfaces_button.clicked.connect(lambda: self.surfacesRequested.emit(self.selected_runs()))
         self.log_y.toggled.connect(lambda on: self.cost_plot.setLogMode(y=on))
         return rows
 
@@ -152,6 +162,10 @@ class RunsPanel(QWidget):
     def set_experiment(self, experiment):
         """The network (at its initial weights), config and data that Compare and the sweep start from."""
         self.experiment = experiment
+
+    def selected_runs(self):
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [self.book[row] for row in rows if row < len(self.book)]
 
     def remove_selected(self):
         self.book.remove(index.row() for index in self.table.selectedIndexes())

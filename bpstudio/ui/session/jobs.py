@@ -12,10 +12,14 @@ parent (with one, moveToThread silently does nothing) moved to the thread;
 on the GUI thread starts jobs and relays what they report. At close, ``shutdown`` asks its
 jobs to stop and waits for them with a bound; a job still running then (a batch, a file
 being written) is *detached*: kept alive until it ends, because Qt aborts the process when
-a running QThread is destroyed, and waited for when the interpreter exits.
+a running QThread is destroyed. Leaving the app (``leave``) or the interpreter waits for detached
+jobs up to EXIT_WAIT_MS in all; one still running then (a read stalled in the kernel) cannot be
+stopped, and PySide's teardown would destroy its thread, so the process ends there, at once.
 """
 
 import atexit
+import os
+import sys
 import threading
 import time
 
@@ -24,6 +28,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 from bpstudio.core.data.loading import LoadCancelled
 
 SHUTDOWN_TIMEOUT_MS = 2000   # how long closing the window waits for a job to stop
+EXIT_WAIT_MS = 5000          # how long leaving waits, in all, for jobs that outlived their window
+EXIT_UNFINISHED = 1          # the status when the interpreter exits (not through ``leave``) with one still running
 
 
 class Job:
@@ -196,18 +202,22 @@ class _Detached:
 
     def __init__(self):
         self._jobs, self._lock = [], threading.Lock()
-        atexit.register(self.join)
 
     def keep(self, job):
         with self._lock:
             self._jobs = [j for j in self._jobs if j.thread.isRunning()] + [job]
 
-    def join(self):
-        """Wait for every detached job (each was asked to stop, or is finishing a file)."""
+    def join(self, timeout_ms):
+        """Wait up to ``timeout_ms`` in all for every detached job (each was asked to stop, or is
+        finishing a file); the ones still running, by what they are."""
+        deadline = time.monotonic() + timeout_ms / 1000
         with self._lock:
-            jobs, self._jobs = self._jobs, []
+            jobs = list(self._jobs)
         for job in jobs:
-            job.thread.wait()
+            job.thread.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+        with self._lock:
+            self._jobs = [j for j in self._jobs if j.thread.isRunning()]
+            return [j.what or "a background task" for j in self._jobs]
 
     def __len__(self):
         with self._lock:
@@ -215,3 +225,23 @@ class _Detached:
 
 
 _detached = _Detached()
+
+
+def leave(status):
+    """Return ``status`` once every detached job has ended, waiting up to EXIT_WAIT_MS; if one still
+    runs then, end the process now with ``status`` (said on stderr): waiting longer could be forever,
+    and the interpreter's teardown would destroy the job's running QThread, which makes Qt abort."""
+    stuck = _detached.join(EXIT_WAIT_MS)
+    if not stuck:
+        return status
+    try:
+        print(f"note: {', '.join(stuck)} did not stop within {EXIT_WAIT_MS / 1000:g} s of closing; "
+              "bpstudio exits without it", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):   # a closed stream: the exit matters more than the note
+        pass
+    os._exit(status)
+
+
+atexit.register(leave, EXIT_UNFINISHED)   # a program that did not leave through ``leave``: still bounded

@@ -27,7 +27,8 @@ from bpstudio.core import RunState, TrainConfig, Trainer
 from bpstudio.core.nn.heads import check_targets, default_head
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
-from bpstudio.core.explain.compare import Run, setup_of
+from bpstudio.core.explain.compare import PATH_POINTS as RUN_PATH_POINTS, Run, setup_of
+from bpstudio.core.explain.landscape import WeightPath
 from bpstudio.core.explain.updates import Recorder, UpdateLog
 
 from .jobs import JobRunner
@@ -320,8 +321,10 @@ class Session(QObject):
         self._on_snapshot(make_snapshot(self.run_id, self.trainer, self.probe, 0))
 
     def _new_log(self):
-        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the job calls."""
+        """Per-update health of the run that starts (``log``), kept by a ``Recorder`` the job calls, and
+        the weights it passes through (``path``, from the snapshots: its loss surface's path)."""
         self.log = UpdateLog(self.net.n_layers)
+        self.path = WeightPath()
         p = self.prepared
         self.recorder = Recorder(self.log, (self.probe.X_grad, self.probe.Y_grad), (p.X_train, p.Y_train))
 
@@ -364,6 +367,7 @@ class Session(QObject):
             if snap.progress.status and not (latest and latest.progress.status == snap.progress.status):
                 self.message.emit(snap.progress.status)
             self.latest = snap
+            self.path.add(snap.params)
             if snap.finished:
                 self._record_run(snap)
             self.snapshot.emit(snap)
@@ -371,7 +375,8 @@ class Session(QObject):
     def _record_run(self, snap):
         """A fit/step returned: keep (or update) this run in the run list (Runs numbers it)."""
         if len(self.history):
-            run = Run("", self.config, self.history.copy(), snap.params.copy(), self.setup_of(self.net))
+            run = Run("", self.config, self.history.copy(), snap.params.copy(), self.setup_of(self.net),
+                      initial=self.path.points[0], path=self.path.sampled(RUN_PATH_POINTS))
             self.runs.record(run, snap.run_id)
 
     def setup_of(self, net):

@@ -98,7 +98,7 @@ class TrainJob:
             self.inbox.deliver(self)
             if self.mode == "step":
                 self.trainer.step(*self._data())
-                emitter.record(every=True)
+                emitter.record()
             else:
                 self._fit(cancel, emitter)
             self.inbox.deliver(self)
@@ -118,7 +118,8 @@ class TrainJob:
             if self.pace > 0:
                 self._paced(cancel, emitter)
             else:
-                t.fit(*self._data(), on_progress=emitter.on_progress, stop=interrupt)
+                emitter.sync()
+                t.fit(*self._data(), on_progress=emitter.on_progress, stop=interrupt, on_update=emitter.on_update)
             if t.history.stop_reason not in ("", "stopped"):
                 return   # completed, diverged or early stopping
         t.history.stop_reason = "stopped" if cancel.is_set() else "completed"
@@ -133,7 +134,7 @@ class TrainJob:
             self.inbox.deliver(self)
             if t.history.stop_reason:
                 return
-            emitter.record(every=True, noise_gap=NOISE_GAP)
+            emitter.record(noise_gap=NOISE_GAP)
             if self.pace >= SNAPSHOT_INTERVAL:
                 emitter.emit()
             else:
@@ -165,19 +166,30 @@ class _ThrottledEmitter:
         self.log_start = len(job.recorder.log) if job.recorder else 0
         self.next_emit = time.perf_counter() + SNAPSHOT_INTERVAL
 
-    def on_progress(self, _progress):
+    def on_progress(self, progress):
         self.job.inbox.deliver(self.job)
-        self.record()
+        if self.job.recorder is not None:
+            self.job.recorder.on_progress(self.job.trainer, progress)
         self.emit_if_due()
+
+    def on_update(self):
+        """After every batch at full speed: the recorder keeps the updates its rule asks for."""
+        if self.job.recorder is not None:
+            self.job.recorder.after_batch(self.job.trainer)
+
+    def sync(self):
+        """Full speed starts (or resumes): the recorder's clock starts from the trainer's training time."""
+        if self.job.recorder is not None:
+            self.job.recorder.sync(self.job.trainer.progress().elapsed)
 
     def emit_if_due(self):
         if time.perf_counter() >= self.next_emit:
             self.emit()
 
-    def record(self, every=False, noise_gap=0.0):
-        """Per-update health: after every update when ``every``, else within the recorder's time budget."""
+    def record(self, noise_gap=0.0):
+        """Per-update health of an update trained slowly or by Step (every one gets a row)."""
         if self.job.recorder is not None:
-            self.job.recorder.after_update(self.job.trainer, every, noise_gap)
+            self.job.recorder.after_update(self.job.trainer, noise_gap)
 
     def emit(self, finished=""):
         job = self.job

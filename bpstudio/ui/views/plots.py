@@ -63,6 +63,30 @@ def settle(widget):
     widget.getPlotItem().getViewBox().prepareForPaint()
 
 
+def x_axis_choice(name, tip):
+    """The choice of x axis (epochs, updates, samples seen, seconds) that the cost plot, Runs and Health
+    each offer, labelled ``name``; ``core.explain.updates`` turns a choice into x values."""
+    box = QComboBox()
+    box.addItems(list(X_AXES))
+    box.setAccessibleName(name)
+    box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    box.setToolTip(tip)
+    return box
+
+
+def list_while_drawn(widget, item, name, has_points):
+    """``item`` in ``widget``'s legend only while it has points: an entry for an empty curve names
+    something the plot does not show (the per-update cost at full speed, gradient noise not measured)."""
+    legend = getattr(widget, "getPlotItem", lambda: widget)().legend   # a PlotWidget or its PlotItem
+    if legend is None:
+        return
+    listed = legend.getLabel(item) is not None
+    if has_points and not listed:
+        legend.addItem(item, name)
+    elif listed and not has_points:
+        legend.removeItem(item)
+
+
 def add_curve(widget, name, color, style=None, dtype=np.float32):
     pen = pg.mkPen(color, width=1)
     if style is not None:
@@ -99,11 +123,7 @@ class CurvesView(QWidget):
                                      "training is slowed down (Speed) or stepped")
         self.show_updates.setChecked(True)
         self.show_updates.toggled.connect(self._rebuild)
-        self.x_axis = QComboBox()
-        self.x_axis.addItems(list(X_AXES))
-        self.x_axis.setAccessibleName("X axis")
-        self.x_axis.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.x_axis.setToolTip("What the curves are drawn against")
+        self.x_axis = x_axis_choice("X axis", "What the curves are drawn against")
         self.x_axis.currentTextChanged.connect(self._rebuild)
         self.readout = QLabel("")
         self.readout.setAccessibleName("Last costs")
@@ -141,6 +161,7 @@ class CurvesView(QWidget):
         self.updates = {key: Series() for key in ("updates", "samples", "seconds", "cost")}
         for curve in self._all_curves():
             curve.clear()
+        self._list_per_update()
         self.readout.setText("")
         self._dirty = False   # points were added since the last refresh
 
@@ -201,12 +222,17 @@ class CurvesView(QWidget):
             return
         for curve in self._all_curves():
             curve.show()
+        self._list_per_update()
         settle(self.cost_plot)
         settle(self.accuracy_plot)
         text = self._readout()
         self.readout.setText(text)
         self.readout.setToolTip(text)
         self._dirty = False
+
+    def _list_per_update(self):
+        per_update = self.per_update
+        list_while_drawn(self.cost_plot, per_update.item, "after each update", per_update.last is not None)
 
     def _readout(self):
         if len(self.epochs["epoch"]):
