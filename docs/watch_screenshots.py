@@ -62,14 +62,14 @@ def close(window):
 
 def steps(window, n):
     for _ in range(n):
-        window.act_step.trigger()
+        window.controls.step.trigger()
         idle(window)
 
 
 def slow_steps(out, size):
     """Five Steps on circles at the defaults (Adam, η = 0.003): the heatmaps show ΔW, the cost each update."""
     w = open_window("circles", size)
-    w.speed.setCurrentText("1 update/s")
+    w.controls.speed.setCurrentText("1 update/s")
     w.curves.x_axis.setCurrentText("updates")
     steps(w, 5)
     w.weights.mode_buttons.buttons()[1].click()
@@ -115,7 +115,7 @@ def surface_and_animation(out, size):
 def noise(out, size):
     """A mini-batch run at 100 updates/s: gradient noise and per-update health in the Health tab."""
     w = open_window("circles", size, batch_size=8)
-    w.speed.setCurrentText("100/s")
+    w.controls.speed.setCurrentText("100/s")
     w.docks["Health"].raise_()
     w.session.start()
     wait(6000)

@@ -107,7 +107,7 @@ def run(args):
     from bpstudio.core.data.dataset import prepare
     from bpstudio.core.data.loading import load_dataset
     from bpstudio.core.io import training_state
-    from bpstudio.core.io.model import Model, output_targets
+    from bpstudio.core.io.model import Model
     from bpstudio.core.nn.heads import complete_head, output_size
 
     _check_export_paths(args.export, args.format)
@@ -120,6 +120,7 @@ def run(args):
     dataset = data.dataset   # its inputs as encoded on the training split
     output_activation, cost = complete_head(dataset, args.output_activation, args.cost)
     n_out = output_size(dataset, output_activation)
+    data = data.for_outputs(n_out)   # the targets as the network learns them: the app's rule too (heads)
     sizes = [dataset.n_features, *args.layers, n_out]
     check_training_memory(sizes, args.batch_size, dataset.n_samples)
     net = Network(sizes, [args.activation] * len(args.layers) + [output_activation], init=args.init, seed=args.seed)
@@ -129,12 +130,12 @@ def run(args):
                          patience=args.patience)
     net.check_cost(cost)
     say(f"{args.data}: {dataset.summary()} → {net!r}")
-    X, Y = data.X_train, output_targets(data.Y_train, n_out)
+    X, Y = data.X_train, data.Y_train
     cost_before = net.cost(X, Y, cost)
     trainer = Trainer(net, config)
     bar = None if args.quiet else ProgressBar(sys.stderr)
     with _ctrl_c_stops_training() as stop:
-        history = trainer.fit(X, Y, data.X_val, output_targets(data.Y_val, n_out), on_progress=bar, stop=stop)
+        history = trainer.fit(X, Y, data.X_val, data.Y_val, on_progress=bar, stop=stop)
     if bar:
         bar.close()
     refusal = _why_not_saved(history, cost_before, args.export_anyway)

@@ -107,3 +107,16 @@ def test_a_missing_cell_is_nan_for_the_model_to_fill_or_refuse(tmp_path):
     path = tmp_path / "gaps.csv"
     path.write_text("a,b,y\n1,2,0\n3,NA,1\n4,,\n")
     assert np.isnan(read_features(path, ["a", "b"])[1:, 1]).all()
+
+
+def test_prepared_targets_follow_the_output_size():
+    from bpstudio.core.data.dataset import prepare
+    from bpstudio.core.nn.heads import outputs_fit
+
+    moons = load_dataset("moons")
+    prepared = prepare(moons)
+    one = prepared.for_outputs(output_size(moons, "sigmoid"))
+    assert one.Y_train.shape == (len(prepared.Y_train), 1) and one.Y_val.shape[1] == 1
+    assert (one.Y_train[:, 0] == prepared.Y_train[:, 1]).all()     # P(second class)
+    assert prepared.for_outputs(2).Y_train is prepared.Y_train       # softmax: the one-hot pair as it is
+    assert outputs_fit(moons, "sigmoid", 1) and outputs_fit(moons, "sigmoid", 2) and not outputs_fit(moons, "sigmoid", 3)

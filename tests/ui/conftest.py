@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.ui import MainWindow
 from bpstudio.ui.actions import projects  # noqa: E402
-from bpstudio.ui.session.session import DEFAULT_CONFIG, DataOptions  # noqa: E402
+from bpstudio.ui.session.options import DEFAULT_CONFIG, DataOptions  # noqa: E402
 
 
 QStandardPaths.setTestModeEnabled(True)   # Qt's own standard locations point at test folders
@@ -39,10 +39,13 @@ def discard_unsaved_changes():
         yield
 
 
-@pytest.fixture
-def window(qtbot):
-    """The default window, shown; closed (and its threads joined) after the test."""
-    win = MainWindow()
+XOR = ("xor", {"n_samples": 200, "seed": 0})
+
+
+def _new_window(qtbot, dataset=None):
+    """A window of the test's own on ``dataset`` ((name, load options), or None for the default),
+    shown; closed (and its threads joined) after the test."""
+    win = MainWindow(load_dataset(dataset[0], **dataset[1])) if dataset else MainWindow()
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -52,13 +55,34 @@ def window(qtbot):
 
 
 @pytest.fixture
+def window(qtbot):
+    """The default window, shown; closed (and its threads joined) after the test."""
+    yield from _new_window(qtbot)
+
+
+@pytest.fixture
 def xor_window(qtbot):
-    win = MainWindow(load_dataset("xor", n_samples=200, seed=0))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
+    yield from _new_window(qtbot, XOR)
+
+
+@pytest.fixture
+def shared_window(request, shared_windows):
+    """The module's window as File ▸ New leaves it (see shared_windows). A module opts in with
+    ``window = shared_window``-style overrides; a test marked ``own_window`` (of a default, or of
+    a setting File ▸ New keeps: Speed, a view's toggle, the window's title) gets a new one."""
+    if request.node.get_closest_marker("own_window"):
+        yield from _new_window(request.getfixturevalue("qtbot"))
+    else:
+        yield shared_windows(None)
+
+
+@pytest.fixture
+def shared_xor_window(request, shared_windows):
+    """As shared_window, on 200 samples of xor."""
+    if request.node.get_closest_marker("own_window"):
+        yield from _new_window(request.getfixturevalue("qtbot"), XOR)
+    else:
+        yield shared_windows(XOR)
 
 
 @pytest.fixture(scope="module")

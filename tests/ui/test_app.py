@@ -72,10 +72,10 @@ def test_an_invalid_output_and_cost_pair_is_explained_and_blocks_start(window):
     cost = control(window, "Cost function", QComboBox)
     cost.setCurrentIndex(cost.findData("mse"))          # softmax output + mse: not allowed
     assert "softmax" in panel.problem.text()
-    assert not window.act_start.isEnabled()
+    assert not window.controls.start.isEnabled()
     assert window.session.config.cost == "cross_entropy"   # the session kept a consistent pair
     cost.setCurrentIndex(cost.findData("cross_entropy"))
-    assert panel.problem.text() == "" and window.act_start.isEnabled()
+    assert panel.problem.text() == "" and window.controls.start.isEnabled()
 
 
 def test_learning_rate_steps_on_the_ladder_and_batch_size_follows_the_mode(window):

@@ -1,6 +1,7 @@
 """File menu, CSV import dialog, drag and drop, settings, and the launcher's display check."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton
@@ -9,6 +10,12 @@ import bpstudio
 from bpstudio.ui import app as launcher
 from bpstudio.ui.actions.import_dialog import LEFT_OUT, ImportDialog
 from uihelpers import control
+
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
 
 
 def message(win):

@@ -17,6 +17,12 @@ from bpstudio.ui.session import jobs
 from uihelpers import control
 
 
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
+
+
 def message(win):
     return control(win, "Message").text()
 

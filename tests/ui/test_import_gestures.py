@@ -2,10 +2,17 @@
 pick, the task re-guessed for each target, and a failed load that brings the dialog back as it was."""
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QComboBox, QSpinBox, QTableWidget
 
 from bpstudio.ui.actions.import_dialog import ImportDialog
 from uihelpers import choose, click, control, drop_file, setting_value, type_into, wheel, when_dialog_opens
+
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
 
 WEATHER = ("drizzle", "rain", "sun", "snow", "fog")
 

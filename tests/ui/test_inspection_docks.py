@@ -28,8 +28,9 @@ def test_docks_exist_and_follow_the_session(window, qtbot):
     assert set(docks) == {"Inspector", "Health", "Runs", "Evaluation", "Loss surface"}
     assert all(title in window.docks for title in docks)   # listed in the View menu
     inspector = window.inspection.inspector
-    assert [row.shape[1] for row in inspector.rows] == list(window.session.net.sizes[1:])
-    docks["Inspector"].raise_()
+    docks["Inspector"].raise_()   # a hidden inspector computes its tables when first shown
+    qtbot.waitUntil(lambda: [row.shape[1] for row in inspector.rows] == list(window.session.net.sizes[1:]),
+                    timeout=3000)
     _step(window, qtbot, 3)
     qtbot.waitUntil(lambda: np.array_equal(inspector.net.params, window.session.net.params), timeout=3000)
     x, y = inspector.inspected()

@@ -73,7 +73,7 @@ def test_200_random_run_commands_never_hang_or_break_the_session(open_window, qt
     s = win.session
     set_epochs(win, LONG)
     rng = np.random.default_rng(7)
-    actions = [win.act_start, win.act_pause, win.act_step, win.act_stop, win.act_reset]
+    actions = [win.controls.start, win.controls.pause, win.controls.step, win.controls.stop, win.controls.reset]
     for _ in range(200):
         action = actions[rng.integers(len(actions))]
         if action.isEnabled():       # what a user can click
@@ -81,15 +81,15 @@ def test_200_random_run_commands_never_hang_or_break_the_session(open_window, qt
         if rng.random() < 0.5:       # half the time the next click comes before any event is processed
             qtbot.wait(int(rng.integers(0, 15)))
         assert s.state in tuple(RunState)
-        assert win.act_pause.isEnabled() == (s.state == "training")
+        assert win.controls.pause.isEnabled() == (s.state == "training")
         assert s.trainer.net is s.net
-    win.act_stop.trigger()
+    win.controls.stop.trigger()
     qtbot.waitUntil(lambda: not s.busy, timeout=10000)
     # Still alive: a new run starts and trains.
     updates = s.trainer.updates
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(lambda: s.latest.progress.updates > updates + 10, timeout=10000)
-    win.act_stop.trigger()
+    win.controls.stop.trigger()
     qtbot.waitUntil(lambda: not s.busy, timeout=10000)
     assert np.isfinite(s.net.params).all()
     close_and_delete(win)
@@ -106,7 +106,7 @@ def test_closing_right_after_showing(qtbot):
 def test_closing_at_a_random_moment_of_training_ends_every_thread(open_window, qtbot, seed):
     win = open_window()
     set_epochs(win, LONG)
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.wait(int(np.random.default_rng(seed).integers(0, 400)))
     close_and_delete(win)
 
@@ -126,7 +126,7 @@ def test_closing_during_a_batch_longer_than_the_shutdown_bound_detaches_it(open_
     monkeypatch.setattr(jobs, "SHUTDOWN_TIMEOUT_MS", 300)
     win = open_window()
     set_epochs(win, LONG)
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(in_long_batch.is_set, timeout=5000)
     thread = win.session._job.thread
     win.close()
@@ -167,7 +167,7 @@ def test_closing_at_a_random_moment_of_exporting_keeps_the_file_whole(open_windo
     path = folder / "model.onnx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), ""))
     set_epochs(win, LONG)
-    win.act_start.trigger()                       # export while training, from the latest snapshot
+    win.controls.start.trigger()                       # export while training, from the latest snapshot
     qtbot.waitUntil(lambda: win.session.latest.progress.updates > 0, timeout=5000)
     win.files.export_weights()
     qtbot.wait(int(np.random.default_rng(seed).integers(0, 50)))
@@ -195,21 +195,21 @@ def test_changes_right_after_stop_never_train_the_old_network_on_the_new_data(op
     s = win.session
     set_epochs(win, LONG)
     for change in ("network", "data", "network", "data"):
-        win.act_start.trigger()
+        win.controls.start.trigger()
         qtbot.waitUntil(lambda: s.latest.run_id == s.run_id and s.latest.progress.updates > 0, timeout=5000)
         old_net = s.net
-        win.act_stop.trigger()
+        win.controls.stop.trigger()
         if change == "network":   # no wait between Stop and the change
             assert s.set_network_spec(NetworkSpec(hidden=((int(np.random.default_rng().integers(3, 9)), "relu"),),
                                                   output=s.spec.output, cost=s.spec.cost))
         else:
             win.use_dataset(load_dataset("gaussians" if s.dataset.n_outputs == 2 else "xor", seed=0))
         assert s.net is not old_net and s.trainer.net is s.net
-        win.act_start.trigger()
+        win.controls.start.trigger()
         # The new run trains promptly — the stopped one does not carry on in its place.
         qtbot.waitUntil(lambda: s.latest.run_id == s.run_id and s.latest.progress.updates > 0, timeout=5000)
         assert s.latest.params.shape == s.net.params.shape
-        win.act_stop.trigger()
+        win.controls.stop.trigger()
         qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     for net, X in trained:
         assert X.shape[1] == net.sizes[0]   # every network trained on data of its own shape
@@ -228,17 +228,17 @@ def test_stop_then_change_then_start_during_a_slow_batch_trains_the_new_run(open
     win = open_window()
     s = win.session
     set_epochs(win, LONG)
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(lambda: s.latest.progress.updates > 0, timeout=5000)
     old_trainer = s.trainer
-    win.act_stop.trigger()
+    win.controls.stop.trigger()
     assert s.set_network_spec(replace(s.spec, hidden=((5, "tanh"),)))
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(lambda: s.latest.run_id == s.run_id and s.latest.progress.updates > 0, timeout=5000)
     stopped_at = old_trainer.updates
     qtbot.waitUntil(lambda: s.latest.progress.updates > 3, timeout=5000)
     assert old_trainer.updates == stopped_at   # the stopped run did not carry on
-    win.act_stop.trigger()
+    win.controls.stop.trigger()
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     close_and_delete(win)
 
@@ -252,12 +252,12 @@ def test_an_exception_in_the_worker_reaches_the_window_and_the_app_keeps_working
 
     with monkeypatch.context() as m:
         m.setattr(Trainer, "fit", broken)
-        win.act_start.trigger()
+        win.controls.start.trigger()
         qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=5000)
         assert "simulated failure inside training" in control(win, "Message").text()
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(lambda: s.latest.progress.updates > 0, timeout=5000)
-    win.act_stop.trigger()
+    win.controls.stop.trigger()
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     close_and_delete(win)
 
@@ -270,7 +270,7 @@ def _train_sine_at_lr_100(open_window, qtbot, hidden, optimizer, epochs, errors=
     s.set_config(replace(s.config, learning_rate=100.0, optimizer=optimizer, epochs=epochs))
     if errors is not None:
         s.error.connect(errors.append)
-    win.act_start.trigger()
+    win.controls.start.trigger()
     qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=10000)
     return win, s
 
@@ -288,5 +288,5 @@ def test_a_diverging_run_stops_with_a_message_and_finite_weights(open_window, qt
     assert s.history.diverged
     assert "diverged" in control(win, "Message").text()
     assert np.isfinite(s.net.params).all() and np.isfinite(s.latest.params).all()
-    win.act_start.trigger()   # the run is over; starting again is refused with a reason, not a crash
+    win.controls.start.trigger()   # the run is over; starting again is refused with a reason, not a crash
     close_and_delete(win)

@@ -9,6 +9,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
+
+
 def menu_actions(window):
     """(menu title, action) for every enabled command in the menu bar, submenus included; Quit last."""
     found = []

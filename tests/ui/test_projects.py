@@ -16,6 +16,18 @@ from bpstudio.core.io.project import open_project
 from bpstudio.ui.actions import projects
 from uihelpers import click, control
 
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
+
+
+@pytest.fixture
+def xor_window(shared_xor_window):
+    return shared_xor_window
+
+
 ROOT = Path(__file__).parents[2]   # the checkout: ``python -m bpstudio`` runs this copy
 SAVE, DISCARD, CANCEL = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
                          QMessageBox.StandardButton.Cancel)
@@ -172,6 +184,7 @@ def test_saving_while_training_pauses_copies_and_trains_on(window, qtbot, monkey
     click(qtbot, win, "Pause")
 
 
+@pytest.mark.own_window   # closes the window, or reads the message boxes it has shown
 @pytest.mark.parametrize("answer", [CANCEL, SAVE, DISCARD])
 def test_closing_with_unsaved_changes_asks(window, qtbot, monkeypatch, tmp_path, answer):
     asked = []
@@ -209,6 +222,7 @@ def test_new_project_with_unsaved_changes_asks_and_cancel_keeps_everything(windo
     (b"this is not a project", "not a readable project file"),
     (None, "no such file"),
 ])
+@pytest.mark.own_window   # closes the window, or reads the message boxes it has shown
 def test_a_damaged_project_gives_a_message_and_changes_nothing(window, qtbot, tmp_path, content, problem):
     win, s = window, window.session
     path = tmp_path / "damaged.bpproject"
@@ -249,6 +263,7 @@ def test_a_project_whose_data_file_changed_is_refused(window, qtbot, monkeypatch
     assert window.session.net is before
 
 
+@pytest.mark.own_window   # closes the window, or reads the message boxes it has shown
 def test_a_failed_save_says_so_and_leaves_the_previous_file(window, qtbot, monkeypatch, tmp_path):
     win = window
     path = tmp_path / "kept.bpproject"

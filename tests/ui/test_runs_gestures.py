@@ -7,6 +7,11 @@ from bpstudio.core.explain.compare import LR_LADDER
 from uihelpers import choose, click, control, show_tab, type_into
 
 
+@pytest.fixture
+def xor_window(shared_xor_window):
+    return shared_xor_window
+
+
 def train(qtbot, win, epochs):
     type_into(qtbot, control(win, "Epochs"), str(epochs))
     click(qtbot, win, "Start")

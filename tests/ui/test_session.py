@@ -111,7 +111,7 @@ def test_a_load_can_be_cancelled(qtbot):
 
 
 def test_a_split_that_leaves_no_training_samples_changes_nothing(session):
-    from bpstudio.ui.session.session import DataOptions
+    from bpstudio.ui.session.options import DataOptions
 
     before = (session.options, session.prepared, session.net)
     errors = []

@@ -4,6 +4,7 @@ precision and recall per class, or R², RMSE and MAE in the target's units."""
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -12,6 +13,12 @@ from bpstudio.core.data.csv_layout import sniff
 from bpstudio.core.data.csv_reader import column_roles
 from bpstudio.ui.actions.import_dialog import ImportDialog
 from uihelpers import control
+
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
 
 TABULAR = Path(__file__).parents[1] / "data" / "tabular"
 PENGUINS, WEATHER = TABULAR / "penguins.csv", TABULAR / "seattle-weather.csv"

@@ -27,6 +27,13 @@ def wait_idle_worker(qtbot, win):
     qtbot.waitUntil(lambda: not win.session.busy, timeout=10000)
 
 
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
+
+
+@pytest.mark.own_window
 def test_speed_offers_the_four_paces_and_starts_at_full_speed(window):
     box = control(window, "Speed", QComboBox)
     assert [box.itemText(i) for i in range(box.count())] == ["1 update/s", "10/s", "100/s", "full speed"]
@@ -158,6 +165,7 @@ def test_loss_surface_is_one_click_away_after_training(window, qtbot):
     assert x[0] == pytest.approx(1.0, abs=1e-6) and x[-1] == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.own_window
 def test_loss_surface_cancel_stops_the_job(window, qtbot):
     click(qtbot, window, "Step")
     wait_idle_worker(qtbot, window)
@@ -210,6 +218,7 @@ def test_an_animation_runs_forward_backward_update_and_ends_on_the_new_weights(w
     np.testing.assert_allclose(diagram.current[0], window.session.net.weights[0])
 
 
+@pytest.mark.own_window
 def test_animate_updates_plays_each_step(window, qtbot):
     diagram = _diagram(window, qtbot)
     click(qtbot, window, "Animate updates")
@@ -240,6 +249,7 @@ def _train_epochs(window, qtbot, epochs):
     assert len(window.session.history) == epochs
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_cost_and_runs_can_be_drawn_against_updates_or_samples(window, qtbot):
     _train_epochs(window, qtbot, 4)
     s = window.session
@@ -282,6 +292,7 @@ def test_gradient_noise_differs_between_batch_modes(window, qtbot):
     assert health.noise.n == 3   # the Health plot got a point per Step
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
     _train_epochs(window, qtbot, 3)
     s = window.session
@@ -310,6 +321,7 @@ def _legend(plot):
     return [label.text for _, label in plot.getPlotItem().legend.items]
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_legend_lists_a_curve_only_once_it_has_points(window, qtbot):
     cost_plot = window.curves.cost_plot
     assert "after each update" not in _legend(cost_plot)
@@ -455,6 +467,7 @@ def test_runs_whose_surfaces_share_no_picture_are_refused_with_the_reason():
             check_comparable(runs, setup, 22)
 
 
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_a_trained_run_keeps_what_its_loss_surface_needs(window, qtbot):
     initial = window.session.net.params.copy()
     _train_epochs(window, qtbot, 3)

@@ -89,7 +89,7 @@ def test_scrolling_the_whole_setup_panel_over_its_settings_changes_nothing(small
     assert {"Dataset", "Learning rate", "Batch size", "Cost function", "Initialization", "Neurons",
             "Validation split", "Epochs"} <= over_settings
     assert snapshot(win) == before
-    assert win.act_start.isEnabled()
+    assert win.controls.start.isEnabled()
 
 
 def test_a_setting_clicked_into_takes_the_wheel(small_window, qtbot):

@@ -4,12 +4,19 @@ Also: the app refuses a one-output softmax where the user chose it.
 """
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QPushButton
 from uihelpers import click, control
 
 from bpstudio.core.data.loading import load_dataset
 from bpstudio.ui import MainWindow
+
+
+@pytest.fixture
+def window(shared_window):
+    """One window for the module (building one per test was most of the time; tests/ui/conftest.py)."""
+    return shared_window
 
 PUBLISHED = {"net_h1": 0.3775, "out_o1": 0.75136507, "E_total": 0.298371109, "w5+": 0.35891648, "w1+": 0.149780716}
 

@@ -20,6 +20,11 @@ from bpstudio.ui.session import session as session_module
 from bpstudio.core import RunState
 from uihelpers import click, control
 
+
+@pytest.fixture
+def xor_window(shared_xor_window):
+    return shared_xor_window
+
 LONG = 10_000_000   # epochs: a run that only ends when told to
 
 

@@ -10,11 +10,14 @@ targets of a regression (so a linear output trains at ordinary learning rates);
 both scalers are saved with a trained model, which undoes them in ``predict``.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..nn.heads import output_targets
 from .preprocessing import Scaler, check_scaled
+from .remedies import Remedy
 
 TASKS = ("classification", "regression")
 
@@ -26,14 +29,14 @@ class DataError(ValueError):
     ``str(error)`` says it for Python, ``error.told_to("cli")`` / ``error.told_to("app")`` for the others.
     """
 
-    def __init__(self, message, remedy=None):
+    def __init__(self, message: str, remedy: Remedy | None = None) -> None:
         super().__init__(message)
         self.message, self.remedy = message, remedy
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.told_to("python")
 
-    def told_to(self, surface):
+    def told_to(self, surface: str) -> str:
         """The message with the remedy as ``surface`` ("python", "cli" or "app") says it."""
         return self.message if self.remedy is None else f"{self.message}; {self.remedy.told_to(surface)}"
 
@@ -69,27 +72,27 @@ class Dataset:
             raise ValueError(f"{len(self.class_names)} class names for {self.Y.shape[1]} one-hot columns")
 
     @property
-    def n_samples(self):
+    def n_samples(self) -> int:
         return len(self.X)
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.X.shape[1]
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.Y.shape[1]
 
     @property
-    def is_classification(self):
+    def is_classification(self) -> bool:
         return self.task == "classification"
 
     @property
-    def labels(self):
+    def labels(self) -> np.ndarray:
         """Class index per sample (classification only)."""
         return self.Y.argmax(axis=1)
 
-    def split_indices(self, fractions, seed=0):
+    def split_indices(self, fractions: Sequence[float], seed: int = 0) -> list[np.ndarray]:
         """Shuffled index arrays, one per fraction plus the remainder first; stratified by class."""
         rng = np.random.default_rng(seed)
         groups = [np.flatnonzero(self.labels == c) for c in range(self.n_outputs)] \
@@ -103,7 +106,7 @@ class Dataset:
                 part.append(chunk)
         return [rng.permutation(np.concatenate(p)) for p in parts]
 
-    def summary(self):
+    def summary(self) -> str:
         """One line: samples, features, and classes or targets."""
         what = f"{self.n_outputs} classes" if self.is_classification else f"{self.n_outputs} target(s)"
         return f"{self.n_samples} samples, {self.n_features} features, {what}"
@@ -124,6 +127,12 @@ class Prepared:
     X_test: np.ndarray
     Y_test: np.ndarray
     encoder: object = None    # an ``Encoder`` fitted on the training split (categories, fill values)
+
+    def for_outputs(self, n_outputs: int) -> "Prepared":
+        """The splits with targets as a network of ``n_outputs`` outputs learns them (``heads.output_targets``:
+        a one-hot pair of classes becomes one column for a single sigmoid output)."""
+        return replace(self, **{name: output_targets(getattr(self, name), n_outputs)
+                                for name in ("Y_train", "Y_val", "Y_test")})
 
 
 def prepare(dataset, scaling="standard", val_fraction=0.2, test_fraction=0.0, seed=0, dtype="float64"):

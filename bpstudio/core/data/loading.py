@@ -10,6 +10,9 @@
 Bad input raises DataError (a ValueError) naming the file, line and column.
 """
 
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from . import generated
 from .csv_layout import is_text_column, sniff
 from .columns import plan_columns
 from .csv_reader import check_unique_names, read_csv
-from .dataset import TASKS, DataError, LoadCancelled
+from .dataset import TASKS, DataError, Dataset, LoadCancelled
 from .npz_reader import read_npz
 from .guess import column_task, guess_target
 
@@ -89,8 +92,10 @@ def _done(dataset, progress):
     return dataset
 
 
-def load_dataset(name_or_path, *, target=None, task=None, n_samples=None, noise=None, seed=0,
-                 drop_missing=False, progress=None, cancel=None, **options):
+def load_dataset(name_or_path: str | os.PathLike, *, target: str | None = None, task: str | None = None,
+                 n_samples: int | None = None, noise: float | None = None, seed: int = 0, drop_missing: bool = False,
+                 progress: Callable[[float], None] | None = None, cancel: threading.Event | None = None,
+                 **options: object) -> Dataset:
     """A Dataset from a built-in name or a .csv / .npz path.
 
     Generated sets take ``n_samples``, ``noise``, ``seed`` (and ``centers`` for gaussians).

@@ -24,9 +24,12 @@ A layer's relative error (kept for comparison with other tools) is the largest
 |backprop − numerical| in that layer divided by the largest gradient magnitude in it.
 """
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..nn.network import Network
 
@@ -111,7 +114,9 @@ class CheckCancelled(Exception):
     """The ``stop`` event was set during a gradient check."""
 
 
-def gradcheck(net, X, Y, cost="mse", max_per_layer=200, seed=0, eps=EPS, stop=None, on_layer=None):
+def gradcheck(net: Network, X: ArrayLike, Y: ArrayLike, cost: str = "mse", max_per_layer: int = 200, seed: int = 0,
+              eps: float = EPS, stop: threading.Event | None = None,
+              on_layer: Callable[[int, int], None] | None = None) -> "GradCheckResult":
     """Compare ``net.gradients`` with central differences; returns a ``GradCheckResult``.
 
     Layers with more than ``max_per_layer`` weights are checked on a seeded random

@@ -15,21 +15,29 @@ A binary classifier may have a single sigmoid output: it is the probability of
 
 import math
 import warnings
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..train.config import TrainConfig
-from ..data.dataset import TASKS
+from ..train.history import History
+from ..data.dataset import TASKS, Prepared
 from ..data.encoding import Encoder, UnseenCategories, UnseenCategoryWarning
 from ..data.table import Table
 from ..data.targets import class_name
-from ..train.evaluation import evaluate
+from ..train.evaluation import Evaluation, evaluate
 from ..train.metrics import predicted_classes
 from ..nn.network import Network
 from ..data.preprocessing import Scaler
 
 FORMAT = "bpstudio-model"
 VERSION = 1
+
+
+# Raw rows for predict: rows in input_names order, a mapping of column name → values (dict, DataFrame), or a Table
+RawRows = ArrayLike | Mapping[str, Sequence] | Table
+OnUnseen = Callable[[int, str, object], None]   # (row, column, value) of a category the encoder never saw
 
 
 class Model:
@@ -45,8 +53,10 @@ class Model:
 
     training_state = None
 
-    def __init__(self, network, x_scaler, y_scaler, task, feature_names, class_names=(), target_names=(),
-                 config=None, history=None, encoder=None, target_column=None):
+    def __init__(self, network: Network, x_scaler: Scaler | None, y_scaler: Scaler | None, task: str,
+                 feature_names: Sequence[str], class_names: Sequence[str] = (), target_names: Sequence[str] = (),
+                 config: TrainConfig | None = None, history: History | dict | None = None,
+                 encoder: Encoder | None = None, target_column: str | None = None) -> None:
         if task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
         self.network = network
@@ -70,22 +80,23 @@ class Model:
         self.target_column = str(target_column) if target_column else single_target   # the file's column
 
     @classmethod
-    def from_prepared(cls, network, prepared, config=None, history=None):
+    def from_prepared(cls, network: Network, prepared: Prepared, config: TrainConfig | None = None,
+                      history: History | None = None) -> "Model":
         """A model from a trained network and the ``Prepared`` data (scalers and names) it was trained on."""
         ds = prepared.dataset
         return cls(network, prepared.x_scaler, prepared.y_scaler, ds.task, ds.feature_names,
                    ds.class_names, ds.target_names, config, history, prepared.encoder, ds.target_column)
 
     @property
-    def is_classification(self):
+    def is_classification(self) -> bool:
         return self.task == "classification"
 
     @property
-    def input_names(self):
+    def input_names(self) -> list[str]:
         """The raw columns ``predict`` reads: the encoder's columns, or the features themselves."""
         return self.encoder.input_names if self.encoder else list(self.feature_names)
 
-    def encode(self, X_raw, on_unseen=None):
+    def encode(self, X_raw: RawRows, on_unseen: OnUnseen | None = None) -> np.ndarray:
         """The network's unscaled inputs (N, n_features) for raw rows.
 
         With an encoder, ``X_raw`` is rows of raw values in ``input_names`` order (numbers, category
@@ -109,14 +120,14 @@ class Model:
             warnings.warn(message, UnseenCategoryWarning, stacklevel=3)
         return X
 
-    def predict(self, X_raw, on_unseen=None):
+    def predict(self, X_raw: RawRows, on_unseen: OnUnseen | None = None) -> np.ndarray:
         """Raw rows (see ``encode``) → outputs (N, n_out): probabilities, or values in the targets'
         original units for a regression."""
         X = self.encode(X_raw, on_unseen)
         a = self.network.predict(self.x_scaler.transform(X, self.network.dtype))
         return self.y_scaler.inverse_transform(a) if self.y_scaler else a
 
-    def targets(self, y):
+    def targets(self, y: ArrayLike) -> np.ndarray:
         """Y for ``evaluate``: one-hot (N, k) for class names (or labels), values (N, t) for a regression."""
         if not self.is_classification:
             Y = np.asarray(y, dtype=np.float64)
@@ -130,14 +141,14 @@ class Model:
         Y[np.arange(len(labels)), [index[name] for name in labels]] = 1.0
         return Y
 
-    def evaluate(self, X_raw, y, on_unseen=None):
+    def evaluate(self, X_raw: RawRows, y: ArrayLike, on_unseen: OnUnseen | None = None) -> Evaluation:
         """An ``Evaluation`` of the predictions for ``X_raw`` against the true targets ``y`` (class names
         or labels; or values in the target's units): accuracy, per-class precision and recall and the
         confusion matrix, or R², RMSE and MAE."""
         return evaluate(self.predict(X_raw, on_unseen), self.targets(y), self.task, self.class_names,
                         self.target_names)
 
-    def predict_classes(self, X_raw):
+    def predict_classes(self, X_raw: RawRows) -> np.ndarray:
         """Class index per row (classification only); names are ``class_names[index]``."""
         if not self.is_classification:
             raise ValueError("predict_classes needs a classification model")
@@ -145,7 +156,7 @@ class Model:
 
     # --- file contents -------------------------------------------------------------
 
-    def metadata(self):
+    def metadata(self) -> dict:
         """Everything except the weights and biases, as JSON-ready values."""
         net = self.network
         return {
@@ -162,7 +173,7 @@ class Model:
         }
 
     @classmethod
-    def from_metadata(cls, meta, weights, biases):
+    def from_metadata(cls, meta: dict, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> "Model":
         """Rebuild from ``metadata()`` and per-layer arrays; ValueError/KeyError/TypeError name the problem."""
         n_layers(meta)
         weights = [np.asarray(w, dtype=np.float64) for w in weights]
@@ -181,7 +192,7 @@ class Model:
         model.training_state = meta.get("training_state")
         return model
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         what = f"classes {self.class_names}" if self.is_classification else f"targets {self.target_names}"
         return f"Model({self.network!r}, {self.task}, {what})"
 
@@ -195,14 +206,6 @@ def _complete(table):
                          "was trained on complete rows and has no fill values; leave such rows out "
                          "(command line: --drop-missing)")
     return np.column_stack(table.columns) if table.columns else np.zeros((len(table), 0))
-
-
-def output_targets(Y, n_outputs):
-    """Y (N, k) as the network's targets: a one-hot pair of classes feeds a single sigmoid output
-    through its second column (the probability of ``class_names[1]``)."""
-    if n_outputs == 1 and Y.shape[1] == 2:
-        return Y[:, 1:]
-    return Y
 
 
 def n_layers(meta):

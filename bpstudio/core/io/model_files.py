@@ -22,6 +22,7 @@ weights that are not real numbers — raises ``ModelFileError`` naming the file.
 
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,7 @@ class ModelFileError(ValueError):
     """A model file could not be written or read; the message names the file and the problem."""
 
 
-def save_model(model, path, format=None):
+def save_model(model: Model, path: str | os.PathLike, format: str | None = None) -> None:
     """Write ``model`` to ``path`` in ``format`` (see ``export_format``)."""
     path = Path(path)
     ext = export_format(path, format)
@@ -92,7 +93,7 @@ def _stream_kind(path):
     return kind(path.stat().st_mode)
 
 
-def load_model(path):
+def load_model(path: str | os.PathLike) -> Model:
     """Read a model written by ``save_model``; raises ``ModelFileError`` for anything wrong with the file."""
     path = Path(path)
     ext = _extension(path, LOAD_FORMATS, "load")

@@ -36,7 +36,7 @@ from .schema import PROJECT, check
 from ..explain.compare import Run
 from ..train.config import TrainConfig
 from ..data.dataset import Dataset, prepare
-from .model import output_targets
+from ..nn.heads import output_targets
 from ..nn.network import Network
 from .safe_npz import NpzArchive, read_file
 from .special_files import NotRegularFile

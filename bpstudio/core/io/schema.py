@@ -9,9 +9,8 @@ that is really an argument of the loader (``{"cancel": true}``).
     check(description, PROJECT, "project")   # ValueError: "field data.options: 'cancel' is not allowed …"
 """
 
+import functools
 import math
-
-import jsonschema
 
 MAX_EPOCHS = 10_000_000        # the app's Epochs box goes this far
 MAX_SEED = 2**31 - 1           # the app's seed boxes go this far
@@ -111,17 +110,24 @@ PROJECT = {"type": "object", "required": ["format", "version", "network", "confi
 }}
 
 
-def _finite(validator, wanted, instance, schema):
-    if wanted and isinstance(instance, float) and not math.isfinite(instance):
-        yield jsonschema.ValidationError(f"{instance!r} is not a finite number")
+@functools.cache
+def _validator():
+    """Draft 2020-12 plus "finite". jsonschema is imported on the first check, not at start-up
+    (importing it takes ~80 ms, and the app imports this module to start)."""
+    import jsonschema
 
+    def finite(validator, wanted, instance, schema):
+        if wanted and isinstance(instance, float) and not math.isfinite(instance):
+            yield jsonschema.ValidationError(f"{instance!r} is not a finite number")
 
-_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"finite": _finite})
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"finite": finite})
 
 
 def check(document, schema, what):
     """ValueError naming the first field of ``document`` that ``schema`` does not allow."""
-    error = jsonschema.exceptions.best_match(_Validator(schema).iter_errors(document))
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator()(schema).iter_errors(document))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or what
         raise ValueError(f"field {where}: {_reason(error)}")

@@ -5,6 +5,7 @@ the engine's own checks all ask here, so they cannot disagree:
 
     default_head(dataset)                          # ("softmax", "cross_entropy") for classes
     complete_head(dataset, output="sigmoid")       # ("sigmoid", "bce") on a classifier
+    output_size(dataset, "sigmoid")                # 1 for two classes: P(second class)
     cost_for_output("linear", False, current="half_mse")   # "half_mse": it fits, so it stays
     check_pair("bce", "softmax")                   # ValueError that says why
     check_targets("cross_entropy", "softmax", Y)   # ValueError unless Y's rows are probabilities
@@ -55,10 +56,25 @@ def complete_head(dataset, output: str | None = None, cost: str | None = None) -
 
 def output_size(dataset, output: str) -> int:
     """Output neurons for ``dataset`` under ``output``: two classes on a sigmoid need only one, the
-    probability of the second class (see ``io.model.output_targets``); otherwise one per column."""
+    probability of the second class (``output_targets``); otherwise one per column. The app's
+    networks (``spec.network_for``) and the command line's are both sized here."""
     if dataset.is_classification and dataset.n_outputs == 2 and output == "sigmoid":
         return 1
     return dataset.n_outputs
+
+
+def outputs_fit(dataset, output: str, n_outputs: int) -> bool:
+    """Whether a network with ``n_outputs`` ``output`` neurons can learn ``dataset``: the size
+    ``output_size`` gives, or one per column (projects saved before one sigmoid output stood for two classes)."""
+    return n_outputs in (output_size(dataset, output), dataset.n_outputs)
+
+
+def output_targets(Y: np.ndarray, n_outputs: int) -> np.ndarray:
+    """Y (N, k) as the network's targets: a one-hot pair of classes feeds a single sigmoid output
+    through its second column (the probability of ``class_names[1]``)."""
+    if n_outputs == 1 and Y.shape[1] == 2:
+        return Y[:, 1:]
+    return Y
 
 
 def check_pair(cost_name: str, output_activation: str) -> None:

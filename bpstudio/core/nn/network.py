@@ -11,13 +11,15 @@ Each Wˡ (n_out, n_in) is stored column by column (Fortran order): then
 ``W[j, k]`` is unaffected; ``W.reshape(-1)`` is a copy, not a view.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from .activations import get_activation
+from .activations import Activation, get_activation
 from .backprop import Workspace
-from .costs import get_cost
+from .costs import Cost, get_cost
 from .heads import check_outputs, check_pair, check_targets
 from .init import check_init, initial_parameters
 
@@ -29,8 +31,8 @@ _CHUNK = 4096  # rows per forward pass when evaluating a large X
 class Trace:
     """Everything a forward pass computed: ``a[0]`` is X, ``z[l]`` and ``a[l + 1]`` belong to weight layer l."""
 
-    z: list
-    a: list
+    z: list[np.ndarray]
+    a: list[np.ndarray]
 
 
 class Network:
@@ -41,7 +43,8 @@ class Network:
     zˡ = aˡ⁻¹ @ Wˡᵀ + bˡ, as in PyTorch's ``Linear``.
     """
 
-    def __init__(self, sizes, activations=None, init="auto", seed=0, dtype="float64"):
+    def __init__(self, sizes: Sequence[int], activations: Sequence[str] | None = None, init: str = "auto",
+                 seed: int = 0, dtype: DTypeLike = "float64") -> None:
         self.sizes = _check_sizes(sizes)
         n_layers = len(self.sizes) - 1
         if activations is None:
@@ -62,35 +65,35 @@ class Network:
     # --- structure ---------------------------------------------------------------
 
     @property
-    def n_parameters(self):
+    def n_parameters(self) -> int:
         return sum(n_in * n_out + n_out for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))
 
     @property
-    def n_weights(self):
+    def n_weights(self) -> int:
         """Number of weights (not biases); ``params[:n_weights]`` is the weight block."""
         return sum(n_in * n_out for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]))
 
     @property
-    def n_layers(self):
+    def n_layers(self) -> int:
         """Number of weight layers (hidden layers + the output layer)."""
         return len(self.sizes) - 1
 
     @property
-    def weights(self):
+    def weights(self) -> tuple[np.ndarray, ...]:
         """Per-layer weight matrices, shape (n_out, n_in); views into ``params`` (edit in place)."""
         return tuple(self._weights)
 
     @property
-    def activation_fns(self):
+    def activation_fns(self) -> tuple[Activation, ...]:
         """Per-layer ``Activation`` objects (forward, derivative, formulas), named by ``activations``."""
         return tuple(self._activation_fns)
 
     @property
-    def biases(self):
+    def biases(self) -> tuple[np.ndarray, ...]:
         """Per-layer bias vectors, shape (n_out,); views into ``params`` (edit in place)."""
         return tuple(self._biases)
 
-    def layer_views(self, flat):
+    def layer_views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Split a flat array laid out like ``params`` into per-layer (W list, b list) views."""
         pairs = list(zip(self.sizes[:-1], self.sizes[1:]))
         weights, offset = [], 0
@@ -103,7 +106,7 @@ class Network:
             offset += n_out
         return weights, biases
 
-    def reset(self, seed=None):
+    def reset(self, seed: int | None = None) -> None:
         """Re-draw the initial weights; the same seed always gives the same weights."""
         if seed is not None:
             self.seed = seed
@@ -112,7 +115,7 @@ class Network:
             W[...] = W0
             b[...] = b0
 
-    def set_parameters(self, weights, biases):
+    def set_parameters(self, weights: Sequence[ArrayLike], biases: Sequence[ArrayLike]) -> None:
         """Copy weights and biases in, checking every layer's shape first (nothing changes on error)."""
         for kind, new, own in (("weights", weights, self._weights), ("biases", biases, self._biases)):
             if len(new) != len(own):
@@ -125,20 +128,20 @@ class Network:
             for x, target in zip(new, own):
                 target[...] = x
 
-    def copy(self):
+    def copy(self) -> "Network":
         """An independent network with the same structure and parameters."""
         other = Network(self.sizes, self.activations, self.init, self.seed, self.dtype.name)
         other.params[...] = self.params
         return other
 
-    def check_cost(self, cost):
+    def check_cost(self, cost: str) -> Cost:
         """Raise ValueError if ``cost`` cannot be used with this network's output activation."""
         check_pair(cost, self.activations[-1])
         return get_cost(cost)
 
     # --- computing ---------------------------------------------------------------
 
-    def as_inputs(self, X):
+    def as_inputs(self, X: ArrayLike) -> np.ndarray:
         """X as a (N, n_in) array of this network's dtype, or a ValueError naming the mismatch."""
         X = np.asarray(X, dtype=self.dtype)
         if X.ndim == 1:
@@ -147,7 +150,7 @@ class Network:
             raise ValueError(f"inputs must have shape (N, {self.sizes[0]}), got {X.shape}")
         return X
 
-    def as_targets(self, Y, n_samples):
+    def as_targets(self, Y: ArrayLike, n_samples: int) -> np.ndarray:
         """Y as a (N, n_out) array of this network's dtype; 1-D targets are one column."""
         Y = np.asarray(Y, dtype=self.dtype)
         if Y.ndim == 1:
@@ -156,14 +159,14 @@ class Network:
             raise ValueError(f"targets must have shape ({n_samples}, {self.sizes[-1]}), got {Y.shape}")
         return Y
 
-    def forward(self, X):
+    def forward(self, X: ArrayLike) -> Trace:
         """Run X (N, n_in) through the network; returns a ``Trace`` of copies of every z and a."""
         X = self.as_inputs(X)
         ws = Workspace(self, len(X), backward=False)
         ws.forward(X)
         return Trace(z=[z.copy() for z in ws.z], a=[X.copy()] + [a.copy() for a in ws.a])
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Outputs aᴸ, shape (N, n_out), for inputs X of shape (N, n_in)."""
         X = self.as_inputs(X)
         out = np.empty((len(X), self.sizes[-1]), self.dtype)
@@ -172,7 +175,7 @@ class Network:
             out[start:start + _CHUNK] = ws.forward(X[start:start + _CHUNK])
         return out
 
-    def cost(self, X, Y, cost="mse"):
+    def cost(self, X: ArrayLike, Y: ArrayLike, cost: str = "mse") -> float:
         """Batch-mean cost of the whole of X against targets Y."""
         cost_fn = self.check_cost(cost)
         X = self.as_inputs(X)
@@ -180,12 +183,12 @@ class Network:
         check_targets(cost, self.activations[-1], Y)
         return evaluate_cost(self, cost_fn, X, Y)
 
-    def gradients(self, X, Y, cost="mse"):
+    def gradients(self, X: ArrayLike, Y: ArrayLike, cost: str = "mse") -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(grad_w, grad_b): lists of ∂C/∂Wˡ and ∂C/∂bˡ for the batch-MEAN cost over X, Y."""
         ws = self._backprop(X, Y, cost, mean=True)
         return [g.copy() for g in ws.grad_w], [g.copy() for g in ws.grad_b]
 
-    def deltas(self, X, Y, cost="mse"):
+    def deltas(self, X: ArrayLike, Y: ArrayLike, cost: str = "mse") -> list[np.ndarray]:
         """Per-sample errors δˡ = ∂Cₙ/∂zˡ, one (N, n_out) array per layer (not averaged)."""
         ws = self._backprop(X, Y, cost, mean=False)
         return [d.copy() for d in ws.delta]
@@ -200,7 +203,7 @@ class Network:
         ws.backward(X, Y, cost_fn, scale=1.0 / len(X) if mean else 1.0)
         return ws
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         layers = " → ".join(f"{n} {act}" for n, act in zip(self.sizes[1:], self.activations))
         return f"Network({self.sizes[0]} → {layers}, {self.n_parameters} parameters)"
 

@@ -6,6 +6,7 @@
 
 from dataclasses import dataclass
 
+from .heads import output_size
 from .network import Network
 
 
@@ -28,7 +29,8 @@ class NetworkSpec:
 
 
 def network_for(spec: NetworkSpec, dataset) -> Network:
-    """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``."""
-    sizes = [dataset.n_features, *(n for n, _ in spec.hidden), dataset.n_outputs]
+    """A new Network of ``spec``'s design, its input and output sizes taken from ``dataset``
+    (``heads.output_size``: one sigmoid output for two classes)."""
+    sizes = [dataset.n_features, *(n for n, _ in spec.hidden), output_size(dataset, spec.output)]
     activations = [act for _, act in spec.hidden] + [spec.output]
     return Network(sizes, activations, init=spec.init, seed=spec.seed, dtype=spec.dtype)

@@ -60,7 +60,7 @@ class TrainConfig:
             _check_number(f"betas[{i}]", beta, low=0, high=1, high_open=True)
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
 
-    def batch_size_for(self, n_samples):
+    def batch_size_for(self, n_samples: int) -> int:
         """Samples per update for a training set of ``n_samples``."""
         if self.batch_mode == "stochastic":
             return 1
@@ -68,11 +68,11 @@ class TrainConfig:
             return n_samples
         return min(self.batch_size, n_samples)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: dict) -> "TrainConfig":
         """Rebuild from ``to_dict()`` output; unknown keys are an error naming them."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)

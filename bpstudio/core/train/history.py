@@ -33,29 +33,29 @@ class History:
         if len({len(getattr(self, name)) for name in ("epoch", *_SERIES)}) != 1:
             raise ValueError("history: every per-epoch series needs one number per epoch")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.epoch)
 
-    def latest(self, name):
+    def latest(self, name: str) -> float:
         """The last epoch's value of the series ``name`` (e.g. "val_cost"); nan before the first epoch."""
         series = getattr(self, name)
         return series[-1] if len(series) else float("nan")
 
     @property
-    def diverged(self):
+    def diverged(self) -> bool:
         return self.stop_reason.startswith("diverged")
 
-    def copy(self):
+    def copy(self) -> "History":
         """An independent copy: the series are copied, not shared with a run that goes on."""
         return History(**{name: getattr(self, name) for name in ("epoch", *_SERIES)}, stop_reason=self.stop_reason)
 
-    def to_dict(self):
+    def to_dict(self) -> dict:
         """Plain lists (JSON-ready)."""
         series = {name: getattr(self, name).tolist() for name in ("epoch", *_SERIES)}
         return {**series, "stop_reason": self.stop_reason}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: dict) -> "History":
         """Rebuild from ``to_dict()``, checking one number per epoch in every series."""
         if not isinstance(data["stop_reason"], str):
             raise ValueError(f"history: stop_reason must be text, got {data['stop_reason']!r}")

@@ -15,11 +15,13 @@ One update is a ``fused_step`` object's business (backprop and the optimizer's
 rule); the per-epoch record is ``history.History``.
 """
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..nn.backprop import Workspace
 from ..nn.heads import check_targets
@@ -93,7 +95,7 @@ class Best:
 class Trainer:
     """Trains ``net`` in place with a ``TrainConfig``; see ``fit`` and ``step``."""
 
-    def __init__(self, net: Network, config: TrainConfig):
+    def __init__(self, net: Network, config: TrainConfig) -> None:
         self.net = net
         self.config = config
         self.cost_fn = net.check_cost(config.cost)
@@ -116,8 +118,9 @@ class Trainer:
 
     # --- public API -------------------------------------------------------------
 
-    def fit(self, X, Y, X_val=None, Y_val=None, on_progress: Callable[[Progress], None] | None = None,
-            stop=None, on_update: Callable[[], None] | None = None) -> History:
+    def fit(self, X: ArrayLike, Y: ArrayLike, X_val: ArrayLike | None = None, Y_val: ArrayLike | None = None,
+            on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
+            on_update: Callable[[], None] | None = None) -> History:
         """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
 
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
@@ -134,7 +137,7 @@ class Trainer:
             self.history.stop_reason = "completed"
         return self.history
 
-    def step(self, X, Y, X_val=None, Y_val=None) -> Progress:
+    def step(self, X: ArrayLike, Y: ArrayLike, X_val: ArrayLike | None = None, Y_val: ArrayLike | None = None) -> Progress:
         """Train exactly one batch (the next one in this epoch's order); returns a ``Progress``."""
         self._bind(X, Y, X_val, Y_val)
         self.history.stop_reason = ""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 from bpstudio.core import Trainer
 from bpstudio.core.explain.examples import EXAMPLES
 
-from ..session.session import DataOptions
+from ..session.options import DataOptions
 
 
 class ExampleActions(QObject):

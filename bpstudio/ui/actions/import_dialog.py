@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from bpstudio.core.data.csv_layout import DELIMITER_NAMES
 
 from ..panels.data_panel import SCALINGS
-from ..session.session import DataOptions
+from ..session.options import DataOptions
 from ..kit.widgets import add_row, combo
 
 TASKS = (("Guess from the target", None), ("Classification", "classification"), ("Regression", "regression"))

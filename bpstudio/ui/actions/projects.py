@@ -8,31 +8,25 @@ the project still opens when the file has moved or changed.
 
 Saving never touches the trainer while the worker runs it: training pauses,
 the run is copied once the worker has returned, training resumes, and the copy
-is written off the UI thread. Opening reads and checks the whole project off
-the UI thread; only a project that can be used replaces the session, so a bad
-file changes nothing. A project whose data file lies outside its folder opens only
-after the user says yes to a question naming that file (``ask_outside_data``).
+is written off the UI thread (what is copied: ``session/project_state.py``).
+Opening reads and checks the whole project off the UI thread, asking first about
+data outside the project's folder (``project_reading.py``).
 """
 
-from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from bpstudio.core import Trainer
-from bpstudio.core.data.loading import LoadCancelled, load_dataset
-from bpstudio.core.data.dataset import Prepared, prepare
-from bpstudio.core.io.project import (EXTENSION, OutsideDataError, ProjectFileError, open_project,
-                                     save_project)
+from bpstudio.core.io.project import EXTENSION, OutsideDataError, save_project
+from bpstudio.core.train.run_state import RunState
 
 from .files import RecentFiles, report_problem
-from ..session.session import DEFAULT_CONFIG, DEFAULT_DATASET, DataOptions, NetworkSpec, network_for
+from .project_reading import ask_outside_data, opening_progress, read_unless_cancelled
 from ..session.jobs import JobRunner
-from ..session.project_state import project_copy
-from bpstudio.core.train.run_state import RunState
+from ..session.project_state import fresh_state, project_copy
 
 FILTER = f"bpstudio projects (*{EXTENSION});;All files (*)"
 
@@ -43,62 +37,6 @@ def ask_to_save(window, name):
     return QMessageBox.warning(window, "Unsaved changes",
                                f"Save the changes to {name}?\nTraining and edits since the last save are lost "
                                "otherwise.", buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
-
-
-@dataclass
-class Opened:
-    """A project read and checked off the UI thread: everything ``Session.restore`` needs."""
-
-    path: str
-    prepared: Prepared
-    options: DataOptions
-    project: object        # core.project.Project
-    origin: tuple | None   # (name, load options) of a built-in dataset; None for embedded data
-
-
-def ask_outside_data(window, error, on_yes):
-    """Ask (without blocking) whether a project may read ``error.data_path``, outside its folder."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Data outside the project's folder",
-                      f"{error.project.name} reads its data from a file outside its folder:\n\n{error.data_path}",
-                      QMessageBox.StandardButton.Cancel, window)
-    box.setInformativeText("Read it only if you trust this project: a project shared with you could name any "
-                           "file you can read, and saving the project copies that file's contents into it.")
-    read = box.addButton("Read this file", QMessageBox.ButtonRole.AcceptRole)
-    box.setAccessibleName("Data outside the project's folder")
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.buttonClicked.connect(lambda button: on_yes() if button is read else None)
-    box.open()
-    return box
-
-
-def read_project(path, allow_outside_data=False):
-    """Open ``path``, load its data and split it as it was saved; any problem is a ProjectFileError
-    naming the file (``OutsideDataError`` for data outside its folder, unless allowed)."""
-    project = open_project(path, allow_outside_data)
-    data, net = project.data, project.network
-    try:
-        dataset = data.load()
-        prepared = prepare(dataset, data.scaling, data.val_fraction, data.test_fraction, data.split_seed,
-                           net.dtype.name)
-    except (ValueError, OSError) as exc:   # DataError is a ValueError: a named file may have gone
-        raise ProjectFileError(f"{path}: its data: {exc}") from None
-    _check_fits(path, project, prepared)
-    options = DataOptions(data.scaling, data.val_fraction, data.split_seed, data.test_fraction)
-    origin = (data.name, dict(data.options)) if data.dataset is None else None
-    return Opened(str(path), prepared, options, project, origin)
-
-
-def _check_fits(path, project, prepared):
-    """The app trains one output per class or target, on the samples the saved run was trained on."""
-    net, ds = project.network, prepared.dataset
-    if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs):
-        raise ProjectFileError(f"{path}: the network {' → '.join(map(str, net.sizes))} does not fit its data "
-                               f"({ds.n_features} features, {ds.n_outputs} outputs)")
-    order = project.trainer.state_dict()["order"]
-    if order is not None and len(order) != len(prepared.X_train):
-        raise ProjectFileError(f"{path}: the saved run trained on {len(order)} samples, its data now gives "
-                               f"{len(prepared.X_train)} (has the data file changed?)")
 
 
 class ProjectActions(QObject):
@@ -196,13 +134,7 @@ class ProjectActions(QObject):
 
     def _start_new(self):
         """The state the app starts with: the default dataset, network and settings, no runs."""
-        spec, options = NetworkSpec(), DataOptions()
-        dataset = load_dataset(DEFAULT_DATASET)
-        prepared = prepare(dataset, options.scaling, options.val_fraction, options.test_fraction, options.seed,
-                           spec.dtype)
-        net = network_for(spec, dataset)
-        trainer = Trainer(net, replace(DEFAULT_CONFIG, cost=spec.cost))
-        self._take_over(prepared, options, net, trainer, (DEFAULT_DATASET, {}), [], None, path=None)
+        self._take_over(*fresh_state(), [], None, path=None)
         self.window.status.show_message("New project")
 
     def start_from(self, prepared, options, net, trainer, then=None):
@@ -227,12 +159,9 @@ class ProjectActions(QObject):
         data outside the project's folder is read after the user agrees, or with ``allow_outside_data``."""
         self._remember_folder(path)
         self._finish_progress()   # a newer open replaces one still being read
-        self.progress = QProgressDialog(f"Opening {Path(path).name}…", "Cancel", 0, 0, self.window)
-        self.progress.setWindowTitle("Opening project")
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.setMinimumDuration(300)   # quick opens never flash a dialog
+        self.progress = opening_progress(self.window, path)
         self.progress.canceled.connect(self.reader.cancel)
-        self.reader.run(partial(_read_unless_cancelled, path, allow_outside_data), path)
+        self.reader.run(partial(read_unless_cancelled, path, allow_outside_data), path)
 
     def _finish_progress(self, text=""):
         if self.progress is not None:
@@ -326,15 +255,3 @@ class ProjectActions(QObject):
 
     def _remember_folder(self, path):
         self.window.settings().setValue("lastProjectFolder", str(Path(path).parent))
-
-
-def _read_unless_cancelled(path, allow_outside_data, progress, cancel):
-    """JobRunner's task: reading cannot be interrupted, so a cancelled open drops what it read.
-    Data outside the project's folder comes back as the OutsideDataError, for the question."""
-    try:
-        opened = read_project(path, allow_outside_data)
-    except OutsideDataError as error:
-        return error
-    if cancel.is_set():
-        raise LoadCancelled()
-    return opened

@@ -17,17 +17,22 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider, QToolBar
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
+WHEEL, POLISH = QEvent.Type.Wheel, QEvent.Type.Polish
 
 
 class WheelGuard(QObject):
     """Installed once on the QApplication by ``install_wheel_guard``."""
 
     def eventFilter(self, obj, event):
+        # Every event of every object passes here (~50k while the window is built): the class test
+        # comes first because it is cheap, and event.type() builds a Python enum on each call.
+        if not isinstance(obj, GUARDED):
+            return False
         kind = event.type()
-        if kind == QEvent.Type.Wheel and isinstance(obj, GUARDED) and (not obj.hasFocus() or in_toolbar(obj)):
+        if kind == WHEEL and (not obj.hasFocus() or in_toolbar(obj)):
             event.ignore()   # returned as handled but not accepted: Qt offers it to the parent
             return True
-        if kind == QEvent.Type.Polish and isinstance(obj, GUARDED):
+        if kind == POLISH:
             guard_focus(obj)
         return False
 

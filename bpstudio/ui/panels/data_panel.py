@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, Q
 from bpstudio.core.data.loading import list_datasets
 
 from ..kit.plotstyle import PALETTE as CLASS_COLORS
-from ..session.session import DataOptions
+from ..session.options import DataOptions
 from ..kit.widgets import add_row, combo, select_data
 
 SCALINGS = (("Standardize (mean 0, std 1)", "standard"), ("Min–max to [0, 1]", "minmax"), ("None", "none"))

@@ -12,11 +12,11 @@ The scores come from ``bpstudio.core.train.evaluation`` (as in the command line)
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QStackedWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from bpstudio.core.train.evaluation import evaluate
-from ..kit.matrixview import MatrixView
+from ..kit.matrixview import FittedMatrix, MatrixView
 from ..kit.plotstyle import PALETTE, make_plot
 
 
@@ -35,10 +35,18 @@ class EvaluationPanel(QWidget):
         box = QVBoxLayout(confusion)
         row = QHBoxLayout()
         matrix = QVBoxLayout()
-        matrix.addWidget(QLabel("<b>Confusion matrix</b> — rows: actual class, columns: predicted class"))
-        matrix.addWidget(self.matrix, 1, Qt.AlignTop | Qt.AlignLeft)
-        row.addLayout(matrix, 1)
-        row.addWidget(self.per_class, 0, Qt.AlignTop)
+        title = QLabel("<b>Confusion matrix</b> — rows: actual class, columns: predicted class. "
+                       "Hover a cell for its classes and count.")
+        title.setWordWrap(True)
+        matrix.addWidget(title)
+        # the matrix fits the room the panel has: many classes shrink the cells instead of spilling over
+        matrix.addWidget(FittedMatrix(self.matrix), 1)
+        row.addLayout(matrix)
+        side = QVBoxLayout()   # the per-class table beside the matrix, at the top, scrolling when long
+        side.addWidget(self.per_class, 1)
+        side.addStretch(0)
+        row.addLayout(side)
+        row.addStretch(1)
         box.addLayout(row, 1)
         self.plot = make_plot("Predicted vs actual", "actual", "predicted")
         # no locked aspect: in a wide dock it left most of the width empty; the same range on both axes
@@ -128,5 +136,8 @@ def _fill_per_class(table, scores):
             item = QTableWidgetItem(text)
             item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             table.setItem(r, c, item)
-    table.setFixedWidth(table.verticalHeader().width() + table.horizontalHeader().length() + 4)
-    table.setFixedHeight(table.horizontalHeader().height() + table.verticalHeader().length() + 4)
+    # As wide as its columns; as tall as its rows when there is room, else it scrolls (many classes).
+    bar = table.verticalScrollBar().sizeHint().width()
+    table.setFixedWidth(table.verticalHeader().sizeHint().width() + table.horizontalHeader().length() + 4 + bar)
+    table.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)   # the height the matrix has
+    table.setMaximumHeight(table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + 4)

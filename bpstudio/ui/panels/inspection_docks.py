@@ -36,11 +36,12 @@ class InspectionDocks(QObject):
         super().__init__(window)
         self.window, self.session = window, window.session
         self.inspector, self.health = InspectorPanel(), HealthPanel()
+        self.inspector.refresh_when_shown()   # a tab behind Weights: it computes when first raised
         self.runs, self.evaluation = RunsPanel(self.session.runs), EvaluationPanel()
         self.surface = LossSurfacePanel()
         self.surface.set_source(self._surface_request)
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
-        self.before_inspecting = None   # the Weights height, while an inspection dock is raised
+        self.before_inspecting = None   # (Weights height, right docks' undo), while an inspection dock is raised
         self.raised = set()   # the inspection docks on screen (a tab behind another still says isVisible())
         self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
         self.docks = {}
@@ -66,7 +67,8 @@ class InspectionDocks(QObject):
     def _make_room(self):
         """Inspection work gets the room it needs: while Inspector, Health, Runs or Evaluation is the
         raised tab of the bottom area, that area reaches under the right-hand docks and takes about
-        60 % of the height; raising Weights again gives back the layout it had."""
+        60 % of the height, and the right-hand docks share one tabbed column (stacked in the ~40 % left
+        above, each was squeezed unreadable); raising Weights again gives back the layout it had."""
         w = self.window
         shown = [d for d in self.raised if not d.isFloating()
                  and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
@@ -74,11 +76,54 @@ class InspectionDocks(QObject):
         if inspecting == (self.before_inspecting is not None):
             return
         if inspecting:
-            self.before_inspecting = w.docks["Weights"].height()
+            height = w.docks["Weights"].height()
             self._relayout(Qt.DockWidgetArea.BottomDockWidgetArea, shown[0], int(INSPECTING_SHARE * w.height()))
+            self.before_inspecting = (height, self._stack_right_docks())
         else:
-            height, self.before_inspecting = self.before_inspecting, None
+            (height, stacked), self.before_inspecting = self.before_inspecting, None
             self._relayout(Qt.DockWidgetArea.RightDockWidgetArea, w.docks["Weights"], height)   # the default corner
+            if stacked:
+                self._unstack_right_docks(*stacked)
+
+    def _right_docks(self):
+        """Decision boundary, Network diagram, Gradient norms — if all are docked on the right."""
+        w = self.window
+        docks = [w.docks[t] for t in ("Decision boundary", "Network diagram", "Gradient norms")]
+        on_right = all(not d.isFloating() and d.isVisible()
+                       and w.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea for d in docks)
+        return docks if on_right else None
+
+    def _stack_right_docks(self):
+        """Tab the right-hand docks together (Decision boundary in front); returns what undoes it: the
+        two heights and which of the lower pair was in front, or None when the user has moved them."""
+        docks = self._right_docks()
+        if docks is None or docks[0] in self.window.tabifiedDockWidgets(docks[1]):
+            return None
+        boundary, diagram, norms = docks
+        front = diagram if norms.visibleRegion().isEmpty() else norms   # the tab in front of the pair
+        undo = (boundary.height(), diagram.height(), front)
+        for dock in (diagram, norms):
+            self.window.tabifyDockWidget(boundary, dock)
+        boundary.raise_()
+        return undo
+
+    def _unstack_right_docks(self, boundary_height, lower_height, front):
+        docks = self._right_docks()
+        if docks is None:
+            return
+        boundary, diagram, norms = docks
+        w = self.window
+        # splitDockWidget would only add a tab to a tabbed dock: take the pair out and put it back below
+        for dock in (diagram, norms):
+            w.removeDockWidget(dock)
+        w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, diagram, Qt.Orientation.Vertical)
+        w.tabifyDockWidget(diagram, norms)
+        for dock in (diagram, norms):
+            dock.show()
+        front.raise_()
+        w.resizeDocks([boundary, diagram], [boundary_height, lower_height], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, w, lambda: w.resizeDocks([boundary, diagram], [boundary_height, lower_height],
+                                                      Qt.Orientation.Vertical))
 
     def _relayout(self, corner_area, dock, height):
         """The bottom-right corner to ``corner_area``, then ``dock`` ``height`` tall (sizes asked for
@@ -88,7 +133,8 @@ class InspectionDocks(QObject):
         w.layout().invalidate()
         w.layout().activate()
         w.resizeDocks([dock], [height], Qt.Orientation.Vertical)
-        QTimer.singleShot(0, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))   # after tab switches
+        for delay in (0, 50):   # again after tab switches (and the right docks' regrouping) are laid out
+            QTimer.singleShot(delay, w, lambda: w.resizeDocks([dock], [height], Qt.Orientation.Vertical))
 
     def _connect(self):
         s = self.session

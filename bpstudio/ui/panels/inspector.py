@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -213,9 +213,11 @@ def digits_that_differ(before, after, digits):
 
 
 class GradCheckView(QWidget):
-    """The verdict with its reason, per layer the comparison, and the selected weight side by side."""
+    """The verdict with its reason, per layer the comparison, and the selected weight side by side.
 
-    HEADERS = ("Layer", "verdict", "rel. error ∇W", "rel. error ∇b", "largest |∇|", "FD error ~", "checked")
+    The table has a column per layer and a row per measure, so that it fits the narrow side tab."""
+
+    MEASURES = ("verdict", "rel. error ∇W", "rel. error ∇b", "largest |∇|", "FD error ~", "checked")
 
     def __init__(self):
         super().__init__()
@@ -225,37 +227,46 @@ class GradCheckView(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName("Gradient check verdict")
         self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table = QTableWidget(len(self.MEASURES), 0)
         self.table.setAccessibleName("Gradient check results")
-        self.table.setHorizontalHeaderLabels(self.HEADERS)
-        self.table.verticalHeader().setVisible(False)
+        self.table.setVerticalHeaderLabels(self.MEASURES)
+        self.table.setVisible(False)   # until there are results
         self.cancel = QPushButton("Cancel check")
         self.cancel.setAccessibleName("Cancel check")
         self.cancel.setVisible(False)
         self.selected = _mono_label("")
         self.selected.setAccessibleName("Selected weight: backprop and finite differences")
-        self.selected.setWordWrap(True)
         layout.addWidget(self.verdict)
         layout.addWidget(self.cancel, 0, Qt.AlignLeft)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 0, Qt.AlignLeft)
         layout.addWidget(self.selected)
         layout.addStretch(1)
 
     def show_result(self, result, selected=None):
         """``selected``: (name, EntryCheck) of the weight picked in the layer rows, or None."""
-        self.table.setRowCount(len(result.layers))
-        for row, check in enumerate(result.layers):
-            cells = (str(check.layer), check.verdict, f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}",
+        self.table.setColumnCount(len(result.layers))
+        self.table.setHorizontalHeaderLabels([f"layer {check.layer}" for check in result.layers])
+        for column, check in enumerate(result.layers):
+            cells = (check.verdict, f"{check.rel_error_w:.2e}", f"{check.rel_error_b:.2e}",
                      f"{check.max_gradient:.2e}", f"{check.noise:.0e}", str(check.checked))
-            for column, text in enumerate(cells):
+            for row, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
-        rows_height = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setFixedHeight(self.table.horizontalHeader().height() + rows_height + 2 * self.table.frameWidth()
-                                  + self.table.horizontalScrollBar().sizeHint().height())
+        self.table.resizeRowsToContents()
+        _fit_table(self.table)
+        self.table.setVisible(True)
         self.verdict.setText(f"<b>Gradient check {result.verdict.upper()}</b>: {result.reason}")
         self.selected.setText(selected_text(*selected) if selected else
                               "Click an entry of ∇W to compare that weight here too.")
+
+
+def _fit_table(table):
+    """Exactly as large as the table's cells and headers: every row and column shows, nothing scrolls."""
+    frame = 2 * table.frameWidth()
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    table.setFixedSize(table.verticalHeader().sizeHint().width() + table.horizontalHeader().length() + frame,
+                       table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + frame)
 
 
 def selected_text(name, entry):
@@ -382,6 +393,7 @@ class InspectorPanel(QWidget):
         self.background.progress.connect(self._on_check_progress)
         self._check_token = None   # the newest check; an older one finishing late is ignored
         self._check_stop = None    # its stop flag while it runs
+        self.lazy, self._stale = False, False   # see refresh_when_shown
         self._build()
 
     # --- inputs ------------------------------------------------------------------
@@ -464,8 +476,8 @@ class InspectorPanel(QWidget):
         split.addWidget(_scroll(self.layers))
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setSizes([860, 420])
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 520])   # the chain rule's lines are ~70 characters of mono text
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.status)
@@ -483,13 +495,14 @@ class InspectorPanel(QWidget):
     def _side_tabs(self):
         self.chain_label = _mono_label("Click an entry of a weight gradient ∇W to see its chain rule.")
         self.chain_label.setAccessibleName("Chain rule")
-        self.chain_label.setWordWrap(True)   # the longest full-precision lines wrap instead of hiding
+        # Formulas keep their lines (wrapped, they lost their alignment and long numbers were cut):
+        # the scroll area around the label scrolls sideways when a line is wider than the tab.
         self.chain_label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.step_view, self.check_view, self.editor = StepView(), GradCheckView(), WeightEditor()
         tabs = QTabWidget()
         tabs.addTab(_scroll(self.chain_label), "Chain rule")
         tabs.addTab(_scroll(self.step_view), "Step")
-        tabs.addTab(self.check_view, "Grad check")
+        tabs.addTab(_scroll(self.check_view), "Grad check")
         tabs.addTab(self.editor, "Edit")
         return tabs
 
@@ -511,8 +524,30 @@ class InspectorPanel(QWidget):
 
     # --- showing -------------------------------------------------------------------
 
+    def refresh_when_shown(self):
+        """From now on a refresh while the panel is off screen (its dock a tab behind another) only notes
+        that the numbers are stale; they are computed when the panel is next painted or used. Building
+        and filling its dozens of tables took 0.15 s of start-up for a tab nobody had opened."""
+        self.lazy = True
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if self._stale:   # on screen again: compute once this paint is done
+            QTimer.singleShot(0, self, self._fresh)
+
+    def _fresh(self):
+        """Bring the numbers up to date if a refresh was put off while hidden."""
+        if self._stale:
+            self._stale = False
+            self._refresh()
+
     def refresh(self):
-        """Recompute every shown number for the current network, data and sample(s)."""
+        """Recompute every shown number for the current network, data and sample(s) (see refresh_when_shown)."""
+        self._stale = self.lazy and self.visibleRegion().isEmpty()
+        if not self._stale:
+            self._refresh()
+
+    def _refresh(self):
         if self.net is None or self.X is None or len(self.X) == 0:
             return
         try:
@@ -534,6 +569,7 @@ class InspectorPanel(QWidget):
 
     def select_weight(self, layer, j, k, show=True):
         """Show the chain rule of w[layer]ⱼₖ (layer 1-based; j, k 0-based) for the inspected sample(s)."""
+        self._fresh()
         if not self.steps or not 1 <= layer <= len(self.rows):
             return
         self.selected = (layer, j, k)
@@ -541,7 +577,11 @@ class InspectorPanel(QWidget):
         self.chain = chain_rule(self.net, x[:1], y[:1], self.cost, layer - 1, j, k)
         self._show_chain()
         self.editor.select(layer, j, k, float(self.net.weights[layer - 1][j, k]))
-        self.rows[layer - 1].views["grad_w"].select_cell(j, k)
+        for l, row in enumerate(self.rows, start=1):   # one weight is selected: the other layers' cells clear
+            if l == layer:
+                row.views["grad_w"].select_cell(j, k)
+            else:
+                row.views["grad_w"].clear_cell()
         if show:
             self.tabs.setCurrentIndex(0)
 
@@ -556,6 +596,7 @@ class InspectorPanel(QWidget):
 
     def step(self):
         """W ← W − η ∇W once on the inspected sample(s); show before / after / difference."""
+        self._fresh()
         if not self.steps:   # nothing valid to inspect yet (no data, or a cost that does not fit)
             return
         X, Y = self.inspected()
@@ -577,6 +618,7 @@ class InspectorPanel(QWidget):
 
     def check_gradients(self):
         """Compare backprop with finite differences on a thread (a large layer takes a while); see checkFinished."""
+        self._fresh()
         if not self.steps:
             return
         X, Y = (a.copy() for a in self.inspected())
@@ -584,7 +626,7 @@ class InspectorPanel(QWidget):
         self._check_token, self._check_stop = object(), threading.Event()
         self.check_view.verdict.setText("Checking the gradients against finite differences…")
         self.check_view.cancel.setVisible(True)
-        self.tabs.setCurrentWidget(self.check_view)
+        self.tabs.setCurrentIndex(2)   # Grad check
 
         def report(layer, n_layers):   # runs on the checking thread: a signal carries it over
             self.background.progress.emit(f"Checking the gradients against finite differences… "
@@ -616,6 +658,7 @@ class InspectorPanel(QWidget):
 
     def edit_parameter(self, layer, kind, j, k, value):
         """Set one weight or bias by hand and report the cost on all data before and after."""
+        self._fresh()
         if not self.steps:
             return
         before = self.net.cost(self.X, self.Y, self.cost)
@@ -631,6 +674,7 @@ class InspectorPanel(QWidget):
 
     def handout(self):
         """The inspected pass as Markdown with LaTeX math, for the selected weight (or w¹₁,₁)."""
+        self._fresh()
         X, Y = self.inspected()
         layer, j, k = self.selected or (1, 0, 0)
         return handout_markdown(self.net, X, Y, self.cost, layer, j, k, self.eta.value(), self.sample.value(),
@@ -638,6 +682,7 @@ class InspectorPanel(QWidget):
 
     def export_handout(self, path=None):
         """Ask where (unless ``path`` is given), then write the handout off the UI thread."""
+        self._fresh()
         if not self.steps:
             return
         if path is None:

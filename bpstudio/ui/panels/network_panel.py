@@ -186,7 +186,8 @@ class NetworkPanel(QGroupBox):
             w.blockSignals(b)
         ds = self.session.dataset
         self.input_label.setText(f"Inputs: {net.sizes[0]} (the data's features)")
-        self.output_size.setText(f"{net.sizes[-1]} ({'classes' if ds.is_classification else 'targets'} in the data)")
+        self.output_size.setText(_outputs_text(net.sizes[-1], ds))
+        self.output_size.setToolTip(_outputs_tip(net.sizes[-1], ds))
         self.summary.setText(f"{' → '.join(map(str, net.sizes))}   ·   {net.n_parameters:,} parameters")
         self._show_problem("")
 
@@ -207,3 +208,17 @@ def _layer_table():
     table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     table.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return table
+
+
+def _outputs_text(n_outputs, ds):
+    """"2 (classes in the data)"; "1 (P(malignant))" for one sigmoid output on two classes."""
+    if ds.is_classification and n_outputs == 1 and ds.n_outputs == 2:
+        return f"1 (P({ds.class_names[1]}))"
+    return f"{n_outputs} ({'classes' if ds.is_classification else 'targets'} in the data)"
+
+
+def _outputs_tip(n_outputs, ds):
+    if ds.is_classification and n_outputs == 1 and ds.n_outputs == 2:
+        return (f"One sigmoid output for the 2 classes: the probability of {ds.class_names[1]!r} "
+                f"(of {ds.class_names[0]!r}: 1 minus it), as in the command line")
+    return "One output neuron per class or target of the data"

@@ -11,54 +11,37 @@ Rules that keep the network consistent with what is on screen:
   reach the training job as messages it applies between batches; other training
   settings start a new run from the current weights;
 - "idle" means the training job has returned: after Stop the state is
-  "stopping" until it has, so nothing rewrites the network under it;
+  "stopping" until it has, so nothing rewrites the network under it
+  (run control — Start, Pause, Step, Stop, speed, the job — is in ``run_control.py``);
 - anything that rewrites the weights in place (Reset, Import) waits until the
   worker has returned;
 - ``restore`` takes over a whole saved state at once (an opened project, or
   File ▸ New): data, network, settings and the run to continue.
 """
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from bpstudio.core import RunState, TrainConfig, Trainer
-from bpstudio.core.nn.heads import check_targets, default_head
+from bpstudio.core.nn.heads import check_targets, default_head, output_size, outputs_fit
 from bpstudio.core.nn.spec import NetworkSpec, network_for
 from bpstudio.core.data.dataset import prepare
 from bpstudio.core.explain.compare import PATH_POINTS as RUN_PATH_POINTS, Run, setup_of
 from bpstudio.core.explain.landscape import WeightPath
 from bpstudio.core.explain.updates import Recorder, UpdateLog
 
-from .jobs import JobRunner
+from .options import LIVE_SETTINGS, DataOptions
+from .run_control import RunControl
 from .runs import RunBook
 from .snapshot import make_probe, make_snapshot
-from .worker import Inbox, LiveSettings, Pace, TrainJob, share_the_gil
-
-LIVE_SETTINGS = ("learning_rate", "epochs", "l2", "lr_decay", "patience")
-STOP_WAIT_MS = 1000   # how long a change right after Stop waits for the job's batch to end
-# What the app starts with (and File ▸ New Project goes back to): a generated 2-D set, Adam on mini-batches.
-# Chosen on the generated sets for a smooth first curve: at lr 0.01, batches of 16 and 2000 epochs the
-# weights kept growing and circles' validation cost spiked ~90 times (now 0–1, same accuracy, 0.6 s).
-DEFAULT_DATASET = "circles"
-DEFAULT_CONFIG = TrainConfig(learning_rate=0.003, batch_mode="mini-batch", batch_size=32, epochs=1000,
-                             optimizer="adam", cost="cross_entropy")
-# Training speeds a person can follow: label -> updates per second (None: as fast as the engine goes).
-SPEEDS = {"1 update/s": 1.0, "10/s": 10.0, "100/s": 100.0, "full speed": None}
+from .worker import LiveSettings
 
 
-@dataclass(frozen=True)
-class DataOptions:
-    """How a dataset is turned into training and validation (and held-out test) splits."""
+class Session(RunControl, QObject):
+    """Data, network, settings, the current run and the runs kept; started and stopped through ``RunControl``."""
 
-    scaling: str = "standard"
-    val_fraction: float = 0.2
-    seed: int = 0
-    test_fraction: float = 0.0   # the app does not use a test split; a project made by a script may
-
-
-class Session(QObject):
     datasetChanged = Signal()     # new dataset and splits
     networkChanged = Signal()     # a new Network object (its sizes may differ)
     configChanged = Signal()
@@ -73,28 +56,15 @@ class Session(QObject):
         self.spec = spec or replace(NetworkSpec(), **dict(zip(("output", "cost"), default_head(dataset))))
         self.config = config or TrainConfig()
         self.options = options or DataOptions()
-        self.state = RunState.IDLE
         self.origin = origin          # (name or path, load options) the dataset was read with, if known
         self.run_id = 0
         self.latest = None            # the last Snapshot of the current run
-        self.pace = 0.0               # seconds between updates while training (0: full speed)
-        self._deferred = []           # actions waiting for the worker to return
-        self._inbox = Inbox()         # settings on their way to the training job
-        self._job = None              # the newest training Job (its cancel flag is Pause/Stop)
         self.runs = RunBook(self)     # the runs kept for comparison; the current one is keyed by run_id
-        share_the_gil()
-        self.jobs = JobRunner(self, serial=True, name="training")
-        self.jobs.progressed.connect(self._on_snapshot)
-        self.jobs.finished.connect(self._on_job_returned)
+        self._start_run_control()
         self._adopt_dataset(dataset, self.options)
         self._build_network(self.spec)
 
     # --- properties -------------------------------------------------------------
-
-    @property
-    def busy(self):
-        """True while a training job has not returned (the network must not be rewritten in place)."""
-        return self.jobs.busy
 
     @property
     def history(self):
@@ -129,7 +99,7 @@ class Session(QObject):
     def set_network_spec(self, spec):
         """Build a new network from ``spec``; an output/cost pair that does not fit each other or the
         data's targets raises ValueError and changes nothing."""
-        check_targets(spec.cost, spec.output, self.prepared.Y_train)
+        check_targets(spec.cost, spec.output, self._split.for_outputs(output_size(self.dataset, spec.output)).Y_train)
         if not self._check_idle("change the network"):
             return False
         self._build_network(spec)
@@ -139,17 +109,23 @@ class Session(QObject):
         """Split and scale ``dataset``; nothing changes if that fails (ValueError)."""
         prepared = prepare(dataset, scaling=options.scaling, val_fraction=options.val_fraction,
                            test_fraction=options.test_fraction, seed=options.seed, dtype=self.spec.dtype)
-        self._take_prepared(prepared, options)
+        self._take_prepared(prepared, options, output_size(prepared.dataset, self.spec.output))
 
-    def _take_prepared(self, prepared, options):
-        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared
-        self.probe = make_probe(prepared, seed=options.seed)
+    def _take_prepared(self, prepared, options, n_outputs):
+        """``prepared`` as core splits it (one-hot classes); the session trains on its targets shaped for a
+        network of ``n_outputs`` outputs (one column for a single sigmoid on two classes)."""
+        self._split = prepared
+        self.dataset, self.options, self.prepared = prepared.dataset, options, prepared.for_outputs(n_outputs)
+        self.probe = make_probe(self.prepared, seed=options.seed)
         self.datasetChanged.emit()
 
     def _build_network(self, spec):
+        n_outputs = output_size(self.dataset, spec.output)
         if spec.dtype != self.prepared.X_train.dtype.name:
             self.spec = spec
             self._adopt_dataset(self.dataset, self.options)  # the splits follow the network's precision
+        elif n_outputs != self.prepared.Y_train.shape[1]:
+            self._take_prepared(self._split, self.options, n_outputs)   # the targets follow the output layer
         self.net = network_for(spec, self.dataset)
         self.spec = spec
         self.config = replace(self.config, cost=spec.cost)
@@ -186,67 +162,7 @@ class Session(QObject):
         self._new_run()
         return True
 
-    def set_pace(self, seconds):
-        """Seconds between updates while training (0: full speed); applies at once, even mid-run."""
-        self.pace = max(0.0, float(seconds))
-        self._send(Pace(self.pace))
-
-    def set_speed(self, updates_per_s):
-        """Train at most ``updates_per_s`` updates a second (None: full speed); applies at once, even mid-run."""
-        if updates_per_s is not None and not updates_per_s > 0:
-            raise ValueError(f"speed must be a positive number of updates per second, got {updates_per_s!r}")
-        self.set_pace(1.0 / updates_per_s if updates_per_s else 0.0)
-
-    @property
-    def speed(self):
-        """Updates per second while training (None: full speed)."""
-        return 1.0 / self.pace if self.pace > 0 else None
-
-    @property
-    def slow(self):
-        """True when training is slowed down enough that every view can redraw after every update."""
-        return self.pace >= 0.1
-
-    def _send(self, message):
-        """A message for the run: the training job applies it between batches; with no job, now."""
-        self._inbox.post(message)
-        if not self.busy:
-            self._inbox.deliver(self._idle_target())
-
-    def _idle_target(self):
-        """What messages apply to while no job runs: the trainer, and the pace the next job starts with."""
-        return TrainJob(self.run_id, "fit", self.trainer, self.prepared, self.probe, self._inbox, self.pace,
-                        self.recorder)
-
-    # --- run control ---------------------------------------------------------------------
-
-    def start(self):
-        """Start, or resume after Pause/Stop; the trainer continues where it stopped."""
-        if self.state in (RunState.TRAINING, RunState.STOPPING):
-            return
-        if self.trainer.is_done:
-            self.error.emit(f"This run reached its epoch limit ({self.config.epochs}). "
-                            "Raise “Epochs” to continue, or press Reset to start over.")
-            return
-        self._submit("fit")
-        self._set_state(RunState.TRAINING)
-
-    def pause(self):
-        if self.state == RunState.TRAINING:
-            self.jobs.cancel()
-            self._set_state(RunState.PAUSED)
-
-    def step(self):
-        """Train exactly one batch, then stay paused."""
-        if self.state in (RunState.TRAINING, RunState.STOPPING):
-            return
-        self._submit("step")
-        self._set_state(RunState.PAUSED)
-
-    def stop(self):
-        """End the run: training stops (after its current batch) and the network and data can be edited again."""
-        self.jobs.cancel()
-        self._set_state(RunState.STOPPING if self.busy else RunState.IDLE)
+    # --- the weights -------------------------------------------------------------------------
 
     def reset(self):
         """Stop, redraw the initial weights from the network's seed and start a fresh run."""
@@ -289,13 +205,14 @@ class Session(QObject):
         if self.state != RunState.IDLE:
             raise RuntimeError("stop training before replacing the whole session")
         ds = prepared.dataset
-        if (net.sizes[0], net.sizes[-1]) != (ds.n_features, ds.n_outputs) or trainer.net is not net:
+        fits = net.sizes[0] == ds.n_features and outputs_fit(ds, net.activations[-1], net.sizes[-1])
+        if not fits or trainer.net is not net:
             raise ValueError(f"the network {' → '.join(map(str, net.sizes))} does not fit the data "
                              f"({ds.n_features} features, {ds.n_outputs} outputs)")
         if prepared.X_train.dtype != net.dtype:
             raise ValueError(f"the data is prepared as {prepared.X_train.dtype}, the network is {net.dtype}")
         self.spec = NetworkSpec.of(net, trainer.config.cost)
-        self._take_prepared(prepared, options)
+        self._take_prepared(prepared, options, net.sizes[-1])
         self.origin = origin
         self.net, self.config, self.trainer = net, trainer.config, trainer
         self._new_log()
@@ -305,11 +222,6 @@ class Session(QObject):
         self.runs.replace_all(runs, current_run, self.run_id)
         self.runReset.emit()
         self._on_snapshot(make_snapshot(self.run_id, trainer, self.probe, 0))   # the whole history: curves
-
-    def shutdown(self, timeout_ms=None):
-        """Stop training and wait for the job, with a bound (call when the window closes).
-        True when it ended in time; a job that did not is left to finish its batch (see ``jobs``)."""
-        return self.jobs.shutdown(timeout_ms)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -328,50 +240,6 @@ class Session(QObject):
         p = self.prepared
         self.recorder = Recorder(self.log, (self.probe.X_grad, self.probe.Y_grad), (p.X_train, p.Y_train))
 
-    def _submit(self, mode):
-        job = TrainJob(self.run_id, mode, self.trainer, self.prepared, self.probe, self._inbox, self.pace,
-                       self.recorder)
-        self._job = self.jobs.run(job.run, f"training ({mode})", tag=self.run_id)
-
-    def _set_state(self, state):
-        if state != self.state:
-            self.state = state
-            self.stateChanged.emit(state)
-
-    def _check_idle(self, what):
-        """Whether ``what`` may happen now. Right after Stop it waits (bounded) for the job's batch to end."""
-        if self.state == RunState.STOPPING and not self._finish_stopping():
-            self.error.emit(f"Training is still finishing its batch; {what} again in a moment.")
-            return False
-        if self.state != RunState.IDLE:
-            self.error.emit(f"Stop training to {what}.")
-            return False
-        return True
-
-    def _finish_stopping(self):
-        """Wait up to STOP_WAIT_MS for the stopped job to return (a batch is usually a few ms)."""
-        return self.jobs.wait(STOP_WAIT_MS)
-
-    def when_worker_idle(self, action):
-        """Run ``action`` now, or as soon as the worker has returned every job (it must not touch the run before)."""
-        if self.busy:
-            self._deferred.append(action)
-        else:
-            action()
-
-    def _on_snapshot(self, snap):
-        if snap.run_id == self.run_id:
-            latest = self.latest if self.latest and self.latest.run_id == snap.run_id else None
-            if snap.progress.warning and not (latest and latest.progress.warning):
-                self.error.emit(snap.progress.warning)   # once a run: the first snapshot that carries it
-            if snap.progress.status and not (latest and latest.progress.status == snap.progress.status):
-                self.message.emit(snap.progress.status)
-            self.latest = snap
-            self.path.add(snap.params)
-            if snap.finished:
-                self._record_run(snap)
-            self.snapshot.emit(snap)
-
     def _record_run(self, snap):
         """A fit/step returned: keep (or update) this run in the run list (Runs numbers it)."""
         if len(self.history):
@@ -387,21 +255,4 @@ class Session(QObject):
             data += " (" + ", ".join(f"{key}={value}" for key, value in sorted(options.items())) + ")"
         return setup_of(net, data, self.options.scaling, self.options.val_fraction)
 
-    def _on_job_returned(self, job):
-        """A training job returned (the runner starts the next one, if any, right after)."""
-        last = not self.busy
-        if job.tag == self.run_id:
-            if job.error is not None:
-                self._set_state(RunState.IDLE if last else self.state)
-                self.error.emit(f"Training failed: {job.error}")
-            elif job.result is not None and job.result[1] not in ("stopped", "") and last:
-                self._set_state(RunState.IDLE)
-                (self.error if self.trainer.history.diverged else self.message).emit(f"Training {job.result[1]}")
-        if last:
-            self._inbox.deliver(self._idle_target())   # what arrived after the job's last look
-            if self.state == RunState.STOPPING:
-                self._set_state(RunState.IDLE)
-            actions, self._deferred = self._deferred, []
-            for action in actions:
-                action()
 

@@ -10,7 +10,7 @@ forward pass over every grid point); this view only draws them.
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.neurons import GRID, activation_images, feature_plane
@@ -90,11 +90,17 @@ class NeuronsView(QWidget):
         Neurons tab behind another) builds them when it is first shown, not at start-up."""
         self.net = net.copy()
         self._layout_due = True
-        if self.isVisible():
+        if not self.visibleRegion().isEmpty():
             self._lay_out()
 
-    def showEvent(self, event):
-        super().showEvent(event)
+    def paintEvent(self, event):
+        # A tab behind another gets a show event too (it is only moved off screen), but no paint: the
+        # first paint is when a person can see the view.
+        super().paintEvent(event)
+        if self._layout_due and self.net is not None:
+            QTimer.singleShot(0, self, self._show_laid_out)
+
+    def _show_laid_out(self):
         if self._layout_due and self.net is not None:
             self._lay_out()
             self._draw()
@@ -117,8 +123,8 @@ class NeuronsView(QWidget):
         self._place_images()
 
     def _add_image(self, block, r):
-        box = block.addViewBox(row=r // PER_ROW, col=r % PER_ROW, lockAspect=False, enableMouse=False)
-        box.setMenuEnabled(False)
+        box = block.addViewBox(row=r // PER_ROW, col=r % PER_ROW, lockAspect=False, enableMouse=False,
+                              enableMenu=False)
         box.setMinimumSize(SIDE, SIDE)
         box.setMaximumSize(SIDE, SIDE)
         box.setBorder(pg.mkPen("#b0b0b0", width=1))
