@@ -6,7 +6,10 @@ on this thread, with the BLAS thread count the app's worker uses) and with the
 window open and every live view visible, in alternating rounds. Reports:
 
 - throughput: samples/s with the window ÷ samples/s headless (bar ≥ 85 %);
-- responsiveness: the p95 lateness of a 10 ms QTimer while training (bar < 50 ms).
+- responsiveness: the p95 lateness of a 10 ms QTimer while training (bar < 50 ms);
+- the GUI thread's CPU time per second of windowed training: its Python (pyqtgraph, the views'
+  handlers) holds the GIL the training thread needs, so this share is what the window costs
+  training on an idle machine. Unlike the ratio it hardly moves with other load on the machine.
 
     python benchmarks/bench_gui.py [--seconds 2] [--rounds 6]
 
@@ -75,7 +78,8 @@ def open_window(dataset):
 
 
 def windowed_run(window, seconds):
-    """Samples/s of a fresh run with the window open, and every 10 ms timer tick's lateness (s)."""
+    """Samples/s of a fresh run with the window open, every 10 ms timer tick's lateness (s), and the
+    GUI thread's CPU seconds per second of the run."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     session = window.session
@@ -93,13 +97,13 @@ def windowed_run(window, seconds):
     QTimer.singleShot(int(seconds * 1000), lambda: (session.stop(), finished.start()))
     clock.start()
     ticker.start()
-    started = time.perf_counter()
+    started, gui_cpu = time.perf_counter(), time.thread_time()
     session.start()
     loop.exec()
-    elapsed = time.perf_counter() - started
+    elapsed, gui_cpu = time.perf_counter() - started, time.thread_time() - gui_cpu
     ticker.stop()
     finished.stop()
-    return session.trainer.samples_seen / elapsed, lateness[1:]
+    return session.trainer.samples_seen / elapsed, lateness[1:], gui_cpu / elapsed
 
 
 def main(argv=None):
@@ -113,12 +117,13 @@ def main(argv=None):
     dataset = reference_dataset()
     window = open_window(dataset)
     app.processEvents()
-    headless, windowed, lateness = [], [], []
+    headless, windowed, lateness, gui_share = [], [], [], []
     for _ in range(args.rounds):
         headless.append(headless_rate(dataset, args.seconds))
-        rate, late = windowed_run(window, args.seconds)
+        rate, late, share = windowed_run(window, args.seconds)
         windowed.append(rate)
         lateness += late
+        gui_share.append(share)
     window.projects.discard_changes()   # closing must not stop at "Save changes?"
     window.close()
     # Other load on the machine drifts; a ratio of neighbouring runs cancels most of it.
@@ -130,6 +135,7 @@ def main(argv=None):
     print(f"throughput ratio (median of pairs): {100 * np.median(ratios):.1f} %   (bar ≥ 85 %)")
     print(f"10 ms timer lateness: p95 {p95:.1f} ms, max {1000 * max(lateness):.1f} ms, "
           f"{len(lateness)} ticks   (bar: p95 < 50 ms)")
+    print(f"GUI thread CPU while training: {100 * np.median(gui_share):.1f} % of a core (median of runs)")
 
 
 if __name__ == "__main__":

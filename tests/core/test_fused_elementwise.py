@@ -48,6 +48,18 @@ def test_relu_is_numpys_maximum(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_and_relu_in_one_pass_are_numpys(dtype):
+    z, b = _batch(dtype), _batch(dtype, shape=(1, 11), seed=5, special=False)[0]
+    (z_numpy, _, a_numpy), (z_loop, _, a_loop) = _both(fused.add_bias_relu, z, b, np.empty_like(z))
+    np.testing.assert_array_equal(z_loop, z_numpy)
+    np.testing.assert_array_equal(z_loop, z + b)          # z keeps the pre-activation, bias included
+    np.testing.assert_array_equal(a_loop, a_numpy)
+    np.testing.assert_array_equal(a_loop, np.maximum(z + b, 0))
+    (z_inplace,) = _both(lambda z: fused.add_bias_relu(z, b, z), z)[1]   # training computes a over z
+    np.testing.assert_array_equal(z_inplace, a_loop)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_delta_masks_and_sums_as_numpy(dtype):
     a = np.maximum(_batch(dtype, seed=1, special=False), 0)
     delta = _batch(dtype, seed=2, special=False)

@@ -22,6 +22,17 @@ def relu(z, out):
 
 
 @njit(cache=True, nogil=True)
+def add_bias_relu(z, b, out):
+    """zᵢⱼ ← zᵢⱼ + bⱼ, then aᵢⱼ = max(0, zᵢⱼ) (``out`` may be z)."""
+    rows, cols = z.shape
+    for i in range(rows):
+        for j in range(cols):
+            value = z[i, j] + b[j]
+            z[i, j] = value
+            out[i, j] = 0 if value < 0 else value
+
+
+@njit(cache=True, nogil=True)
 def relu_delta(delta, a, delta_sum):
     """δᵢⱼ ← δᵢⱼ [aᵢⱼ > 0] and Σᵢ δᵢⱼ in the same pass (a product, as NumPy's, so ∞ · 0 is NaN)."""
     rows, cols = delta.shape

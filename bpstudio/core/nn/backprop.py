@@ -27,14 +27,22 @@ from . import blas
 from . import costs
 from . import fused_elementwise as fused
 
-# A layer with at least this many weights is "direct": its GEMMs go straight to BLAS and add into
-# their result (β = 1), so the bias is added in the same pass (forward) and the plain descent step
-# can be taken inside the GEMM (FusedSGDStep). Below it, the direct call costs more than it saves.
+# A layer with at least this many weights is "direct": plain SGD takes its step inside the GEMM
+# that computes ∇W, adding −η δᵀa straight into Wᵀ (β = 1, FusedSGDStep through ``blas``). Below
+# it, the direct call costs more than it saves.
 DIRECT_MIN_WEIGHTS = 16384
 
 
-# Activations whose forward pass has a one-loop version (the others use their own NumPy code).
-_FUSED_FORWARD = {"relu": fused.relu, "softmax": fused.softmax}
+def _add_bias_then(activation):
+    """z ← z + b, then a = σ(z): the forward pass's elementwise part for one layer."""
+    if activation.name == "relu":
+        return fused.add_bias_relu   # both in one pass
+    forward = fused.softmax if activation.name == "softmax" else activation.forward
+
+    def add_bias_then_activate(z, b, a):
+        z += b
+        return forward(z, a)
+    return add_bias_then_activate
 
 
 class Workspace:
@@ -53,7 +61,7 @@ class Workspace:
         self.direct = [blas.is_direct(net.dtype) and n_in * n_out >= DIRECT_MIN_WEIGHTS
                        for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
         self.weights, self.biases, self.activations = net.weights, net.biases, net.activation_fns
-        self._forward = [_FUSED_FORWARD.get(act.name, act.forward) for act in self.activations]
+        self._forward = [_add_bias_then(act) for act in self.activations]
         self.z = [np.empty(s, net.dtype) for s in shapes]
         self.a = [np.empty(s, net.dtype) for s in shapes]
         if backward:
@@ -69,15 +77,10 @@ class Workspace:
         """zˡ = aˡ⁻¹ Wˡᵀ + bˡ, aˡ = σ(zˡ) for every layer; returns aᴸ (a view of N rows)."""
         n = len(x)
         a_prev = x
-        for W, b, activate, z, a, direct in zip(self.weights, self.biases, self._forward, self.z, self.a, self.direct):
+        for W, b, add_bias_then_activate, z, a in zip(self.weights, self.biases, self._forward, self.z, self.a):
             z, a = z[:n], a[:n]
-            if direct:   # the bias goes in as GEMM's β C: one pass less over z
-                np.copyto(z, b)
-                blas.gemm(z, a_prev, W.T, 1.0, 1.0)
-            else:
-                np.matmul(a_prev, W.T, out=z)
-                z += b
-            a_prev = activate(z, a)
+            np.matmul(a_prev, W.T, out=z)
+            a_prev = add_bias_then_activate(z, b, a)
         return a_prev
 
     def backward(self, x, y, cost, scale=1.0):

@@ -3,8 +3,7 @@
 Plain gradient descent wants Wᵀ ← Wᵀ − (aˡ⁻¹)ᵀ δˡ (η already folded into δ).
 NumPy can only write the product into a buffer and subtract it afterwards:
 two more passes over the largest array in the network (0.8 MB for a 784×256
-float32 layer, about 40 µs a batch). GEMM's β does it in the same pass; and
-z = a Wᵀ + b is one GEMM into a z that already holds b.
+float32 layer, about 40 µs a batch). GEMM's β does it in the same pass.
 
 NumPy's wheels ship OpenBLAS (the "scipy-openblas" build, 64-bit integers),
 so this module loads that same library (its thread pool is NumPy's; a second

@@ -3,7 +3,7 @@
 Between its matrix products a step on a ReLU network with a softmax + cross-entropy head makes,
 in NumPy, several passes over N × n arrays (128 × 256 floats on bench_core's medium case):
 
-    aˡ = max(0, zˡ)              against an array of zeros (NumPy's loop with a scalar 0 is 4× slower)
+    zˡ += bˡ, aˡ = max(0, zˡ)    two passes, the second against an array of zeros (a scalar 0 is 4× slower)
     δˡ ← δˡ ⊙ [aˡ > 0]           through a temporary boolean mask
     ∇bˡ = Σₙ δˡ                  one more pass (ones @ δ)
     aᴸ = softmax(zᴸ)             row max on a copy of zᵀ, subtract, exp, row sums, divide
@@ -31,6 +31,7 @@ _compiled = None          # the _fused_kernels module once built; None means the
 _build_lock = threading.Lock()
 _builder = None
 _ONES = {}                # dtype → ones vector for column sums as ones @ δ (4× faster than sum(axis=0))
+BUILD_EXIT_WAIT = 30.0    # seconds the interpreter's exit waits for a build under way (one takes 2–20 s)
 
 
 def relu(z, out):
@@ -38,6 +39,15 @@ def relu(z, out):
     if _compiled is None:
         return _RELU.forward(z, out)
     _compiled.relu(z, out)
+    return out
+
+
+def add_bias_relu(z, b, out):
+    """z ← z + b (b broadcast over the rows), then a = max(0, z) into ``out`` (which may be z)."""
+    if _compiled is None:
+        z += b
+        return _RELU.forward(z, out)
+    _compiled.add_bias_relu(z, b, out)
     return out
 
 
@@ -95,7 +105,8 @@ def start_build(wait=False):
         if _builder is None:
             _builder = threading.Thread(target=_build, name="bpstudio-fuse", daemon=True)
             _builder.start()
-            atexit.register(_builder.join)   # a compiler thread cut off at interpreter exit can crash it
+            # A compiler thread cut off at interpreter exit can crash it; a hung build must not hang exit.
+            atexit.register(_builder.join, BUILD_EXIT_WAIT)
     if wait:
         _builder.join()
 
@@ -127,6 +138,7 @@ def _exercise(kernels, dtype):
     """One call of every loop on a 1 × 1 batch: Numba compiles the signature for this dtype."""
     z, out, total = np.ones((1, 1), dtype), np.empty((1, 1), dtype), np.empty(1, dtype)
     kernels.relu(z, out)
+    kernels.add_bias_relu(z, total, out)
     kernels.relu_delta(out, z, total)
     kernels.softmax(z, out)
     kernels.scaled_difference(out, z, dtype.type(1), out, total)
