@@ -11,6 +11,14 @@ its figure is per-sample whatever the case's batch mode). Prints each side's bes
 round in samples/second, the ratios, and each case's share of this machine's float32
 matrix-multiply throughput.
 
+bpstudio and FANN are compared in samples per second of wall time and, because a shared machine
+slows both by whatever else runs, also per second of CPU time (the training thread's for
+bpstudio, the driver process's for FANN; tiny case only, where both train on one thread: the
+other cases call multi-threaded BLAS, which one thread's clock does not see). Both train the tiny case the
+same way: 2-8-8-1, tanh-shaped hidden layers and a sigmoid output (one exp per neuron), plain
+MSE, SGD at η = 0.01 one sample at a time, reshuffled 2,000-sample epochs, one timed window
+after a warm-up.
+
 The compiled per-sample path (tiny case) is built before the first round, so no round pays
 for compiling it.
 """
@@ -49,8 +57,9 @@ def make_data(sizes, output, n):
     return X, Y
 
 
-def run_bpstudio(case, seconds, clock=time.perf_counter):
-    """Samples per second of ``clock`` (wall time; ``time.process_time``: per CPU-second) for ``seconds``."""
+def run_bpstudio(case, seconds, clock=time.perf_counter, cpu_rates=None):
+    """Samples per second of ``clock`` (wall time; ``time.process_time``: per CPU-second) for ``seconds``;
+    with ``cpu_rates`` (a list), also appends samples per second of this thread's CPU time."""
     sizes, hidden, output, cost, mode, batch, n = CASES[case]
     X, Y = make_data(sizes, output, n)
     net = Network(sizes, [hidden] * (len(sizes) - 2) + [output], dtype="float32", seed=0)
@@ -58,9 +67,12 @@ def run_bpstudio(case, seconds, clock=time.perf_counter):
                                        epochs=10**6, cost=cost))
     trainer.step(X, Y)  # warm-up: binds data and allocates buffers
     stop = _Deadline(seconds)
-    started, seen = clock(), trainer.samples_seen
+    started, cpu_started, seen = clock(), time.thread_time(), trainer.samples_seen
     trainer.fit(X, Y, stop=stop)
-    return (trainer.samples_seen - seen) / (clock() - started)
+    samples = trainer.samples_seen - seen
+    if cpu_rates is not None:
+        cpu_rates.append(samples / (time.thread_time() - cpu_started))
+    return samples / (clock() - started)
 
 
 def run_torch(case, seconds, clock=time.perf_counter):
@@ -114,11 +126,14 @@ def build_fann_driver():
     return out
 
 
-def run_fann(driver, case, seconds):
+def run_fann(driver, case, seconds, cpu_rates):
+    """FANN's samples/s of wall time; appends its samples/s of CPU time to ``cpu_rates``."""
     sizes, hidden, _, _, _, _, n = CASES[case]
     hidden = "tanh" if hidden == "tanh" else "sigmoid"   # FANN 2.2 has no ReLU: sigmoid stands in
     args = [str(driver), str(seconds), str(n), hidden, *map(str, sizes)]
-    return float(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    wall, cpu = map(float, subprocess.run(args, capture_output=True, text=True, check=True).stdout.split())
+    cpu_rates.append(cpu)
+    return wall
 
 
 def gemm_gflops(clock=time.perf_counter):
@@ -166,14 +181,14 @@ def main():
         print(f"compiled per-sample path: off ({compiled.failure or 'Numba missing or BPSTUDIO_COMPILED=0'})")
     driver = build_fann_driver()
     cases = [c for c in CASES if c in args.cases]
-    ours, theirs, fann = ({c: [] for c in cases} for _ in range(3))
+    ours, theirs, fann, ours_cpu, fann_cpu = ({c: [] for c in cases} for _ in range(5))
     for _ in range(args.rounds):
         for case in cases:
-            ours[case].append(run_bpstudio(case, args.seconds))
+            ours[case].append(run_bpstudio(case, args.seconds, cpu_rates=ours_cpu[case] if case == "tiny" else None))
             if torch:
                 theirs[case].append(run_torch(case, args.seconds))
             if driver and case != "medium":   # FANN per-sample on the medium case: ~3k samples/s, minutes a round
-                fann[case].append(run_fann(driver, case, args.seconds))
+                fann[case].append(run_fann(driver, case, args.seconds, fann_cpu[case]))
     # A shared machine only ever slows a round down: the best round is each side's speed when the
     # machine was quiet; the median is what a user typically gets. Both are printed.
     print(f"{'case':8} {'bpstudio samples/s':>24} {'torch samples/s':>22} {'ratio':>13} {'bar':>5}")
@@ -182,16 +197,24 @@ def main():
         (ob, om), (tb, tm) = _best_median(ours[case]), _best_median(theirs[case])
         print(f"{case:8} {ob:11,.0f} {om:12,.0f} {tb:10,.0f} {tm:11,.0f} {ob / tb:6.2f} {om / tm:6.2f} {BARS[case]:5.1f}")
     if any(fann.values()):
-        print(f"\n{'case':8} {'FANN per-sample best':>21} {'median':>10} {'bpstudio/FANN best':>19} {'median':>7}")
-        for case in cases:
-            if fann[case]:
-                (fb, fm), (ob, om) = _best_median(fann[case]), _best_median(ours[case])
-                print(f"{case:8} {fb:21,.0f} {fm:10,.0f} {ob / fb:19.2f} {om / fm:7.2f}")
+        _print_fann(cases, ours, fann, "wall time")
+        if fann_cpu.get("tiny"):
+            _print_fann(["tiny"], ours_cpu, fann_cpu, "CPU time (one thread each)")
     peak = gemm_gflops()
     print(f"\nfloat32 GEMM peak: {peak:.1f} GFLOP/s")
     for case in cases:
         achieved = max(ours[case]) * training_flops_per_sample(CASES[case][0]) / 1e9
         print(f"{case:8} {achieved:6.2f} GFLOP/s = {achieved / peak:5.1%} of the GEMM peak")
+
+
+def _print_fann(cases, ours, fann, clock):
+    print(f"\nsamples per second of {clock}")
+    print(f"{'case':8} {'FANN per-sample best':>21} {'median':>10} {'bpstudio best':>14} {'median':>10}"
+          f" {'bpstudio/FANN best':>19} {'median':>7}")
+    for case in cases:
+        if fann[case]:
+            (fb, fm), (ob, om) = _best_median(fann[case]), _best_median(ours[case])
+            print(f"{case:8} {fb:21,.0f} {fm:10,.0f} {ob:14,.0f} {om:10,.0f} {ob / fb:19.2f} {om / fm:7.2f}")
 
 
 def _best_median(values):

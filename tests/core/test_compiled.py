@@ -105,20 +105,22 @@ def test_stop_and_resume_continue_exactly(monkeypatch):
     np.testing.assert_array_equal(parts.params, whole.params)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer):
+def test_where_a_run_is_cut_into_calls_changes_no_bit(monkeypatch, optimizer, dtype):
     """The app's Stop and the 2 ms calls cut an epoch anywhere (by the clock): one call per batch
-    and one call for the whole epoch must give the same bits."""
+    and one call for the whole epoch must give the same bits (the last sample of a call also
+    records its gradient and step: that must not change its arithmetic)."""
     monkeypatch.setenv("BPSTUDIO_COMPILED", "wait")
-    X, Y = _data(1, False, n=300)
+    X, Y = (v.astype(dtype) for v in _data(1, False, n=300))
     config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=1, cost="mse", optimizer=optimizer)
     kernel = compiled.ready()
     results = []
     for calls in (1, len(X)):
-        net = Network([3, 5, 5, 1], seed=5)
+        net = Network([3, 5, 5, 1], ["tanh", "tanh", "sigmoid"], seed=5, dtype=dtype)
         trainer = Trainer(net, config)
         descent = compiled.CompiledDescent(net, "mse", trainer.optimizer, 1)
-        order, z = np.arange(len(X)), np.zeros((len(X), 1))
+        order, z = np.arange(len(X)), np.zeros((len(X), 1), dtype)
         pos = 0
         while pos < len(X):
             pos, _ = descent.run(kernel, config, X, Y, order, pos, len(X) // calls, z)
@@ -204,3 +206,18 @@ def test_background_build_switches_paths_without_changing_the_result(monkeypatch
     _train(monkeypatch, "0", slow, config, X, Y)
     np.testing.assert_allclose(fast.params, slow.params, rtol=1e-8, atol=1e-10)
     assert compiled.ready() is not None or compiled.failure
+
+
+def test_the_kernels_tanh_is_within_a_few_ulp_of_libm():
+    """The kernel computes tanh from its own eˣ − 1 (a loop the compiler can vectorise): it must stay
+    exact to rounding (a few units in the last place) over the whole range, and keep NaN and ±∞."""
+    from bpstudio.core.train import _kernel
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.uniform(-25, 25, 4000), rng.uniform(-1, 1, 4000), rng.uniform(-1e-6, 1e-6, 500),
+                        [0.0, 1e-300, -1e-300, 0.3465735902799727, 20.0, -20.0, 19.5]])
+    ours = np.array([_kernel._tanh(v) for v in z])
+    exact = np.tanh(z)
+    assert np.all(np.abs(ours - exact) <= 4 * np.spacing(np.abs(exact)) + 1e-320)
+    x = rng.uniform(-40, 40, 4000)
+    assert np.all(np.abs(np.array([_kernel._expm1(v) for v in x]) - np.expm1(x)) <= 4 * np.spacing(np.abs(np.expm1(x))))
+    assert np.isnan(_kernel._tanh(np.nan)) and _kernel._tanh(np.inf) == 1.0 and _kernel._tanh(-np.inf) == -1.0

@@ -118,10 +118,10 @@ def _build():
 def _exercise(kernel, dtype):
     """One call on a 1-1 network, which makes Numba compile the signature for this dtype."""
     params, one = np.zeros(2, dtype), np.zeros((1, 1), dtype)
-    layout = np.array([[1, 1, 0, 1, 0]], np.int64)
+    layout = np.array([[1, 1, 0, 1, 0, 0]], np.uint64)
     kernel(params, params.copy(), params.copy(), params.copy(), params.copy(), layout, 1, 0,
            (0.1, 0.0, 0.9, 0.99, 0.9, 0.999, 1e-8, LEAKY_SLOPE), 0, one, one.copy(),
-           np.zeros(1, np.int64), 0, 1, 1, 1, one.copy(), np.zeros(2), np.zeros(2))
+           np.zeros(1, np.int64), 0, 1, 1, 1, one.copy(), np.zeros(2, dtype), np.zeros(2, dtype))
 
 
 def _finish_build():
@@ -143,19 +143,23 @@ class CompiledDescent:
     def __init__(self, net, cost, optimizer, batch_size):
         self.net, self.cost, self.optimizer = net, cost, optimizer
         self.batch_size = batch_size
+        self.n_weights = net.n_weights
         self.grad = np.zeros_like(net.params)
         sizes = net.sizes
         pairs = list(zip(sizes[:-1], sizes[1:]))
         w_off = np.cumsum([0] + [i * o for i, o in pairs])[:-1]
         b_off = net.n_weights + np.cumsum([0] + [o for _, o in pairs])[:-1]
-        # One row per weight layer: n_in, n_out, offset of Wᵀ, offset of b, activation code.
-        self.layout = np.array([[i, o, w, b, ACTIVATION_CODES[act]]
-                                for (i, o), w, b, act in zip(pairs, w_off, b_off, net.activations)], np.int64)
+        starts = np.cumsum([0, *sizes])[:-2]
+        # One row per weight layer: n_in, n_out, offset of Wᵀ, offset of b, activation code, and
+        # where its input aˡ⁻¹ starts in the kernel's a (unsigned: see ``_kernel``).
+        self.layout = np.array([[i, o, w, b, ACTIVATION_CODES[act], start]
+                                for (i, o), w, b, act, start in zip(pairs, w_off, b_off, net.activations, starts)],
+                               np.uint64)
         width = sum(sizes)
-        # One sample's activations and deltas for every layer, in float64 whatever the network's
-        # dtype (measured: float32 scratch is 20 % slower, converting back and forth).
-        self.a = np.zeros(width, np.float64)
-        self.delta = np.zeros(width, np.float64)
+        # One sample's activations and deltas for every layer, in the network's dtype (the
+        # kernel computes in it, as the NumPy path does).
+        self.a = np.zeros(width, net.dtype)
+        self.delta = np.zeros(width, net.dtype)
         self.step = np.zeros_like(net.params)     # the last batch's step (optimizer.last_update)
         self.buffers = self._optimizer_buffers()
 
@@ -190,6 +194,6 @@ class CompiledDescent:
         new_pos, batches = kernel(
             self.net.params, self.grad, self.step, b1, b2, self.layout,
             COST_CODES[self.cost], OPTIMIZER_CODES[opt.name], self._hyper(config), opt.t,
-            X, Y, order, pos, n_batches, self.batch_size, self.net.n_weights, z_epoch, self.a, self.delta)
+            X, Y, order, pos, n_batches, self.batch_size, self.n_weights, z_epoch, self.a, self.delta)
         opt.t += batches
         return new_pos, batches
