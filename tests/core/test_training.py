@@ -1,6 +1,7 @@
 """The training loop: batch modes, learning XOR, pause/resume, divergence, early stopping, dtypes."""
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -283,3 +284,18 @@ def test_run_states_are_their_names():
 
     assert [str(s) for s in RunState] == ["idle", "training", "paused", "stopping"]
     assert RunState("paused") is RunState.PAUSED and RunState.TRAINING == "training"
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("cost", ["mse", "bce"])
+def test_a_run_that_saturates_its_sigmoids_warns_nothing(optimizer, cost):
+    """exp(−z) overflowing to inf gives σ = 0, the right limit: a Python user must not get a NumPy
+    RuntimeWarning for it (the app and CLI hide warnings anyway; the API has no such filter)."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float) * 1e3
+    Y = np.array([[0], [1], [1], [0]], float)
+    net = Network([2, 8, 1], activations=["sigmoid", "sigmoid"], seed=0)
+    config = TrainConfig(learning_rate=1e6, batch_mode="full", epochs=50, cost=cost, optimizer=optimizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = Trainer(net, config).fit(X, Y)
+    assert np.isfinite(history.train_cost[-1]) and np.all(np.isin(net.predict(X), [0.0, 1.0]))
