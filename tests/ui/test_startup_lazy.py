@@ -25,3 +25,12 @@ def test_hidden_inspector_and_neurons_build_when_first_shown(window, qtbot):
     qtbot.waitUntil(lambda: len(inspector.rows) == window.session.net.n_layers, timeout=3000)
     show_tab(qtbot, window, "Neurons")
     qtbot.waitUntil(lambda: len(neurons.images) == window.session.net.n_layers, timeout=3000)
+
+
+def test_the_hidden_loss_surface_makes_its_maps_when_first_shown(window, qtbot):
+    surface = window.inspection.surface
+    qtbot.wait(200)
+    assert surface._maps is None and not surface.graphics.ci.items   # behind Weights: no plots yet
+    show_tab(qtbot, window, "Loss surface")
+    qtbot.waitUntil(lambda: surface._maps is not None, timeout=3000)
+    assert surface.plot.isVisible() and not surface.maps[1].plot.isVisible()   # one map until runs are compared

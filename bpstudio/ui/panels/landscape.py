@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -183,20 +183,37 @@ class LossSurfacePanel(QWidget):
         row.addWidget(self._build_maps(), 1)
 
     def _build_maps(self):
-        """Two maps side by side (the second shown only when comparing runs) and their colour bar.
-        A layout of plots and colour bar, as the weight heatmaps have: a bar inserted into a PlotWidget's
-        own layout crashed the interpreter at exit."""
+        """The canvas for two maps side by side (the second shown only when comparing runs) and their
+        colour bar; the maps themselves are made when first painted or used (``maps``): three pyqtgraph
+        plots were 0.1 s of start-up for a tab most sessions never open."""
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.graphics.setAccessibleName("Loss surface plot")
-        self.maps = [SurfaceMap(self.graphics.addPlot(row=0, col=0, title="Loss surface")),
-                     SurfaceMap(self.graphics.addPlot(row=0, col=1))]
-        self.maps[1].plot.hide()
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"), interactive=False,
-                                        width=14, label="log₁₀ cost")
-        self.graphics.addItem(self.colorbar, row=0, col=2)
-        self.plot, self.image, self.trail = self.maps[0].plot, self.maps[0].image, self.maps[0].trail
+        self._maps = None
         return self.graphics
+
+    @property
+    def maps(self):
+        """The two SurfaceMaps, made on first use. A layout of plots and colour bar, as the weight
+        heatmaps have: a bar inserted into a PlotWidget's own layout crashed the interpreter at exit."""
+        if self._maps is None:
+            self._maps = [SurfaceMap(self.graphics.addPlot(row=0, col=0, title="Loss surface")),
+                          SurfaceMap(self.graphics.addPlot(row=0, col=1))]
+            self._maps[1].plot.hide()
+            self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get("viridis"), interactive=False,
+                                            width=14, label="log₁₀ cost")
+            self.graphics.addItem(self.colorbar, row=0, col=2)
+        return self._maps
+
+    plot = property(lambda self: self.maps[0].plot)
+    image = property(lambda self: self.maps[0].image)
+    trail = property(lambda self: self.maps[0].trail)
+
+    def paintEvent(self, event):
+        # A tab behind another gets a show event too, but no paint: the first paint is when a person sees it.
+        super().paintEvent(event)
+        if self._maps is None:
+            QTimer.singleShot(0, self, lambda: self.maps)
 
     # --- inputs ------------------------------------------------------------------
 
