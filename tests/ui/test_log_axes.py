@@ -86,3 +86,20 @@ def test_health_log_axes_are_readable_after_stepping(window, qtbot):
         plot.getPlotItem().enableAutoRange()
         settle(qtbot, plot)
         assert_readable(plot.getPlotItem().getAxis("left"))
+
+
+def test_a_vertical_axis_title_longer_than_its_short_plot_is_hidden_until_it_fits(qtbot):
+    """Raising the Inspector at 1280×800 squeezes the cost plots to ~100 px: their left titles ran into
+    each other ("accuracy (% t (mean per sam"). Too long for its axis, a title hides; it returns when
+    the plot grows."""
+    widget = make_plot("Cost", "epoch", "cost (mean per sample)")
+    qtbot.addWidget(widget)
+    axis = widget.getPlotItem().getAxis("left")
+    widget.resize(400, 110)
+    widget.show()
+    qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: 0 < axis.size().height() < axis.label.boundingRect().width(), timeout=3000)
+    assert not axis.label.isVisible()
+    widget.resize(400, 420)
+    qtbot.waitUntil(lambda: axis.size().height() > axis.label.boundingRect().width(), timeout=3000)
+    assert axis.label.isVisible()

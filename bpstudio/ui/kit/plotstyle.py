@@ -64,6 +64,22 @@ class ReadableAxis(pg.AxisItem):
 
     def __init__(self, orientation="bottom", **kwargs):
         super().__init__(orientation, **kwargs)
+        self._label_cut = False   # the label is hidden here because it is longer than the axis
+
+    def resizeEvent(self, ev=None):
+        super().resizeEvent(ev)
+        # A vertical label longer than its axis runs into the plot above or below ("accuracy (% t (mean
+        # per sam" when the Inspector squeezes the cost plots): hide it while the axis is that short; the
+        # plot's title still says what is drawn. Shown again once the axis is long enough.
+        if self.label is None or self.orientation not in ("left", "right"):
+            return
+        too_long = self.label.boundingRect().width() > self.size().height()
+        if too_long and self.label.isVisible():
+            self.label.hide()
+            self._label_cut = True
+        elif not too_long and self._label_cut:
+            self.label.show()
+            self._label_cut = False
 
     def _extent(self, texts):
         """Pixels a label takes along the axis (the widest of ``texts`` on a horizontal axis)."""
