@@ -40,11 +40,9 @@ class Sigmoid(Activation):
     derivative_formula = "σ′(z) = a (1 − a)"
 
     def forward(self, z, out):
-        # 1 / (1 + exp(−z)) in place; exp overflow gives inf → a = 0, which is the right limit, so
-        # NumPy's overflow warning would only alarm a Python user over a correct result.
+        # 1 / (1 + exp(−z)) in place; exp overflow gives inf → a = 0, which is the right limit.
         np.negative(z, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
+        np.exp(out, out=out)
         out += 1
         return np.reciprocal(out, out=out)
 

@@ -163,7 +163,8 @@ class Network:
         """Run X (N, n_in) through the network; returns a ``Trace`` of copies of every z and a."""
         X = self.as_inputs(X)
         ws = Workspace(self, len(X), backward=False)
-        ws.forward(X)
+        with np.errstate(over="ignore"):   # see predict
+            ws.forward(X)
         return Trace(z=[z.copy() for z in ws.z], a=[X.copy()] + [a.copy() for a in ws.a])
 
     def predict(self, X: ArrayLike) -> np.ndarray:
@@ -171,8 +172,12 @@ class Network:
         X = self.as_inputs(X)
         out = np.empty((len(X), self.sizes[-1]), self.dtype)
         ws = Workspace(self, min(len(X), _CHUNK) or 1, backward=False)
-        for start in range(0, len(X), _CHUNK):
-            out[start:start + _CHUNK] = ws.forward(X[start:start + _CHUNK])
+        # A saturated sigmoid's exp(−z) overflows to inf, which gives its right limit σ = 0: NumPy's
+        # overflow warning would only alarm a Python user over a correct result. (Training silences
+        # it too, in Trainer.fit, and reports a run that really diverged by its cost.)
+        with np.errstate(over="ignore"):
+            for start in range(0, len(X), _CHUNK):
+                out[start:start + _CHUNK] = ws.forward(X[start:start + _CHUNK])
         return out
 
     def cost(self, X: ArrayLike, Y: ArrayLike, cost: str = "mse") -> float:
@@ -199,8 +204,9 @@ class Network:
         Y = self.as_targets(Y, len(X))
         check_targets(cost, self.activations[-1], Y)
         ws = Workspace(self, len(X))
-        ws.forward(X)
-        ws.backward(X, Y, cost_fn, scale=1.0 / len(X) if mean else 1.0)
+        with np.errstate(over="ignore"):   # see predict
+            ws.forward(X)
+            ws.backward(X, Y, cost_fn, scale=1.0 / len(X) if mean else 1.0)
         return ws
 
     def __repr__(self) -> str:
@@ -214,10 +220,11 @@ def evaluate_cost(net, cost_fn, X, Y, ws=None):
         return float("nan")
     ws = ws or Workspace(net, min(len(X), _CHUNK), backward=False)
     total = 0.0
-    for start in range(0, len(X), ws.capacity):
-        x, y = X[start:start + ws.capacity], Y[start:start + ws.capacity]
-        a = ws.forward(x)
-        total += cost_fn.value(ws.z[-1][:len(x)], a, y) * len(x)
+    with np.errstate(over="ignore"):   # a saturated sigmoid: see Network.predict
+        for start in range(0, len(X), ws.capacity):
+            x, y = X[start:start + ws.capacity], Y[start:start + ws.capacity]
+            a = ws.forward(x)
+            total += cost_fn.value(ws.z[-1][:len(x)], a, y) * len(x)
     return total / len(X)
 
 
