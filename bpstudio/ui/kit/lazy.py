@@ -25,6 +25,7 @@ class LazyPanel(QWidget):
         if self._panel is None:
             self._panel = self._make()
             self.layout().addWidget(self._panel)
+            self._panel.show()   # visible with this at once (a layout shows a new child only later)
             self._on_made(self._panel)
         return self._panel
 
