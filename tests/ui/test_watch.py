@@ -303,7 +303,7 @@ def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
     qtbot.waitUntil(health.isVisible, timeout=2000)
     rows = s.log.rows()
     assert len(rows["updates"]) == s.trainer.updates   # a short run at full speed: a row for every update
-    qtbot.waitUntil(lambda: health.norms.curves and health.norms.curves[0].getData()[0] is not None
+    qtbot.waitUntil(lambda: len(health.norms.curves) > 0 and health.norms.curves[0].getData()[0] is not None
                     and len(health.norms.curves[0].getData()[0]) == len(rows["updates"]), timeout=3000)
     x, _ = health.norms.curves[0].getData()
     np.testing.assert_array_equal(x, rows["updates"])   # weight updates, as before
