@@ -12,7 +12,8 @@ checkout. To compare with an earlier commit:
     git worktree add /tmp/before <commit> && python benchmarks/bench_startup.py /tmp/before
 
 Runs on the offscreen Qt platform unless a display is set (xvfb-run works too); settings go to a
-temporary folder.
+temporary folder, byte code to a temporary cache per checkout. Measurements: docs/performance.md
+("Start-up").
 """
 
 import argparse
