@@ -6,6 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFontMetrics
 
+from .legend import LegendPlacer
+
 GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
 # matplotlib's tab10: distinct, and readable on white (curves, layers and classes alike).
@@ -208,6 +210,7 @@ def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 
         plot.setLabel(axis, label, color=TEXT_COLOR)
     if legend:
         plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210), labelTextColor=TEXT_COLOR)
+        widget.legend_placer = LegendPlacer(widget)   # moves it off the curves, or hides it when nothing is free
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.setMenuEnabled(False)

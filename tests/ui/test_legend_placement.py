@@ -1,0 +1,73 @@
+"""A plot's legend does not cover its curves: in the cost plot squeezed by the raised Inspector at
+1280×800 it gives way to the curve names in the title; in a roomy plot it sits in a free corner."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+from uihelpers import click, show_tab
+
+from bpstudio.ui.kit.plotstyle import make_plot, pen
+
+
+def _covers_a_curve(widget):
+    """Whether the shown legend's rectangle (in the scene) holds any drawn point or crosses any line."""
+    plot = widget.getPlotItem()
+    if not plot.legend.isVisible():
+        return False
+    box = plot.legend.sceneBoundingRect()
+    for item in plot.listDataItems():
+        x, y = item.getData()
+        if x is None or not item.isVisible():
+            continue
+        # Points along each segment, 1/20 of a segment apart, mapped to the scene as drawn.
+        t = np.linspace(0, 1, 21)[:, None]
+        xs, ys = (x[:-1] + t * np.diff(x)).ravel(), (y[:-1] + t * np.diff(y)).ravel()
+        view = plot.getViewBox()
+        for px, py in zip(xs, ys):
+            if np.isfinite(px) and np.isfinite(py) and box.contains(view.mapViewToScene(QPointF(px, py))):
+                return True
+    return False
+
+
+def _title(widget):
+    return widget.getPlotItem().titleLabel.text
+
+
+def test_the_squeezed_cost_plot_shows_its_curves_uncovered_and_names_them_in_the_title(window, qtbot):
+    window.resize(1280, 800)
+    window.reset_layout()
+    qtbot.wait(100)
+    session = window.session
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: session.latest is not None and session.latest.progress.epoch >= 40, timeout=20000)
+    click(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: not session.busy, timeout=10000)
+    show_tab(qtbot, window, "Inspector")
+    qtbot.waitUntil(lambda: window.docks["Inspector"].height() >= 0.5 * window.height(), timeout=3000)
+    cost = next(p for p in window.findChildren(type(make_plot("", "", ""))) if p.accessibleName() == "Cost plot")
+    qtbot.waitUntil(lambda: not _covers_a_curve(cost), timeout=3000)
+    qtbot.wait(400)   # settled: it stays off
+    assert not _covers_a_curve(cost)
+    assert not cost.getPlotItem().legend.isVisible()
+    assert "train" in _title(cost) and "validation" in _title(cost)
+    assert "train" in cost.toolTip() and "validation" in cost.toolTip()
+    show_tab(qtbot, window, "Weights")   # room again: the legend comes back, still off the curves
+    qtbot.waitUntil(lambda: cost.getPlotItem().legend.isVisible(), timeout=3000)
+    assert _title(cost) == "Cost" and not _covers_a_curve(cost)
+
+
+@pytest.mark.parametrize("rising", [False, True])
+def test_a_roomy_plot_keeps_its_legend_in_a_free_corner(qtbot, rising):
+    """A falling cost leaves the top-right free; a rising accuracy fills it, and the legend moves."""
+    widget = make_plot("Cost", "epoch", "cost", legend=True)
+    qtbot.addWidget(widget)
+    widget.resize(600, 300)
+    widget.show()
+    x = np.arange(1.0, 101.0)
+    y = np.exp(-x / 30) if not rising else 1 - np.exp(-x / 30)
+    for i, name in enumerate(("train", "validation")):
+        widget.getPlotItem().plot(x, y + 0.02 * i, pen=pen(i), name=name)
+    qtbot.waitUntil(lambda: not _covers_a_curve(widget), timeout=3000)
+    qtbot.wait(300)
+    assert widget.getPlotItem().legend.isVisible() and not _covers_a_curve(widget)
+    assert _title(widget) == "Cost"
