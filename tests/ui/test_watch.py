@@ -426,6 +426,44 @@ def test_two_runs_loss_surfaces_side_by_side(xor_window, qtbot):
     assert not panel.maps[1].plot.isVisible() and panel.maps[0].plot.titleLabel.text == "Loss surface"
 
 
+def test_runs_reopened_from_a_project_keep_their_paths_and_compare(xor_window, qtbot, monkeypatch, tmp_path):
+    """File ▸ Save As, New, File ▸ Open: the two runs' loss surfaces still come side by side."""
+    from PySide6.QtWidgets import QFileDialog
+    win = xor_window
+    runs = _two_optimizer_runs(win, qtbot)
+    before = [(run.name, run.initial.copy(), run.path.copy()) for run in win.session.runs]
+    path = tmp_path / "two runs.bpproject"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    win.projects.act_save_as.trigger()
+    qtbot.waitUntil(lambda: f"Saved the project to {path}" in control(win, "Message").text(), timeout=10000)
+    win.projects.act_new.trigger()
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 0, timeout=5000)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    win.projects.act_open.trigger()
+    qtbot.waitUntil(lambda: f"Opened {path}" in control(win, "Message").text(), timeout=10000)
+    reopened = list(win.session.runs)
+    assert [run.name for run in reopened] == [name for name, _, _ in before]
+    for run, (_, initial, trail) in zip(reopened, before):
+        np.testing.assert_array_equal(run.initial, initial)
+        np.testing.assert_allclose(run.path, trail, rtol=1e-6, atol=1e-6)   # kept in float32
+    _select_rows(qtbot, runs.table, [0, 1])
+    panel = win.inspection.surface
+    field = control(win, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "5")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    win.inspection.docks["Runs"].raise_()
+    qtbot.waitUntil(runs.isVisible, timeout=2000)
+    click(qtbot, win, "Compare loss surfaces")
+    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
+    status = control(win, "Surface status").text()
+    assert reopened[0].name in status and reopened[1].name in status, status
+    for i, run in enumerate(reopened[:2]):
+        assert panel.costs(i).shape == (5, 5) and np.isfinite(panel.costs(i)).all()
+        assert len(panel.maps[i].trail.getData()[0]) == len(run.path)
+
+
 def test_comparing_two_runs_loss_surfaces_can_be_cancelled(xor_window, qtbot):
     win = xor_window
     runs = _two_optimizer_runs(win, qtbot)
