@@ -166,6 +166,25 @@ def test_loss_surface_is_one_click_away_after_training(window, qtbot):
 
 
 @pytest.mark.own_window
+def test_the_loss_surface_fits_a_1280x800_window(window, qtbot):
+    """The map's bottom axis stays above the fold: the panel never needs its scroll bar there."""
+    window.resize(1280, 800)
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    panel = _surface(window, qtbot)
+    click(qtbot, window, "Compute")
+    qtbot.waitUntil(lambda: control(window, "Compute").isEnabled(), timeout=20000)
+    qtbot.wait(200)
+    viewport = panel.parentWidget()
+    area = viewport.parentWidget()
+    assert area.verticalScrollBar().maximum() == 0, (panel.height(), viewport.height())
+    bottom = panel.graphics.mapTo(viewport, panel.graphics.rect().bottomLeft()).y()
+    assert bottom <= viewport.height()
+    axis = panel.plot.getAxis("bottom")
+    assert axis.isVisible() and axis.label.toPlainText().startswith("α")
+
+
+@pytest.mark.own_window
 def test_loss_surface_cancel_stops_the_job(window, qtbot):
     click(qtbot, window, "Step")
     wait_idle_worker(qtbot, window)
