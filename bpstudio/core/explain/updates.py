@@ -6,16 +6,17 @@ clock, so the same run gives the same rows on any machine:
 
 - slowed down or stepped (``after_update``): every update, with the probe cost and gradient noise;
 - at full speed (``after_batch`` when the Trainer reaches the update count it last returned,
-  ``on_progress`` at every report), where a row (≈ 10 µs) would be a large share of a small
-  network's update (≈ 80 µs for 64-32-10 at batch 32), three grids of counts, together:
+  ``on_progress`` at every report), where a row (≈ 10 µs on its own, 20–40 µs right after a
+  batch) would be a large share of a small network's update (≈ 60–100 µs for 64-32-10 at batch
+  32), three grids of counts, together:
 
-  * every one of the run's first ``EVERY_UPDATE`` updates (a one-off of a few ms);
-  * every ``s``-th update, ``s = update_stride(batch size, weights)``, so that rows take about
-    ``ROW_SHARE`` of the training work: 1 on big networks, 18 for 64-32-10 at batch 32, about 15
-    for a small XOR network at full batch. After ``ROWS_PER_LEVEL`` such rows ``s`` doubles, and
+  * every one of the run's first ``EVERY_UPDATE`` updates (a one-off of about a ms);
+  * every ``s``-th update, ``s = update_stride(…)``, so that rows take about ``ROW_SHARE`` of
+    the training work: 5 for 784-256-10 at batch 32, 50 for 64-32-10 at batch 32, 16–21 for a
+    small XOR network at full batch. After ``ROWS_PER_LEVEL`` such rows ``s`` doubles, and
     again after as many more, so a run's memory grows with the logarithm of its length;
-  * every ``e``-th epoch's end, ``e = ⌈s / updates per epoch⌉`` (1 unless an epoch is a few
-    updates: full batch gets a row every s-th epoch, the same grid as its updates), up to epoch
+  * the end of every ``e``-th epoch, ``e = ⌈s / updates per epoch⌉``, that the s-grid left
+    without a row (full batch: e = s, the same grid as its updates), up to epoch
     2·e·``EVERY_EPOCH``; then every 2e-th, every 4e-th …
 
   ``after_batch`` returns the next count on the grid, and the Trainer compares its count with it
@@ -23,9 +24,9 @@ clock, so the same run gives the same rows on any machine:
   (stochastic descent on small networks, which trains a run of updates in one call) only the
   epoch ends. Gradient noise, which needs a full-batch gradient, goes into the row of every
   ``noise_every``-th epoch's end, chosen from the data size so that it costs ≈ 2 % of training
-  (50 epochs for full batch, ~600 for 64-32-10 at batch 32 on 1.4k samples: to see the noise of a
-  short run, slow it down or Step). Full batch needs no measurement: its one batch *is* the full
-  batch (cosine 1, spread 0).
+  (~600 epochs for 64-32-10 at batch 32 on 1.4k samples: to see the noise of a short run, slow
+  it down or Step). Full batch needs no measurement: its one batch *is* the full batch (cosine
+  1, spread 0), put into every 250th epoch's row.
 
 Each row holds
 
@@ -38,7 +39,8 @@ Each row holds
 - ``cosine`` / ``norm_spread``: gradient noise (``noise.gradient_noise``), nan in rows where
   it was not measured.
 
-A row costs 3 dot products per layer (squared norms; square roots are taken when rows are read).
+A row costs 2–3 dot products per layer (squared norms; square roots are taken when rows are read):
+plain SGD's step is η∇, so its norm gives the gradient's without forming ∇.
 """
 
 import math
