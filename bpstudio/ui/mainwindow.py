@@ -19,7 +19,7 @@ from .actions.menus import build_menus
 from .actions.projects import ProjectActions
 from .actions.run_controls import RunControls
 from .kit.theme import apply_plot_theme
-from .kit.wheel import install_wheel_guard, scrolled
+from .kit.wheel import guard_everywhere, install_wheel_guard, scrolled
 from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.main_docks import MainDocks
@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.controls.show_state(state, self.network_panel.valid)
         self.files.set_idle(state.editable)
         self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
+        guard_everywhere(state != RunState.TRAINING)   # training: the wheel guard leaves the GIL to it
 
     def use_dataset(self, dataset: Dataset, origin: tuple[str, dict] | None = None) -> None:
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
             return
         self.dock_layout.save(app_settings())
         shutdown_all(self)   # training, loading, saving, experiments, surfaces: one bound for all
+        guard_everywhere(True)
         super().closeEvent(event)
 
     # --- drag and drop -------------------------------------------------------------------
