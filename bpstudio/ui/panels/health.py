@@ -106,6 +106,7 @@ class HealthPanel(QWidget):
     """
 
     rewindRequested = Signal(int, object)
+    _labelled = None   # the x axis the plots' bottom titles name
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -231,8 +232,10 @@ class HealthPanel(QWidget):
 
     def _show_curves(self):
         axis = self.x_axis.currentText()
-        for plot in (self.norm_plot, self.ratio_plot, self.noise_plot):
-            plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
+        if axis != self._labelled:   # an axis title is HTML laid out anew: only when the axis changes
+            self._labelled = axis
+            for plot in (self.norm_plot, self.ratio_plot, self.noise_plot):
+                plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
         for curves in (self.norms, self.ratios, self.noise):
             curves.show(axis, self.n_train)
 
