@@ -1,6 +1,9 @@
 """The live views while training at full speed: what they skip to leave the GIL to training must never
 leave them showing something stale."""
 
+import numpy as np
+
+from bpstudio.ui.views.diagram import DiagramView
 from uihelpers import click, control, show_tab
 
 
@@ -31,3 +34,39 @@ def test_outlines_of_a_step_are_cleared_at_full_speed_and_come_back_with_the_nex
     qtbot.waitUntil(lambda: outline_points(window) > 0, timeout=3000)
     rows, _ = window.weights.changed_cells(0)
     assert outline_points(window) == 8 * len(rows)   # four sides, two ends each, per changed cell
+
+
+def drawn_connections(diagram):
+    """{(sign, strength): set of segments (x0, y0, x1, y1)} as the diagram's curves draw them."""
+    out = {}
+    for key, curve in diagram.bins.items():
+        x, y = curve.getData()
+        x, y = ([] if x is None else x), ([] if y is None else y)
+        out[key] = {(x[i], y[i], x[i + 1], y[i + 1]) for i in range(0, len(x), 2)}
+    return out
+
+
+def test_the_diagram_redraws_only_bins_that_changed_and_still_shows_every_connection_right(qtbot):
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_network([3, 4, 2], ["a", "b", "c"], ["y0", "y1"])
+    rng = np.random.default_rng(0)
+    weights = [rng.uniform(-1, 1, (4, 3)), rng.uniform(-1, 1, (2, 4))]
+    view.set_parameters(weights, None)
+    before = drawn_connections(view)
+    assert sum(len(v) for v in before.values()) == 4 * 3 + 2 * 4   # every connection in exactly one bin
+    flipped = [w.copy() for w in weights]
+    flipped[0][1, 2] = -flipped[0][1, 2]   # one connection changes sign: it moves to the other colour
+    set_calls = []
+    for curve in view.bins.values():
+        curve.sigPlotChanged.connect(lambda c: set_calls.append(c))
+    view.set_parameters(flipped, None)
+    after = drawn_connections(view)
+    assert sum(len(v) for v in after.values()) == 4 * 3 + 2 * 4
+    moved = {key for key in before if before[key] != after[key]}
+    assert len(moved) == 2 and {key[0] for key in moved} == {-1, 1}   # out of one bin, into its mirror
+    assert len(set_calls) == 2   # the other bins kept their curves
+    view.set_parameters(weights, None)
+    assert drawn_connections(view) == before
