@@ -29,8 +29,9 @@ def test_health_draws_one_curve_per_layer_and_flags_dead_units(qtbot):
     for _ in range(5):
         trainer.step(X, Y)
         recorder.after_update(trainer)
-    panel.add_rows(recorder.log.rows())
-    assert len(panel.norms.curves) == 3 and len(panel.ratios.curves) == 3
+    panel.add_rows(recorder.log.rows())   # fed while never shown: the plots come when it is first painted
+    panel.show()
+    qtbot.waitUntil(lambda: len(panel.norms.curves) == 3 and len(panel.ratios.curves) == 3, timeout=3000)
     panel.refresh()
     xs, _ = panel.ratios.curves[2].getData()
     assert len(xs) == 5

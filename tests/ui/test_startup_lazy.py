@@ -4,7 +4,11 @@
 import subprocess
 import sys
 
-from uihelpers import show_tab
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from uihelpers import choose, click, control, show_tab
 
 
 def test_the_app_starts_without_importing_jsonschema(tmp_path):
@@ -34,3 +38,58 @@ def test_the_hidden_loss_surface_makes_its_maps_when_first_shown(window, qtbot):
     show_tab(qtbot, window, "Loss surface")
     qtbot.waitUntil(lambda: surface._maps is not None, timeout=3000)
     assert surface.plot.isVisible() and not surface.maps[1].plot.isVisible()   # one map until runs are compared
+
+
+def _train(window, qtbot, epochs):
+    field = control(window, "Epochs")
+    field.selectAll()
+    qtbot.keyClicks(field, str(epochs))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
+    assert len(window.session.history) == epochs
+
+
+def _made(inspection, name):
+    return getattr(inspection, f"_{name}").made
+
+
+def test_health_first_opened_after_a_run_draws_that_run(window, qtbot):
+    """Health's plots are made when its tab is first clicked; the run trained before is on them."""
+    health = window.inspection.health
+    _train(window, qtbot, 3)
+    assert health._plots is None   # never seen: no plots, yet everything fed was kept
+    show_tab(qtbot, window, "Health")
+    rows = window.session.log.rows()
+    qtbot.waitUntil(lambda: health._plots is not None and health.norms.curves[0].getData()[0] is not None,
+                    timeout=3000)
+    for curves, column in ((health.norms, "grad_norm"), (health.ratios, "update_ratio")):
+        assert len(curves.curves) == window.session.net.n_layers
+        x, log_y = curves.curves[-1].getData()   # a log axis: the curve holds log10 of the values
+        np.testing.assert_array_equal(x, rows["updates"])
+        np.testing.assert_allclose(10 ** log_y, np.asarray(rows[column])[:, -1], rtol=1e-6)
+    qtbot.waitUntil(lambda: health.snapshot_choice.count() == len(health.snapshots) > 0, timeout=3000)
+    assert health.snapshot_choice.itemText(0) == "epoch 3"   # the run's weight snapshots, newest first
+    assert all(plot.isVisible() for plot in health.plots)
+
+
+def test_runs_first_opened_after_a_run_lists_it_and_compares_from_the_current_setup(window, qtbot):
+    _train(window, qtbot, 2)
+    assert not _made(window.inspection, "runs")
+    show_tab(qtbot, window, "Runs")
+    qtbot.waitUntil(lambda: _made(window.inspection, "runs"), timeout=3000)
+    runs = window.inspection.runs
+    assert runs.table.rowCount() == 1 and runs.table.item(0, 2).text() == "2"   # the run, with its 2 epochs
+    assert len(runs.curves) == 1 and len(runs.curves[0].getData()[0]) == 2
+    assert runs.experiment.config == window.session.config
+    choose(qtbot, control(window, "Batch mode", QComboBox), "full")   # a later change reaches it too
+    assert runs.experiment.config.batch_mode == window.session.config.batch_mode == "full"
+
+
+def test_evaluation_first_opened_scores_the_current_weights(window, qtbot):
+    _train(window, qtbot, 2)
+    assert not _made(window.inspection, "evaluation")
+    show_tab(qtbot, window, "Evaluation")
+    qtbot.waitUntil(lambda: _made(window.inspection, "evaluation")
+                    and window.inspection.evaluation.counts is not None, timeout=3000)
+    assert window.inspection.evaluation.counts.sum() == len(window.session.prepared.X_val)

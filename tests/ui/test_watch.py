@@ -259,6 +259,7 @@ def test_cost_and_runs_can_be_drawn_against_updates_or_samples(window, qtbot):
     np.testing.assert_array_equal(window.curves.cost["train"].item.xData, n_train * np.arange(1, 5))
     assert window.curves.cost_plot.getPlotItem().getAxis("bottom").labelText == "samples seen"
     window.inspection.docks["Runs"].raise_()
+    qtbot.waitUntil(lambda: window.inspection.runs.isVisible(), timeout=2000)   # made when first seen
     choose(qtbot, window, "Runs x axis", "updates")
     x, _ = window.inspection.runs.curves[0].getData()
     np.testing.assert_array_equal(x, per_epoch * np.arange(1, 5))
@@ -302,7 +303,7 @@ def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
     qtbot.waitUntil(health.isVisible, timeout=2000)
     rows = s.log.rows()
     assert len(rows["updates"]) == s.trainer.updates   # a short run at full speed: a row for every update
-    qtbot.waitUntil(lambda: health.norms.curves[0].getData()[0] is not None
+    qtbot.waitUntil(lambda: len(health.norms.curves) > 0 and health.norms.curves[0].getData()[0] is not None
                     and len(health.norms.curves[0].getData()[0]) == len(rows["updates"]), timeout=3000)
     x, _ = health.norms.curves[0].getData()
     np.testing.assert_array_equal(x, rows["updates"])   # weight updates, as before

@@ -9,8 +9,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDialog, QLineEdit, QScrollArea, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from bpstudio.ui.kit.lazy import LazyPanel
 from bpstudio.ui.kit.wheel import WheelGuard
-from uihelpers import click, control, focus_elsewhere, into_view, setting_value, wheel
+from uihelpers import click, control, focus_elsewhere, into_view, setting_value, show_tab, wheel
 
 SETTINGS = (QAbstractSpinBox, QComboBox, QSlider)
 
@@ -36,22 +37,30 @@ def small_window(window, qtbot):
     return window
 
 
-def test_every_setting_in_every_dock_takes_focus_by_click_or_tab_only(small_window):
+def test_every_setting_in_every_dock_takes_focus_by_click_or_tab_only(small_window, qtbot):
     for dock in small_window.docks.values():
-        dock.raise_()
+        raise_dock(dock, qtbot)   # panels made when first seen too: their settings are polished later
         for setting in settings_in(dock):
             policy = setting.focusPolicy()
             assert policy & Qt.FocusPolicy.WheelFocus != Qt.FocusPolicy.WheelFocus, \
                 f"{setting.accessibleName() or type(setting).__name__} in {dock.windowTitle()} takes focus by wheel"
 
 
+def raise_dock(dock, qtbot):
+    """Raise ``dock`` and wait until a panel made when first seen (kit.lazy) is there."""
+    dock.raise_()
+    qtbot.wait(10)
+    qtbot.waitUntil(lambda: all(lazy.made for lazy in dock.findChildren(LazyPanel)), timeout=3000)
+
+
 def test_the_wheel_over_any_setting_without_focus_changes_nothing(small_window, qtbot):
     win = small_window
+    for dock in win.docks.values():   # every panel made, so that its settings are in the snapshot
+        raise_dock(dock, qtbot)
     before = snapshot(win)
     turned = 0
     for dock in win.docks.values():
-        dock.raise_()
-        qtbot.wait(10)
+        raise_dock(dock, qtbot)
         for setting in settings_in(dock):
             if not setting.isVisible():
                 continue
@@ -152,6 +161,18 @@ def test_while_training_the_wheel_passes_over_settings_and_over_a_dialog_opened_
     wheel(dialog, box, 1)
     assert box.value() == 1
     dialog.close()
+
+    runs = win.docks["Runs"]   # made when its tab is first clicked, here while training
+    assert not any(lazy.made for lazy in runs.findChildren(LazyPanel))
+    show_tab(qtbot, win, "Runs")
+    qtbot.waitUntil(lambda: all(lazy.made for lazy in runs.findChildren(LazyPanel)), timeout=3000)
+    before, turned = {id(w): setting_value(w) for w in settings_in(runs)}, 0
+    for setting in settings_in(runs):
+        if setting.isVisible() and setting.isEnabled():
+            focus_elsewhere(win)
+            wheel(win, into_view(setting), 1)
+            turned += 1
+    assert turned >= 2 and {id(w): setting_value(w) for w in settings_in(runs)} == before
 
     click(qtbot, win, "Stop")
     qtbot.waitUntil(lambda: not s.busy and s.state == "idle", timeout=3000)

@@ -13,7 +13,8 @@ While training runs at full speed the guard leaves the application and sits on e
 (~1,000 a second while the live views redraw), and each run takes the GIL from the training thread —
 that cost ~4 % of a core on the GUI thread and halved the trainer's GIL hand-offs when removed
 (``benchmarks/bench_gui.py``). Controls shown while training (a dialog) are guarded when the focus
-moves into their window, which it does as the window opens.
+moves into their window, which it does as the window opens; a panel made when first seen
+(``kit.lazy``) guards its own (``guard_new``).
 
 A toolbar's control keeps the focus after a choice (the toolbar's buttons take none), so "focused"
 would let the wheel change the Speed box long after it was chosen, by a scroll meant for the window
@@ -68,13 +69,9 @@ def guard_focus(control):
 
 
 def install_wheel_guard(app=None):
-    """Install the guard on ``app`` (the running QApplication) once; later calls put it back on the
-    application if a window closed while training had moved it onto its controls."""
+    """Install the guard on ``app`` (the running QApplication) once; later calls do nothing."""
     app = app or QApplication.instance()
-    if app is None:
-        return
-    if app.property("bpstudio_wheel_guard"):
-        guard_everywhere(True, app)
+    if app is None or app.property("bpstudio_wheel_guard"):
         return
     guard = WheelGuard(app)
     app.installEventFilter(guard)
@@ -101,6 +98,15 @@ def guard_everywhere(everywhere, app=None):
         app.removeEventFilter(guard)
         guard_controls(app.allWidgets(), guard)
         app.focusChanged.connect(guard.on_focus_changed)
+
+
+def guard_new(widget, app=None):
+    """``widget`` was just built (a panel made when first seen): while the guard sits on the controls
+    only, it guards the controls in ``widget`` too (when idle the application's filter meets them)."""
+    app = app or QApplication.instance()
+    guard = app.findChild(WheelGuard) if app is not None else None
+    if guard is not None and not guard.everywhere:
+        guard_controls([widget, *widget.findChildren(QWidget)], guard)
 
 
 def guard_controls(widgets, guard, install=True):

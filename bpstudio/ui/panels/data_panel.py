@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, Q
 
 from bpstudio.core.data.loading import list_datasets
 
-from ..kit.plotstyle import PALETTE as CLASS_COLORS
+from ..kit.plotstyle import PALETTE as CLASS_COLORS, plain_plot_widget
 from ..session.options import DataOptions
 from ..kit.widgets import add_row, combo, select_data
 
@@ -145,7 +145,7 @@ class DataPanel(QGroupBox):
 
 
 def _preview_plot():
-    widget = pg.PlotWidget()
+    widget = plain_plot_widget()
     widget.setAccessibleName("Data preview")
     widget.setFixedHeight(130)
     item = widget.getPlotItem()

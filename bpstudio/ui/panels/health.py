@@ -19,7 +19,7 @@ Numbers come from ``bpstudio.core.explain``; this widget only draws them.
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -40,26 +40,38 @@ class GrowingCurves:
 
     Each point keeps its update count, samples seen and training time (the buffer's first three y
     columns), so the curves can be drawn against any x axis (``core.explain.updates.row_x``).
-    ``extend`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing)."""
+    ``extend`` only stores; ``show`` hands the curves their data (so a hidden panel costs nothing).
+    The plot may come later (``draw_on``): points are kept without one."""
 
-    def __init__(self, plot, names=None, log=True, max_points=MAX_POINTS):
+    def __init__(self, plot=None, names=None, log=True, max_points=MAX_POINTS):
         self.plot, self.log, self.max_points = plot, log, max_points
         self.names = names   # one per curve; default "layer 1", "layer 2" …
-        self.curves, self.points = [], CurveBuffer(3, max_points=max_points)
+        self.n_curves, self.curves, self.points = 0, [], CurveBuffer(3, max_points=max_points)
 
     @property
     def n(self):
         return self.points.n
 
     def reset(self, n_layers):
+        self.n_curves = n_layers
+        self.points = CurveBuffer(3 + n_layers, max_points=self.max_points)
+        self._make_curves()
+
+    def draw_on(self, plot):
+        """Draw on ``plot`` from now on (the points kept so far appear at the next ``show``)."""
+        self.plot = plot
+        self._make_curves()
+
+    def _make_curves(self):
+        if self.plot is None:
+            return
         for curve in self.curves:
             self.plot.removeItem(curve)
-        names = self.names or [f"layer {l + 1}" for l in range(n_layers)]
-        self.curves = [self.plot.plot(pen=pen(l), name=names[l]) for l in range(n_layers)]
+        names = self.names or [f"layer {l + 1}" for l in range(self.n_curves)]
+        self.curves = [self.plot.plot(pen=pen(l), name=names[l]) for l in range(self.n_curves)]
         for curve in self.curves:
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        self.points = CurveBuffer(3 + n_layers, max_points=self.max_points)
 
     def extend(self, rows, values):
         """Append a point per row of ``rows`` (``UpdateLog.rows``) with ``values`` (n, n_layers), skipping
@@ -106,28 +118,17 @@ class HealthPanel(QWidget):
     """
 
     rewindRequested = Signal(int, object)
-    _labelled = None   # the x axis the plots' bottom titles name
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        # Short titles (the axes say what is plotted): the plots can then give the table room.
         self.n_train = 1
         self.x_axis = x_axis_choice("Health x axis", "Draw the health curves against epochs, weight updates, "
                                                      "samples seen or training time")
         self.x_axis.setCurrentText("updates")   # health is a per-update record
         self.x_axis.currentTextChanged.connect(lambda _: self._show_curves())
-        self.norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
-        self.ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
-        healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
-        self.ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
-        self.ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
-        self.noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend=True)
-        self.noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
-        self.noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
-                                   "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"
-                                   "Measured every update when training is slowed down, about twice a second at full speed.")
-        self.norms, self.ratios = GrowingCurves(self.norm_plot), GrowingCurves(self.ratio_plot)
-        self.noise = GrowingCurves(self.noise_plot, names=("cos(batch, full)", "norm spread"), log=False)
+        self.norms, self.ratios = GrowingCurves(), GrowingCurves()
+        self.noise = GrowingCurves(names=("cos(batch, full)", "norm spread"), log=False)
+        self._plots = None   # made when first painted or used (``plots``)
         self.snapshots = {}
         # Side by side, so the plots keep their height in a short dock.
         side = QWidget()
@@ -141,13 +142,50 @@ class HealthPanel(QWidget):
         column.addWidget(self._rewind_box())
         side.setMinimumWidth(230)
         side.setMaximumWidth(420)
-        panes = QSplitter(Qt.Horizontal)
-        for pane in (self.norm_plot, self.ratio_plot, self.noise_plot, side):
-            panes.addWidget(pane)
-        for index, stretch in enumerate((3, 3, 3, 2)):
-            panes.setStretchFactor(index, stretch)
-        QVBoxLayout(self).addWidget(panes)
+        self.panes = QSplitter(Qt.Horizontal)
+        self.panes.addWidget(side)
+        QVBoxLayout(self).addWidget(self.panes)
         self.reset(0)
+
+    @property
+    def plots(self):
+        """The gradient-norm, update-size and noise plots, made on first use: with their curves they were
+        ~0.1 s of start-up for a tab behind Weights. What was fed before is drawn on them at once."""
+        if self._plots is None:
+            self._plots = self._make_plots()
+            for curves, plot in zip((self.norms, self.ratios, self.noise), self._plots):
+                curves.draw_on(plot)
+            self._show_curves()
+        return self._plots
+
+    norm_plot = property(lambda self: self.plots[0])
+    ratio_plot = property(lambda self: self.plots[1])
+    noise_plot = property(lambda self: self.plots[2])
+
+    def paintEvent(self, event):
+        # A tab behind another gets a show event too, but no paint: the first paint is when a person sees it.
+        super().paintEvent(event)
+        if self._plots is None:
+            QTimer.singleShot(0, self, lambda: self.plots)
+
+    def _make_plots(self):
+        # Short titles (the axes say what is plotted): the plots can then give the table room.
+        norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
+        ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
+        healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
+        ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
+        ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
+        noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend=True)
+        noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
+        noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
+                              "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"
+                              "Measured every update when training is slowed down, about twice a second at full speed.")
+        plots = (norm_plot, ratio_plot, noise_plot)
+        for index, plot in enumerate(plots):
+            self.panes.insertWidget(index, plot)
+        for index, stretch in enumerate((3, 3, 3, 2)):
+            self.panes.setStretchFactor(index, stretch)
+        return plots
 
     def _saturation_box(self):
         box = QGroupBox("Saturated and dead units")
@@ -231,11 +269,11 @@ class HealthPanel(QWidget):
             self.snapshot_choice.addItems([f"epoch {e}" for e in epochs])
 
     def _show_curves(self):
+        if self._plots is None:
+            return   # nothing drawn yet: the plots draw what was fed when they are made
         axis = self.x_axis.currentText()
-        if axis != self._labelled:   # an axis title is HTML laid out anew: only when the axis changes
-            self._labelled = axis
-            for plot in (self.norm_plot, self.ratio_plot, self.noise_plot):
-                plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
+        for plot in self._plots:
+            plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
         for curves in (self.norms, self.ratios, self.noise):
             curves.show(axis, self.n_train)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from bpstudio.core.train.run_state import RunState
 
+from ..kit.lazy import LazyPanel
 from ..kit.wheel import scrolled
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
@@ -37,7 +38,11 @@ class InspectionDocks(QObject):
         self.window, self.session = window, window.session
         self.inspector, self.health = InspectorPanel(), HealthPanel()
         self.inspector.refresh_when_shown()   # a tab behind Weights: it computes when first raised
-        self.runs, self.evaluation = RunsPanel(self.session.runs), EvaluationPanel()
+        # Runs and Evaluation are made when first seen (~0.1 s of start-up): Runs draws the session's run
+        # book and gets the current experiment; Evaluation computes from the latest weights when shown.
+        self.experiment = None   # what Compare and the sweep start from (``_on_config_changed``)
+        self._runs = LazyPanel(lambda: RunsPanel(self.session.runs), self._on_runs_made)
+        self._evaluation = LazyPanel(EvaluationPanel, lambda panel: self._schedule())
         self.surface = LossSurfacePanel()
         self.surface.set_source(self._surface_request)
         self.view_net, self.latest, self.last_epoch, self.marked = None, None, -1, None
@@ -45,8 +50,8 @@ class InspectionDocks(QObject):
         self.raised = set()   # the inspection docks on screen (a tab behind another still says isVisible())
         self.refresh_timer = QTimer(self, singleShot=True, timeout=self._refresh_views)
         self.docks = {}
-        for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self.runs),
-                             ("Evaluation", self.evaluation), ("Loss surface", self.surface)):
+        for title, panel in (("Inspector", self.inspector), ("Health", self.health), ("Runs", self._runs),
+                             ("Evaluation", self._evaluation), ("Loss surface", self.surface)):
             dock = QDockWidget(title, window)
             dock.setObjectName(f"dock {title}")   # saveState() needs object names
             dock.setWidget(scrolled(panel))
@@ -59,6 +64,14 @@ class InspectionDocks(QObject):
         self._connect()
         self._on_network_changed()
         self._on_dataset_changed()
+
+    runs = property(lambda self: self._runs.panel, doc="The Runs panel (made on first use).")
+    evaluation = property(lambda self: self._evaluation.panel, doc="The Evaluation panel (made on first use).")
+
+    def _on_runs_made(self, runs):
+        runs.learningRateChosen.connect(self._use_learning_rate)
+        runs.surfacesRequested.connect(self._compare_surfaces)
+        runs.set_experiment(self.experiment)
 
     def _on_raised(self, dock, visible):
         (self.raised.add if visible else self.raised.discard)(dock)
@@ -146,8 +159,6 @@ class InspectionDocks(QObject):
         s.stateChanged.connect(self._on_state_changed)
         self.inspector.parametersEdited.connect(self._push_weights)
         self.health.rewindRequested.connect(self._rewind)
-        self.runs.learningRateChosen.connect(self._use_learning_rate)
-        self.runs.surfacesRequested.connect(self._compare_surfaces)
         self.window.weights.weightClicked.connect(self._select_weight)
         self.window.diagram.connectionClicked.connect(self._select_weight)
 
@@ -172,8 +183,10 @@ class InspectionDocks(QObject):
         initial = self.view_net.copy()
         initial.reset()   # comparisons start from the seed's initial weights
         p = s.prepared
-        self.runs.set_experiment(Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val,
-                                            setup=s.setup_of(initial)))
+        self.experiment = Experiment(initial, s.config, p.X_train, p.Y_train, p.X_val, p.Y_val,
+                                     setup=s.setup_of(initial))
+        if self._runs.made:
+            self.runs.set_experiment(self.experiment)
 
     def _on_run_reset(self):
         self.health.reset(self.view_net.n_layers)
@@ -214,7 +227,7 @@ class InspectionDocks(QObject):
                 self.health.set_saturation(snap.saturation, self.view_net.activations)
         if self.inspector.isVisible():
             self.inspector.refresh()
-        if self.evaluation.isVisible():
+        if self._evaluation.made and self.evaluation.isVisible():
             self._evaluate()
 
     def _mark_stuck_units(self, flags):

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from .heatmaps import COLORMAP
-from ..kit.plotstyle import PALETTE as CLASS_COLORS
+from ..kit.plotstyle import PALETTE as CLASS_COLORS, plain_plot_widget
 from ..session.snapshot import GRID_SIZE
 
 MAX_POINTS = 3000   # points drawn on top of the plane (a seeded subsample of larger data)
@@ -36,7 +36,7 @@ class BoundaryView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Decision boundary")
-        self.plot = pg.PlotWidget()
+        self.plot = plain_plot_widget()
         self.plot.setAccessibleName("Decision boundary plot")
         self.plot.getPlotItem().setMenuEnabled(False)
         self.plot.getPlotItem().addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210))

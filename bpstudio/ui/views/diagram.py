@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ..kit.plotstyle import plain_plot_widget
 from .diagram_labels import DiagramLabels
 from .heatmaps import COLORMAP, symmetric_level
 
@@ -34,7 +35,7 @@ class DiagramView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setAccessibleName("Network diagram")
-        self.plot = pg.PlotWidget()
+        self.plot = plain_plot_widget()
         self.plot.setAccessibleName("Network diagram plot")
         item = self.plot.getPlotItem()
         item.hideAxis("left")

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QRadioB
 
 from bpstudio.core.explain.notation import subscript, superscript
 
+from ..kit.plotstyle import add_plain_plot
+
 COLORMAP = "CET-D1"
 COLOR_STEPS = 128     # one colour step of the map is level / COLOR_STEPS (256 colours over ±level)
 MAX_OUTLINED = 4096   # cells per layer beyond which changed cells are not outlined (too many to read)
@@ -144,7 +146,7 @@ class WeightsView(QWidget):
         # Small titles, and the "to neuron j" label on the first layer only, so that several
         # layers fit side by side in a narrow dock.
         # view boxes without their context menu (switched off below anyway): ~10 ms less each at start-up
-        w_plot = self.graphics.addPlot(row=0, col=col, viewBox=pg.ViewBox(enableMenu=False))
+        w_plot = add_plain_plot(self.graphics, row=0, col=col, viewBox=pg.ViewBox(enableMenu=False))
         w_plot.setTitle(f"W{superscript(l + 1)} ({n_out}×{n_in})", size="9pt")
         w_plot.setLabel("bottom", "from neuron k")
         if l == 0:
@@ -152,7 +154,7 @@ class WeightsView(QWidget):
         for axis, n in (("bottom", n_in), ("left", n_out)):
             w_plot.getAxis(axis).setTicks([integer_ticks(n)])
             w_plot.getAxis(axis).setStyle(hideOverlappingLabels=False)   # keep the last neuron's number
-        b_plot = self.graphics.addPlot(row=0, col=col + 1, viewBox=pg.ViewBox(enableMenu=False))
+        b_plot = add_plain_plot(self.graphics, row=0, col=col + 1, viewBox=pg.ViewBox(enableMenu=False))
         b_plot.setTitle(f"b{superscript(l + 1)}", size="9pt")
         b_plot.setMaximumWidth(44)
         b_plot.hideAxis("left")
