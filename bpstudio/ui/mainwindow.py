@@ -158,8 +158,10 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        # Slowed down, every update is drawn in every view at once (the frames would lag behind).
-        self.frames.submit(snap, training=self.session.state == RunState.TRAINING and not self.session.slow)
+        # Slowed down, every update is drawn in every view at once (the frames would lag behind); so is a
+        # run's last snapshot, tabs behind others too (while training, frames draw only what is on screen).
+        live = self.session.state == RunState.TRAINING and not self.session.slow and not snap.finished
+        self.frames.submit(snap, training=live)
 
     def _paint_parameters(self, view):
         def paint(snap):

@@ -70,3 +70,32 @@ def test_the_diagram_redraws_only_bins_that_changed_and_still_shows_every_connec
     assert len(set_calls) == 2   # the other bins kept their curves
     view.set_parameters(weights, None)
     assert drawn_connections(view) == before
+
+
+def shown_first_weights(window):
+    return np.array(window.weights.layers[0][1].image, copy=True)
+
+
+def test_a_view_behind_a_tab_is_not_redrawn_while_training_and_catches_up_when_its_tab_is_clicked(window, qtbot):
+    """Qt keeps a dock behind another's tab "visible" (isVisible() is True), so only what is on screen counts."""
+    s = window.session
+    if not window.weights.isVisible():
+        show_tab(qtbot, window, "Weights")
+    control(window, "Epochs").setValue(1_000_000)
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: s.latest.progress.updates > 20, timeout=10000)
+    beside = window.tabifiedDockWidgets(window.docks["Weights"])[0].windowTitle()
+    show_tab(qtbot, window, beside)   # the Weights tab goes behind it
+    qtbot.waitUntil(lambda: window.docks["Weights"].visibleRegion().isEmpty(), timeout=2000)
+    qtbot.wait(100)   # a frame already under way
+    hidden_at, before = s.latest.progress.updates, shown_first_weights(window)
+    qtbot.waitUntil(lambda: s.latest.progress.updates > hidden_at + 200, timeout=10000)
+    qtbot.wait(400)   # frames keep drawing the views on screen meanwhile
+    np.testing.assert_array_equal(shown_first_weights(window), before)   # not redrawn behind the tab
+    assert "weights" in window.frames.stale
+    show_tab(qtbot, window, "Weights")
+    qtbot.waitUntil(lambda: not np.array_equal(shown_first_weights(window), before), timeout=3000)
+    click(qtbot, window, "Pause")
+    qtbot.waitUntil(lambda: not s.busy, timeout=5000)
+    latest = s.net.layer_views(s.latest.params)[0][0].astype(np.float32)
+    qtbot.waitUntil(lambda: np.array_equal(shown_first_weights(window), latest), timeout=3000)
