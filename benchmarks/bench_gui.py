@@ -76,6 +76,11 @@ def open_window(dataset):
                                                 dtype="float32"))
     window.session.set_config(CONFIG)
     assert window.session.dataset is dataset and window.session.net.sizes == (64, 32, 10)
+    from PySide6.QtWidgets import QApplication
+    from bpstudio.ui.views.frames import on_screen
+    QApplication.processEvents()
+    hidden = [name for name, (view, _) in window.frames.painters.items() if not on_screen(view)]
+    assert not hidden, f"live views not on screen: {hidden}"   # a tab behind another is not drawn
     return window
 
 

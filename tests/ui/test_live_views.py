@@ -4,6 +4,7 @@ leave them showing something stale."""
 import numpy as np
 
 from bpstudio.ui.views.diagram import DiagramView
+from bpstudio.ui.views.frames import on_screen
 from uihelpers import click, control, show_tab
 
 
@@ -99,3 +100,28 @@ def test_a_view_behind_a_tab_is_not_redrawn_while_training_and_catches_up_when_i
     qtbot.waitUntil(lambda: not s.busy, timeout=5000)
     latest = s.net.layer_views(s.latest.params)[0][0].astype(np.float32)
     qtbot.waitUntil(lambda: np.array_equal(shown_first_weights(window), latest), timeout=3000)
+
+
+def test_show_all_views_puts_every_live_view_on_screen(window, qtbot):
+    """What bench_gui measures with: Neurons once went in as a tab behind Weights (a split beside a
+    tabbed dock only adds a tab), so it was never on screen. (The spirals' boundary is a plot filling
+    its view: on screen, though the view itself has nothing left to paint.)"""
+    window.resize(1600, 1000)
+    window.show_all_views()
+    qtbot.waitUntil(lambda: all(on_screen(view) for view, _ in window.frames.painters.values()), timeout=3000)
+    window.reset_layout()
+
+
+def test_views_on_screen_keep_redrawing_while_training(window, qtbot):
+    """The decision boundary's plot fills its view (an opaque child leaves the view itself nothing to
+    paint): it must still count as on screen, like every other view in front."""
+    s = window.session
+    assert s.dataset.n_features == 2
+    control(window, "Epochs").setValue(1_000_000)
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: s.latest.progress.updates > 20 and window.boundary.image.image is not None, timeout=10000)
+    first = np.array(window.boundary.image.image, copy=True)
+    qtbot.waitUntil(lambda: not np.array_equal(window.boundary.image.image, first), timeout=5000)
+    assert s.state == "training"
+    click(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: not s.busy, timeout=5000)

@@ -12,6 +12,7 @@ is going (Reset, Step, a new network) is drawn at once.
 import time
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QDockWidget
 
 FRAME_MS = 50                 # a frame at most this often …
 MAX_FRAME_MS = 250            # … and at least this often while views are stale
@@ -20,10 +21,14 @@ CURVES_EVERY = 3              # the curves (the costliest view) get every third 
 
 
 def on_screen(widget):
-    """Whether any of ``widget`` can be seen. A dock behind another's tab still says ``isVisible()``
-    (Qt keeps tabbed docks shown), so while training that alone redrew every tab's views, unseen.
-    A tab brought to the front emits its dock's ``visibilityChanged`` (see ``view_shown``)."""
-    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+    """Whether ``widget`` can be seen. A dock behind another's tab still says ``isVisible()`` (Qt keeps
+    tabbed docks shown), so while training that alone redrew every tab's views, unseen; such a dock
+    has nothing left to paint (the dock's, not the view's: an opaque plot filling a view leaves the
+    view itself nothing to paint too). A tab brought to the front emits ``visibilityChanged``."""
+    dock = widget
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    return widget.isVisible() and (dock is None or not dock.visibleRegion().isEmpty())
 
 
 class FrameScheduler(QObject):
