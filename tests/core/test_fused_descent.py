@@ -160,3 +160,28 @@ def test_l2_switched_on_mid_run_leaves_the_fused_step(path):
     for p, g, W in zip(reference.weights + reference.biases, grad_w + grad_b, reference.weights + (None,) * 2):
         p -= 0.1 * (g + 0.5 * W if W is not None else g)
     np.testing.assert_allclose(net.params, reference.params, rtol=1e-10, atol=1e-13)
+
+
+def test_a_direct_step_follows_its_input_wherever_it_is_stored(path):
+    """A direct layer's GEMM is bound once per batch size and input buffer (addresses, not arrays):
+    each step must still read the x it is given — the reused buffer rewritten, a new array, one
+    stored by columns, a strided view, a shorter batch — and take the textbook step."""
+    net, reference = _net(), _net()
+    cost = net.check_cost("cross_entropy")
+    ws = backprop.Workspace(net, 16)
+    step = make_step(net, ws, cost, SGD(net.params, 0.1), l2=0.0)
+    buffer = np.empty((16, X.shape[1]))
+    wide = np.empty((16, 2 * X.shape[1]))
+    inputs = [lambda rows: np.take(X, rows, axis=0, out=buffer[:len(rows)]),
+              lambda rows: X[rows].copy(),
+              lambda rows: np.asfortranarray(X[rows]),
+              lambda rows: np.copyto(wide[:len(rows), ::2], X[rows]) or wide[:len(rows), ::2]]
+    for i, rows in enumerate([np.arange(16), np.arange(16, 32), np.arange(32, 48), np.arange(5, 21),
+                              np.arange(40, 50), np.arange(0, 10), np.arange(20, 36), np.arange(34, 50)]):
+        x = inputs[i % len(inputs)](rows)
+        ws.forward(x)
+        step.step(x, Y[rows])
+        grad_w, grad_b = reference.gradients(X[rows], Y[rows], "cross_entropy")
+        for p, g in zip(reference.weights + reference.biases, grad_w + grad_b):
+            p -= 0.1 * g
+        np.testing.assert_allclose(net.params, reference.params, rtol=1e-10, atol=1e-13)

@@ -57,6 +57,8 @@ def test_bias_and_relu_in_one_pass_are_numpys(dtype):
     np.testing.assert_array_equal(a_loop, np.maximum(z + b, 0))
     (z_inplace,) = _both(lambda z: fused.add_bias_relu(z, b, z), z)[1]   # training computes a over z
     np.testing.assert_array_equal(z_inplace, a_loop)
+    for (z_over,) in _both(lambda z: fused.add_bias_relu_in_place(z, b), z):   # NumPy, then the in-place loop
+        np.testing.assert_array_equal(z_over, a_numpy)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

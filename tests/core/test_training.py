@@ -303,3 +303,38 @@ def test_a_run_that_saturates_its_sigmoids_warns_nothing(optimizer, cost):
         net.cost(X, Y, cost), net.gradients(X, Y, cost)
     assert np.isfinite(history.train_cost[-1]) and np.all(np.isin(outputs, [0.0, 1.0]))
     assert np.array_equal(trace.a[-1], outputs)
+
+
+@pytest.mark.parametrize("sizes, output", [([4, 6, 3], "softmax"), ([4, 6, 1], "sigmoid")])
+def test_an_epochs_accuracy_and_cost_are_of_the_samples_as_the_network_saw_them(sizes, output):
+    """Mini-batches in a shuffled order: each sample is scored by the network before its batch's
+    update, in the order the epoch drew (the class labels are worked out once, the order each epoch)."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(40, 4))
+    labels = rng.integers(0, sizes[-1] if output == "softmax" else 2, 40)
+    Y = np.eye(3)[labels] if output == "softmax" else labels[:, None].astype(float)
+    cost = "cross_entropy" if output == "softmax" else "bce"
+    net, reference = (Network(sizes, ["tanh", output], seed=2) for _ in range(2))
+    history = Trainer(net, TrainConfig(learning_rate=0.5, batch_mode="mini-batch", batch_size=8, epochs=2,
+                                       cost=cost, seed=3)).fit(X, Y)
+    orders = np.random.default_rng(3)
+    for epoch in range(2):
+        order = orders.permutation(40)
+        batches = [order[i:i + 8] for i in range(0, 40, 8)]
+        seen = np.concatenate([_scored_then_trained(reference, X, Y, batch, cost) for batch in batches])
+        want_classes = seen.argmax(axis=1) if output == "softmax" else (seen[:, 0] > 0.5)
+        got_classes = labels[order]
+        assert history.train_accuracy[epoch] == np.mean(want_classes == got_classes)
+        assert history.train_cost[epoch] == pytest.approx(_mean_cost(seen, Y[order], cost), rel=1e-9)
+
+
+def _scored_then_trained(net, X, Y, batch, cost):
+    a = net.predict(X[batch])
+    _manual_sgd(net, X, Y, 0.5, [batch], cost)
+    return a
+
+
+def _mean_cost(a, y, cost):
+    if cost == "cross_entropy":
+        return float(-(y * np.log(a)).sum(axis=1).mean())
+    return float(-(y * np.log(a) + (1 - y) * np.log(1 - a)).mean())

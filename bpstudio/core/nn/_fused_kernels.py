@@ -33,6 +33,18 @@ def add_bias_relu(z, b, out):
 
 
 @njit(cache=True, nogil=True)
+def add_bias_relu_in_place(z, b):
+    """zᵢⱼ ← max(0, zᵢⱼ + bⱼ): one store per element. Storing z + b and then max(0, ·) to the same
+    place (``add_bias_relu`` with ``out`` = z) keeps LLVM from vectorising: 4× slower on 128 × 256."""
+    rows, cols = z.shape
+    for i in range(rows):
+        row = z[i]
+        for j in range(cols):
+            value = row[j] + b[j]
+            row[j] = 0 if value < 0 else value
+
+
+@njit(cache=True, nogil=True)
 def relu_delta(delta, a, delta_sum):
     """δᵢⱼ ← δᵢⱼ [aᵢⱼ > 0] and Σᵢ δᵢⱼ in the same pass (a product, as NumPy's, so ∞ · 0 is NaN)."""
     rows, cols = delta.shape

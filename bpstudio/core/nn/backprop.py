@@ -33,10 +33,13 @@ from . import fused_elementwise as fused
 DIRECT_MIN_WEIGHTS = 16384
 
 
-def _add_bias_then(activation):
-    """z ← z + b, then a = σ(z): the forward pass's elementwise part for one layer."""
-    if activation.name == "relu":
-        return fused.add_bias_relu   # both in one pass
+def _add_bias_then(activation, in_place=False):
+    """z ← z + b, then a = σ(z): the forward pass's elementwise part for one layer
+    (``in_place``: a is z's own buffer, so z + b need not be kept)."""
+    if activation.name == "relu":   # both in one pass
+        if in_place:
+            return lambda z, b, a: fused.add_bias_relu_in_place(z, b)
+        return fused.add_bias_relu
     forward = fused.softmax if activation.name == "softmax" else activation.forward
 
     def add_bias_then_activate(z, b, a):
@@ -61,13 +64,14 @@ class Workspace:
         self.direct = [blas.is_direct(net.dtype) and n_in * n_out >= DIRECT_MIN_WEIGHTS
                        for n_in, n_out in zip(net.sizes[:-1], net.sizes[1:])]
         self.weights, self.biases, self.activations = net.weights, net.biases, net.activation_fns
-        self._forward = [_add_bias_then(act) for act in self.activations]
         self.z = [np.empty(s, net.dtype) for s in shapes]
         self.a = [np.empty(s, net.dtype) for s in shapes]
         if backward:
             # Training needs no hidden z after aˡ = σ(zˡ) (every σ′ is written from a), so the
             # hidden layers compute a in place over z: less memory to stream through the cache.
             self.a[:-1] = self.z[:-1]
+        self._forward = [_add_bias_then(act, in_place=a is z) for act, z, a in zip(self.activations, self.z, self.a)]
+        if backward:
             self.delta = [np.empty(s, net.dtype) for s in shapes]
             self.scratch = [np.empty(s, net.dtype) for s in shapes]
             self.grad = np.zeros_like(net.params)

@@ -51,6 +51,14 @@ def add_bias_relu(z, b, out):
     return out
 
 
+def add_bias_relu_in_place(z, b):
+    """z ← max(0, z + b): ``add_bias_relu(z, b, z)`` for layers that keep only a, in one store per element."""
+    if _compiled is None:
+        return add_bias_relu(z, b, z)
+    _compiled.add_bias_relu_in_place(z, b)
+    return z
+
+
 def relu_delta(delta, a, delta_sum):
     """δ ← δ ⊙ σ′ for ReLU (σ′ = [a > 0]) in place, and ``delta_sum`` ← Σₙ δ (which is ∇b)."""
     if _compiled is None:
@@ -139,6 +147,7 @@ def _exercise(kernels, dtype):
     z, out, total = np.ones((1, 1), dtype), np.empty((1, 1), dtype), np.empty(1, dtype)
     kernels.relu(z, out)
     kernels.add_bias_relu(z, total, out)
+    kernels.add_bias_relu_in_place(out, total)
     kernels.relu_delta(out, z, total)
     kernels.softmax(z, out)
     kernels.scaled_difference(out, z, dtype.type(1), out, total)

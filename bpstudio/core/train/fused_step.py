@@ -78,6 +78,7 @@ class FusedSGDStep:
         self._batch = None            # (x, n) of the last step while direct layers' η∇W are unstored
         self._layers = list(zip(range(len(ws.delta)), ws.weights, ws.direct))[::-1]   # output layer first
         self._any_direct = any(ws.direct)
+        self._direct_steps = {}       # (layer, rows, input's address and strides) → that step's GEMM, bound
 
     def step(self, x, y):
         """One update on the batch (x, y), after ``ws.forward(x)``."""
@@ -88,7 +89,7 @@ class FusedSGDStep:
             a_prev = ws.a[l - 1][:n] if l else x
             delta_prev = ws.hidden_delta(l - 1, delta) if l else None      # and η ∇bˡ⁻¹; needs Wˡ before its step
             if direct:
-                blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)                 # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ (η δˡ)
+                self._direct_step(l, W, a_prev, delta)                     # Wᵀ ← Wᵀ − aˡ⁻¹ᵀ (η δˡ)
             else:
                 np.matmul(delta.T, a_prev, out=ws.grad_w[l])               # η ∇Wˡ = (η δˡ)ᵀ aˡ⁻¹
                 W -= ws.grad_w[l]
@@ -96,6 +97,21 @@ class FusedSGDStep:
         self.net.params[self._bias_block] -= ws.grad[self._bias_block]
         self.optimizer.t += 1
         self._batch = (x, n) if self._any_direct else None
+
+    def _direct_step(self, l, W, a_prev, delta):
+        """Wᵀ ← Wᵀ − aˡ⁻¹ᵀ (η δˡ) in one GEMM. Its arguments are worked out once per batch size and
+        input buffer (``blas.bound_gemm``): W, δ and the hidden a live in fixed buffers, and the
+        trainer gathers every batch into the same x."""
+        key = (l, len(delta)) + ((blas.address(a_prev), a_prev.strides) if l == 0 else ())
+        call = self._direct_steps.get(key, False)
+        if call is False:
+            if len(self._direct_steps) > 16:   # a caller passing a new x every time: don't hoard
+                self._direct_steps.clear()
+            call = self._direct_steps[key] = blas.bound_gemm(W.T, a_prev.T, delta, -1.0, 1.0)
+        if call is None:   # no direct BLAS call for this x (strided, say): the same step with NumPy
+            blas.gemm(W.T, a_prev.T, delta, -1.0, 1.0)
+        else:
+            call()
 
     def update(self):
         """The last step η∇, θ ← θ − update (a live buffer: copy it)."""
