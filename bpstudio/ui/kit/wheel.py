@@ -47,6 +47,20 @@ class WheelGuard(QObject):
             guard_focus(obj)
         return False
 
+    def move(self, app, everywhere):
+        """Onto the application (``everywhere``) or onto its controls; see ``guard_everywhere``."""
+        if self.everywhere == everywhere:
+            return
+        self.everywhere = everywhere
+        if everywhere:
+            app.focusChanged.disconnect(self.on_focus_changed)
+            guard_controls(app.allWidgets(), self, install=False)
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+            guard_controls(app.allWidgets(), self)
+            app.focusChanged.connect(self.on_focus_changed)
+
     def on_focus_changed(self, _old, new):
         """While the guard is on the controls only: a window the focus enters gets its controls guarded."""
         if new is not None:
@@ -87,17 +101,8 @@ def guard_everywhere(everywhere, app=None):
     a window the focus moves into, so the GUI thread's other events leave the GIL to training."""
     app = app or QApplication.instance()
     guard = app.findChild(WheelGuard) if app is not None else None
-    if guard is None or guard.everywhere == everywhere:
-        return
-    guard.everywhere = everywhere
-    if everywhere:
-        app.focusChanged.disconnect(guard.on_focus_changed)
-        guard_controls(app.allWidgets(), guard, install=False)
-        app.installEventFilter(guard)
-    else:
-        app.removeEventFilter(guard)
-        guard_controls(app.allWidgets(), guard)
-        app.focusChanged.connect(guard.on_focus_changed)
+    if guard is not None:
+        guard.move(app, everywhere)
 
 
 def guard_new(widget, app=None):
