@@ -7,7 +7,8 @@ of them alike) that imports the app, builds the default window, shows it and wai
 exposed; the parent times from the launch to the child's "shown" line (wall clock), and the child
 reports the CPU seconds it used until then (``time.process_time``: what the start-up itself costs,
 less disturbed by other work on a shared machine). Prints the best and the median round of both per
-checkout. To compare with an earlier commit:
+checkout, and the median CPU seconds of each phase: imports (Qt, pyqtgraph, NumPy, the app), building
+the window, showing it. To compare with an earlier commit:
 
     git worktree add /tmp/before <commit> && python benchmarks/bench_startup.py /tmp/before
 
@@ -32,17 +33,20 @@ import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
 from bpstudio.ui import MainWindow
+imported = time.process_time()
 window = MainWindow()
+built = time.process_time()
 window.show()
 while not (window.windowHandle() and window.windowHandle().isExposed()):
     app.processEvents()
-print("shown", time.process_time(), flush=True)
+print("shown", time.process_time(), imported, built, flush=True)
 """
 
 
 def launch(checkout, settings, pycache):
-    """(wall, cpu): seconds from starting the child interpreter to its window being shown, and the
-    CPU seconds the child used until then. Byte code is cached under ``pycache`` (one folder per
+    """(wall, cpu, imports, window, show): seconds from starting the child interpreter to its window
+    being shown, the CPU seconds the child used until then, and how they split: Qt and the app
+    imported, the window built, shown. Byte code is cached under ``pycache`` (one folder per
     checkout) even when PYTHONDONTWRITEBYTECODE is set: an installed app has its .pyc files, and
     compiling every module on each launch would time the compiler, not the start-up."""
     env = dict(os.environ, PYTHONPATH=str(checkout), XDG_CONFIG_HOME=settings, PYTHONPYCACHEPREFIX=pycache)
@@ -56,10 +60,11 @@ def launch(checkout, settings, pycache):
     took = time.perf_counter() - started
     child.kill()
     child.wait()
-    word, _, cpu = line.partition(" ")
+    word, *cpu = line.split()
     if word != "shown":
         raise SystemExit(f"{checkout}: the window did not come up")
-    return took, float(cpu)
+    shown, imported, built = map(float, cpu)
+    return took, shown, imported, built - imported, shown - built
 
 
 def main():
@@ -77,9 +82,11 @@ def main():
             for c in checkouts:
                 times[c].append(launch(c, settings, caches[c]))
     for c in checkouts:
-        wall, cpu = np.array(times[c]).T
+        wall, cpu, *parts = np.array(times[c]).T
         print(f"{str(c):40} wall: best {wall.min():.2f} s, median {np.median(wall):.2f} s   "
-              f"CPU: best {cpu.min():.2f} s, median {np.median(cpu):.2f} s")
+              f"CPU: best {cpu.min():.2f} s, median {np.median(cpu):.2f} s "
+              f"(imports {np.median(parts[0]):.2f}, window {np.median(parts[1]):.2f}, "
+              f"show {np.median(parts[2]):.2f})")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from .actions.menus import build_menus
 from .actions.projects import ProjectActions
 from .actions.run_controls import RunControls
 from .kit.theme import apply_plot_theme
-from .kit.wheel import install_wheel_guard, scrolled
+from .kit.wheel import guard_everywhere, install_wheel_guard, scrolled
 from .panels.data_panel import DataPanel
 from .panels.inspection_docks import InspectionDocks
 from .panels.main_docks import MainDocks
@@ -158,8 +158,10 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap):
         self.curves.add_snapshot(snap)      # every snapshot carries new epochs: keep them all
         self.grad_norms.add_snapshot(snap)
-        # Slowed down, every update is drawn in every view at once (the frames would lag behind).
-        self.frames.submit(snap, training=self.session.state == RunState.TRAINING and not self.session.slow)
+        # Slowed down, every update is drawn in every view at once (the frames would lag behind); so is a
+        # run's last snapshot, tabs behind others too (while training, frames draw only what is on screen).
+        live = self.session.state == RunState.TRAINING and not self.session.slow and not snap.finished
+        self.frames.submit(snap, training=live)
 
     def _paint_parameters(self, view):
         def paint(snap):
@@ -189,6 +191,7 @@ class MainWindow(QMainWindow):
         self.controls.show_state(state, self.network_panel.valid)
         self.files.set_idle(state.editable)
         self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
+        guard_everywhere(state != RunState.TRAINING)   # training: the wheel guard leaves the GIL to it
 
     def use_dataset(self, dataset: Dataset, origin: tuple[str, dict] | None = None) -> None:
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the
@@ -219,6 +222,7 @@ class MainWindow(QMainWindow):
             return
         self.dock_layout.save(app_settings())
         shutdown_all(self)   # training, loading, saving, experiments, surfaces: one bound for all
+        guard_everywhere(True)
         super().closeEvent(event)
 
     # --- drag and drop -------------------------------------------------------------------

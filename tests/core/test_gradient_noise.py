@@ -100,48 +100,109 @@ def _fit_recorded(problem, config):
     return trainer, recorder.log.rows()
 
 
-def test_a_3000_update_xor_run_at_full_speed_gets_a_row_for_every_update():
-    """By count, not by the clock: the same rows on a fast or a slow machine (full batch: an update an epoch)."""
+def test_a_3000_update_xor_run_at_full_speed_gets_its_first_updates_then_every_sth_by_count():
+    """By count, not by the clock: the same rows on a fast or a slow machine (full batch: an update an epoch).
+    Every update of the first EVERY_UPDATE, then every s-th: a row per update was ~12 % of training."""
     data = prepare(load_dataset("xor", n_samples=200, seed=0))
     net = Network([2, 4, 2], ["tanh", "softmax"], seed=0)
     trainer, rows = _fit_recorded((net, data.X_train, data.Y_train),
                                   TrainConfig(learning_rate=0.3, batch_mode="full", epochs=3000,
                                               cost="cross_entropy", optimizer="sgd"))
     n_train = len(data.X_train)
-    np.testing.assert_array_equal(rows["updates"], np.arange(1, 3001))
-    np.testing.assert_array_equal(rows["samples"], n_train * np.arange(1, 3001))
+    plan = updates.make_plan(n_train, n_train, net)
+    assert (plan.stride, plan.epoch_first, plan.noise_every) == (21, 21, 250)
+    expected = sorted({*range(1, updates.EVERY_UPDATE + 1), *range(21, 3001, 21), *range(250, 3001, 250)})
+    np.testing.assert_array_equal(rows["updates"], expected)
+    assert len(expected) > 150   # a curve, not the ~5 points the 50 ms snapshots gave
+    np.testing.assert_array_equal(rows["samples"], n_train * np.array(expected))
     assert rows["seconds"][0] > 0 and np.all(np.diff(rows["seconds"]) >= 0)
-    every = updates.noise_every(n_train, n_train)
-    np.testing.assert_array_equal(np.flatnonzero(np.isfinite(rows["cosine"])) + 1, np.arange(every, 3001, every))
-    assert rows["grad_norm"].shape == (3000, 2) and np.isfinite(rows["update_ratio"]).all()
+    noisy = np.isfinite(rows["cosine"])
+    np.testing.assert_array_equal(rows["updates"][noisy], np.arange(250, 3001, 250))
+    assert (rows["cosine"][noisy] == 1).all() and (rows["norm_spread"][noisy] == 0).all()   # full batch
+    assert rows["grad_norm"].shape == (len(expected), 2) and np.isfinite(rows["update_ratio"]).all()
 
 
-def test_a_mini_batch_run_gets_its_first_updates_every_sth_and_every_epochs_end(problem):
+def test_full_batch_gradient_noise_is_known_without_measuring(problem, monkeypatch):
+    """The one batch is the full batch: cosine 1, spread 0, and no full-gradient pass (≈ 5 epochs of work)."""
+    net, X, Y = problem
+    monkeypatch.setattr(noise, "gradient_noise", lambda *args, **kwargs: pytest.fail("measured full batch"))
+    trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="full", epochs=3, cost="bce", optimizer="sgd"))
+    recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y))
+    trainer.step(X, Y)
+    recorder.after_update(trainer)
+    rows = recorder.log.rows()
+    assert (rows["cosine"][0], rows["norm_spread"][0]) == (1.0, 0.0)
+
+
+def test_a_mini_batch_run_gets_its_first_updates_then_every_sth(problem):
     trainer, rows = _fit_recorded(problem, TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=10,
                                                        epochs=100, cost="bce", optimizer="sgd"))
     assert trainer.updates == 3000
-    s = updates.update_stride(10, problem[0].n_weights)
-    assert s == 16   # 46 weights: a row would cost a large share of an update
-    expected = sorted({*range(1, updates.EVERY_UPDATE + 1), *range(s, 3001, s), *range(30, 3001, 30)})
-    np.testing.assert_array_equal(rows["updates"], expected)   # 30 updates an epoch
+    plan = updates.make_plan(300, 10, problem[0])
+    assert (plan.stride, plan.epoch_first) == (150, 5)   # 46 weights: a row costs more than an update
+    expected = sorted({*range(1, updates.EVERY_UPDATE + 1), *range(150, 3001, 150)})
+    np.testing.assert_array_equal(rows["updates"], expected)   # every 5th epoch's end is on the update grid
     np.testing.assert_array_equal(rows["samples"], 10 * np.array(expected))
     assert np.isnan(rows["cost"]).all()                     # full speed: the epoch history has the cost
     assert rows["seconds"][0] > 0 and np.all(np.diff(rows["seconds"]) >= 0)
-    every = updates.noise_every(300, 10)
-    assert every > 100 and np.isnan(rows["cosine"]).all()   # gradient noise costs 5 epochs here: every 700th
+    assert plan.noise_every > 100 and np.isnan(rows["cosine"]).all()   # noise costs 5 epochs here: every 784th
 
 
-def test_the_grids_thin_out_as_a_run_goes_on(problem, monkeypatch):
-    for name, value in (("EVERY_UPDATE", 20), ("ROW_WORK", 5 * (30 * 46 + updates.UPDATE_OVERHEAD)),
-                        ("ROWS_PER_LEVEL", 4), ("EVERY_EPOCH", 4)):
+def test_the_grids_thin_out_and_epoch_ends_fill_epochs_without_a_row(problem, monkeypatch):
+    for name, value in (("EVERY_UPDATE", 20), ("ROWS_PER_LEVEL", 4), ("EVERY_EPOCH", 4)):
         monkeypatch.setattr(updates, name, value)
+    monkeypatch.setattr(updates, "update_stride", lambda *args: 25)
     trainer, rows = _fit_recorded(problem, TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=30,
-                                                       epochs=20, cost="bce", optimizer="sgd"))
-    # updates: 1 … 20, then every 5th below 2·4·5 = 40, every 10th below 80, every 20th below 160, every 40th
-    grid = [*range(1, 21), 25, 30, 35, 40, 50, 60, 70, 80, 100, 120, 140, 160, 200]
-    # epochs (10 updates each): every end below 2·4, every 2nd below 16, every 4th
-    ends = [10 * e for e in (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20)]
+                                                       epochs=30, cost="bce", optimizer="sgd"))
+    # updates: 1 … 20, then every 25th below 2·4·25 = 200, every 50th below 400
+    grid = [*range(1, 21), *range(25, 201, 25), 250, 300]
+    # epochs of 10 updates, e = ⌈25 / 10⌉ = 3: every 3rd end below 2·4·3 = 24, then every 6th; an end gets a
+    # row only if the update grid left its epoch without one (epoch 6 = updates 51 … 60 has none, 3 has 25)
+    ends = [60, 90, 120, 210, 240]
     np.testing.assert_array_equal(rows["updates"], sorted({*grid, *ends}))
+
+
+def test_next_due_is_the_next_count_update_due_takes(monkeypatch):
+    monkeypatch.setattr(updates, "ROWS_PER_LEVEL", 4)   # many levels in a short sweep
+    for stride in (1, 3, 18):
+        following = None
+        for u in range(100 * stride, -1, -1):   # backwards: the next due count of u is known on the way
+            if following is not None:
+                assert updates.next_due(u, stride) == following, (stride, u)
+            if updates.update_due(u, stride) and u:
+                following = u
+
+
+def test_fit_calls_on_update_only_for_the_counts_it_asks_for(problem):
+    """One integer compare per batch: no Python call for the updates that get no row."""
+    net, X, Y = problem
+    trainer = Trainer(net, TrainConfig(learning_rate=0.1, batch_mode="mini-batch", batch_size=10, epochs=2,
+                                       cost="bce", optimizer="sgd"))
+    calls = []
+
+    def on_update():
+        calls.append(trainer.updates)
+        return trainer.updates + 7 if len(calls) < 5 else None   # None: every batch from then on
+
+    trainer.fit(X, Y, on_update=on_update)
+    assert calls == [1, 8, 15, 22, 29, *range(30, 61)]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_rows_hold_the_norms_of_the_trainers_gradient_and_step(problem, optimizer):
+    """Plain SGD's norm of ∇ comes from its step η∇ (no ∇ formed); the others' from the gradient itself."""
+    net, X, Y = problem
+    trainer = Trainer(net, TrainConfig(learning_rate=0.05, batch_mode="mini-batch", batch_size=16, epochs=2,
+                                       cost="bce", optimizer=optimizer, lr_decay=0.5))
+    recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y))
+    trainer.fit(X, Y)   # ends with an epoch's end: the learning rate decays after the last update
+    assert recorder.after_update(trainer)
+    grad_w, _ = net.layer_views(trainer.last_gradient)
+    step_w, _ = net.layer_views(trainer.last_update)
+    rows = recorder.log.rows()
+    np.testing.assert_allclose(rows["grad_norm"][-1], [np.linalg.norm(g) for g in grad_w], rtol=1e-10)
+    np.testing.assert_allclose(rows["update_ratio"][-1], [np.linalg.norm(d) / np.linalg.norm(w)
+                                                          for d, w in zip(step_w, net.weights)], rtol=1e-10)
 
 
 def test_paced_recording_spaces_noise_measurements(problem):

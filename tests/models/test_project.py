@@ -189,3 +189,37 @@ def test_truncated_project_files_give_a_project_file_error(cut, tmp_path):
     path.write_bytes(good[:int(cut * len(good))])
     with pytest.raises(ProjectFileError, match="p.bpproject: "):
         open_project(path)
+
+
+def test_runs_keep_their_start_and_path_thinned_to_a_bounded_size(tmp_path, monkeypatch):
+    """Reopened runs can be compared on a loss surface: initial weights exact, the path in float32, at most
+    PATH_VALUES numbers (evenly spaced points, the first and last kept)."""
+    from bpstudio.core.explain.compare import Run
+    from bpstudio.core.io import project as project_module
+
+    net = Network([3, 4, 3], ["tanh", "softmax"], seed=1)
+    monkeypatch.setattr(project_module, "PATH_VALUES", 10 * net.n_parameters)   # 10 points at most
+    config = TrainConfig(cost="cross_entropy", epochs=2)
+    path = np.random.default_rng(0).standard_normal((40, net.n_parameters))
+    runs = [Run("with path", config, Trainer(net, config).history, path[-1].copy(), initial=path[0].copy(),
+                path=path),
+            Run("short path", config, Trainer(net, config).history, path[3].copy(), initial=path[0].copy(),
+                path=path[:4]),
+            Run("older", config, Trainer(net, config).history, path[-1].copy())]
+    save_project(tmp_path / "p.bpproject", net, config, _source(), runs=runs)
+    opened = open_project(tmp_path / "p.bpproject").runs
+    np.testing.assert_array_equal(opened[0].initial, path[0])
+    kept = np.unique(np.linspace(0, 39, 10).round().astype(int))
+    np.testing.assert_array_equal(opened[0].path, path[kept].astype(np.float32))
+    assert kept[0] == 0 and kept[-1] == 39 and opened[0].path.dtype == net.dtype
+    np.testing.assert_array_equal(opened[1].path, path[:4].astype(np.float32))
+    assert opened[2].initial is None and opened[2].path is None
+    with np.load(tmp_path / "p.bpproject") as saved:
+        assert saved["runs.0.path"].dtype == np.float32 and saved["runs.0.path"].size <= 10 * net.n_parameters
+
+    with np.load(tmp_path / "p.bpproject") as saved:   # a damaged path is refused, naming the run
+        arrays = {name: saved[name] for name in saved.files}
+    arrays["runs.0.path"] = arrays["runs.0.path"][:, :5]
+    np.savez(tmp_path / "bad.bpproject.npz", **arrays)
+    with pytest.raises(ProjectFileError, match="with path.*31 weights"):
+        open_project(tmp_path / "bad.bpproject.npz")

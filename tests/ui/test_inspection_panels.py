@@ -167,6 +167,35 @@ def test_confusion_matrix_counts(qtbot):
     assert "accuracy 60.0%" in panel.summary.text()
 
 
+def test_per_class_table_follows_new_weights_and_new_classes(qtbot):
+    """The table is rewritten in place while training (only changed cells): it must still show the
+    latest scores, and the rows of a dataset with other classes."""
+    panel = EvaluationPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+
+    def shown():
+        t = panel.per_class
+        return ([t.verticalHeaderItem(r).text() for r in range(t.rowCount())],
+                [[t.item(r, c).text() for c in range(3)] for r in range(t.rowCount())])
+
+    net = Network([2, 3], ["softmax"], seed=0)
+    net.weights[0][:] = 0.0
+    net.biases[0][:] = 0.0
+    net.weights[0][0, 0] = 5.0   # x₀ > 0: a; else b (the first of the tie)
+    Xc = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 1.0], [-1.0, -1.0]])
+    Yc = np.eye(3)[[0, 1, 1, 2]]
+    panel.set_classification(net, Xc, Yc, ["a", "b", "c"])   # predicts a, a, b, b
+    assert shown() == (["a", "b", "c"], [["50.0 %", "100.0 %", "1"], ["50.0 %", "50.0 %", "2"], ["—", "0.0 %", "1"]])
+    net.weights[0][1, 1] = 5.0   # now x₁ < 0 is c
+    panel.set_classification(net, Xc, Yc, ["a", "b", "c"])   # predicts a, a, b, c
+    assert shown() == (["a", "b", "c"], [["50.0 %", "100.0 %", "1"], ["100.0 %", "50.0 %", "2"],
+                                         ["100.0 %", "100.0 %", "1"]])
+    two = Network([2, 2], ["softmax"], seed=0)
+    panel.set_classification(two, Xc[:2], np.eye(2)[[0, 1]], ["yes", "no"])
+    assert shown()[0] == ["yes", "no"] and len(shown()[1]) == 2
+
+
 def test_predicted_vs_actual_in_target_units(qtbot):
     panel = EvaluationPanel()
     qtbot.addWidget(panel)

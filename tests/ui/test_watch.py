@@ -166,6 +166,25 @@ def test_loss_surface_is_one_click_away_after_training(window, qtbot):
 
 
 @pytest.mark.own_window
+def test_the_loss_surface_fits_a_1280x800_window(window, qtbot):
+    """The map's bottom axis stays above the fold: the panel never needs its scroll bar there."""
+    window.resize(1280, 800)
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    panel = _surface(window, qtbot)
+    click(qtbot, window, "Compute")
+    qtbot.waitUntil(lambda: control(window, "Compute").isEnabled(), timeout=20000)
+    qtbot.wait(200)
+    viewport = panel.parentWidget()
+    area = viewport.parentWidget()
+    assert area.verticalScrollBar().maximum() == 0, (panel.height(), viewport.height())
+    bottom = panel.graphics.mapTo(viewport, panel.graphics.rect().bottomLeft()).y()
+    assert bottom <= viewport.height()
+    axis = panel.plot.getAxis("bottom")
+    assert axis.isVisible() and axis.label.toPlainText().startswith("α")
+
+
+@pytest.mark.own_window
 def test_loss_surface_cancel_stops_the_job(window, qtbot):
     click(qtbot, window, "Step")
     wait_idle_worker(qtbot, window)
@@ -425,6 +444,44 @@ def test_two_runs_loss_surfaces_side_by_side(xor_window, qtbot):
     qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
     assert control(win, "Surface status").text().startswith("Cost from")
     assert not panel.maps[1].plot.isVisible() and panel.maps[0].plot.titleLabel.text == "Loss surface"
+
+
+def test_runs_reopened_from_a_project_keep_their_paths_and_compare(xor_window, qtbot, monkeypatch, tmp_path):
+    """File ▸ Save As, New, File ▸ Open: the two runs' loss surfaces still come side by side."""
+    from PySide6.QtWidgets import QFileDialog
+    win = xor_window
+    runs = _two_optimizer_runs(win, qtbot)
+    before = [(run.name, run.initial.copy(), run.path.copy()) for run in win.session.runs]
+    path = tmp_path / "two runs.bpproject"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    win.projects.act_save_as.trigger()
+    qtbot.waitUntil(lambda: f"Saved the project to {path}" in control(win, "Message").text(), timeout=10000)
+    win.projects.act_new.trigger()
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 0, timeout=5000)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    win.projects.act_open.trigger()
+    qtbot.waitUntil(lambda: f"Opened {path}" in control(win, "Message").text(), timeout=10000)
+    reopened = list(win.session.runs)
+    assert [run.name for run in reopened] == [name for name, _, _ in before]
+    for run, (_, initial, trail) in zip(reopened, before):
+        np.testing.assert_array_equal(run.initial, initial)
+        np.testing.assert_allclose(run.path, trail, rtol=1e-6, atol=1e-6)   # kept in float32
+    _select_rows(qtbot, runs.table, [0, 1])
+    panel = win.inspection.surface
+    field = control(win, "Resolution")
+    field.selectAll()
+    qtbot.keyClicks(field, "5")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    win.inspection.docks["Runs"].raise_()
+    qtbot.waitUntil(runs.isVisible, timeout=2000)
+    click(qtbot, win, "Compare loss surfaces")
+    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
+    status = control(win, "Surface status").text()
+    assert reopened[0].name in status and reopened[1].name in status, status
+    for i, run in enumerate(reopened[:2]):
+        assert panel.costs(i).shape == (5, 5) and np.isfinite(panel.costs(i)).all()
+        assert len(panel.maps[i].trail.getData()[0]) == len(run.path)
 
 
 def test_comparing_two_runs_loss_surfaces_can_be_cancelled(xor_window, qtbot):

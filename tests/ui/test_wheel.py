@@ -6,10 +6,12 @@ routes them as it routes a real mouse's: to the widget under the pointer, then t
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QScrollArea, QSlider, QWidget
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDialog, QLineEdit, QScrollArea, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from bpstudio.ui.kit.lazy import LazyPanel
-from uihelpers import control, focus_elsewhere, into_view, setting_value, wheel
+from bpstudio.ui.kit.wheel import WheelGuard
+from uihelpers import click, control, focus_elsewhere, into_view, setting_value, show_tab, wheel
 
 SETTINGS = (QAbstractSpinBox, QComboBox, QSlider)
 
@@ -125,3 +127,57 @@ def test_a_setting_clicked_into_takes_the_wheel(small_window, qtbot):
     into_view(cost)
     wheel(win, cost, -1)
     assert cost.currentIndex() == index
+
+
+def test_while_training_the_wheel_passes_over_settings_and_over_a_dialog_opened_meanwhile(small_window, qtbot):
+    """Training at full speed, the guard sits on the controls rather than on every event of the app
+    (which would take the GIL from training ~1,000 times a second); the wheel must behave the same."""
+    win, s = small_window, small_window.session
+    control(win, "Epochs").setValue(1_000_000)
+    click(qtbot, win, "Start")
+    qtbot.waitUntil(lambda: s.latest.progress.updates > 0, timeout=5000)
+    assert not QApplication.instance().findChild(WheelGuard).everywhere
+    rate = control(win, "Learning rate")   # a live setting: it stays enabled while training
+    focus_elsewhere(win)
+    wheel(win, into_view(rate), 1)
+    assert rate.value() == pytest.approx(0.003)
+    qtbot.mouseClick(into_view(rate).lineEdit(), Qt.MouseButton.LeftButton)   # the notch scrolled the panel
+    wheel(win, rate, 1)
+    assert rate.value() == pytest.approx(0.01)
+
+    dialog = QDialog(win)   # built while training: never polished under the application's filter
+    box, field = QSpinBox(dialog), QLineEdit(dialog)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(field)
+    layout.addWidget(box)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+    field.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(field.hasFocus, timeout=2000)
+    wheel(dialog, box, 1)
+    assert box.value() == 0
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    wheel(dialog, box, 1)
+    assert box.value() == 1
+    dialog.close()
+
+    runs = win.docks["Runs"]   # made when its tab is first clicked, here while training
+    assert not any(lazy.made for lazy in runs.findChildren(LazyPanel))
+    show_tab(qtbot, win, "Runs")
+    qtbot.waitUntil(lambda: all(lazy.made for lazy in runs.findChildren(LazyPanel)), timeout=3000)
+    before, turned = {id(w): setting_value(w) for w in settings_in(runs)}, 0
+    for setting in settings_in(runs):
+        if setting.isVisible() and setting.isEnabled():
+            focus_elsewhere(win)
+            wheel(win, into_view(setting), 1)
+            turned += 1
+    assert turned >= 2 and {id(w): setting_value(w) for w in settings_in(runs)} == before
+
+    click(qtbot, win, "Stop")
+    qtbot.waitUntil(lambda: not s.busy and s.state == "idle", timeout=3000)
+    assert QApplication.instance().findChild(WheelGuard).everywhere
+    late = QSpinBox(win.training_panel)   # built after training: the application's filter meets it
+    late.show()
+    qtbot.waitUntil(late.isVisible, timeout=2000)
+    assert late.focusPolicy() == Qt.FocusPolicy.StrongFocus

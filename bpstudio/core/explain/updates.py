@@ -5,23 +5,28 @@ A ``Recorder`` decides which updates get a row of an ``UpdateLog``, by count, ne
 clock, so the same run gives the same rows on any machine:
 
 - slowed down or stepped (``after_update``): every update, with the probe cost and gradient noise;
-- at full speed (``after_batch`` after every batch, ``on_progress`` at every report), where a
-  row (≈ 10 µs) would be a large share of a small network's update (≈ 80 µs for 64-32-10 at
-  batch 32), three grids of counts, together:
+- at full speed (``after_batch`` when the Trainer reaches the update count it last returned,
+  ``on_progress`` at every report), where a row (≈ 10 µs on its own, 20–40 µs right after a
+  batch) would be a large share of a small network's update (≈ 60–100 µs for 64-32-10 at batch
+  32), three grids of counts, together:
 
-  * every one of the run's first ``EVERY_UPDATE`` updates (a one-off of a few ms);
-  * every ``s``-th update, ``s = update_stride(batch size, weights)``: 1 on networks big enough
-    that a row is under ~3 % of an update, 5 for 64-32-10 at batch 32, about 15 for a small XOR
-    network. After ``ROWS_PER_LEVEL`` such rows ``s`` doubles, and again after as many more, so a
-    run's memory grows with the logarithm of its length;
-  * every epoch's end, up to epoch 2·``EVERY_EPOCH``; then every 2nd, every 4th … (full batch:
-    an update an epoch, so a run of a few thousand updates gets a row for every update).
+  * every one of the run's first ``EVERY_UPDATE`` updates (a one-off of about a ms);
+  * every ``s``-th update, ``s = update_stride(…)``, so that rows take about ``ROW_SHARE`` of
+    the training work: 5 for 784-256-10 at batch 32, 50 for 64-32-10 at batch 32, 16–21 for a
+    small XOR network at full batch. After ``ROWS_PER_LEVEL`` such rows ``s`` doubles, and
+    again after as many more, so a run's memory grows with the logarithm of its length;
+  * the end of every ``e``-th epoch, ``e = ⌈s / updates per epoch⌉``, that the s-grid left
+    without a row (full batch: e = s, the same grid as its updates), up to epoch
+    2·e·``EVERY_EPOCH``; then every 2e-th, every 4e-th …
 
-  On the compiled path (stochastic descent on small networks, which trains a run of updates in
-  one call) only the epoch ends. Gradient noise, which needs a full-batch gradient, goes into
-  the row of every ``noise_every``-th epoch's end, chosen from the data size so that it costs
-  ≈ 2 % of training (50 epochs for full batch, ~600 for 64-32-10 at batch 32 on 1.4k samples:
-  to see the noise of a short run, slow it down or Step).
+  ``after_batch`` returns the next count on the grid, and the Trainer compares its count with it
+  (one integer compare per batch: no call for the updates that get no row). On the compiled path
+  (stochastic descent on small networks, which trains a run of updates in one call) only the
+  epoch ends. Gradient noise, which needs a full-batch gradient, goes into the row of every
+  ``noise_every``-th epoch's end, chosen from the data size so that it costs ≈ 2 % of training
+  (~600 epochs for 64-32-10 at batch 32 on 1.4k samples: to see the noise of a short run, slow
+  it down or Step). Full batch needs no measurement: its one batch *is* the full batch (cosine
+  1, spread 0), put into every 250th epoch's row.
 
 Each row holds
 
@@ -34,11 +39,13 @@ Each row holds
 - ``cosine`` / ``norm_spread``: gradient noise (``noise.gradient_noise``), nan in rows where
   it was not measured.
 
-A row costs 3 dot products per layer (squared norms; square roots are taken when rows are read).
+A row costs 2–3 dot products per layer (squared norms; square roots are taken when rows are read):
+plain SGD's step is η∇, so its norm gives the gradient's without forming ∇.
 """
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,33 +53,64 @@ from . import noise as noise_module
 
 SCALARS = ("updates", "samples", "seconds", "cost", "cosine", "norm_spread")
 NOISE_GAP = 0.1   # seconds: while training is paced, gradient noise at most this often (10 times a second)
-EVERY_UPDATE = 256       # at full speed, every one of a run's first this many updates gets a row
-# … then every s-th, s = ⌈ROW_WORK / (batch size · weights + UPDATE_OVERHEAD)⌉: an update costs about
-# batch size · weights multiply-adds plus UPDATE_OVERHEAD worth of Python calls, a row about 2¹⁴ (measured
-# with bench_watch), so rows take at most ~2¹⁴ / ROW_WORK ≈ 3 % of training.
-ROW_WORK = 1 << 19
+EVERY_UPDATE = 32        # at full speed, every one of a run's first this many updates gets a row
+# … then every s-th (``update_stride``), so that rows take about ROW_SHARE of the training work, counted
+# in multiply-adds: an update costs batch size · (weights + UNIT_WORK · neurons) (the products, then the
+# elementwise passes: activation, derivative, δ), plus UPDATE_OVERHEAD of Python calls, plus its share of
+# the epoch's end (EPOCH_OVERHEAD: the epoch's cost, validation, history; all of it for full batch); a row
+# ROW_OVERHEAD (its ~10 NumPy calls: ≈ 10 µs on their own, 20–40 µs right after a batch has filled the
+# caches, measured with bench_watch) plus a pass over the weights and the step (≈ weights).
+UNIT_WORK = 16
 UPDATE_OVERHEAD = 1 << 15
+EPOCH_OVERHEAD = 1 << 18
+ROW_OVERHEAD = 1 << 16
+ROW_SHARE = 0.01
 ROWS_PER_LEVEL = 4096    # s doubles after this many rows of the update grid, and after as many more, …
-EVERY_EPOCH = 4096       # every epoch's end up to epoch 2·EVERY_EPOCH, every 2nd up to 4·EVERY_EPOCH, …
+EVERY_EPOCH = 4096       # the epoch grid's e doubles after this many of its epochs, and after as many more, …
 NOISE_SHARE = 0.02    # at full speed, gradient noise takes about this share of the training work
 NOISE_WORK = 5        # a sample in a noise measurement costs about this many trained samples (per-sample δ
                       # kept in float64, one GEMM per batch; measured on digits-like 64-32-10: 38 ms ≈ 5 × 3.5k samples)
 
 
-def epoch_stride(epoch):
-    """At full speed, an epoch's end gets a row when ``epoch`` is a multiple of this (1, 1, 2, 4, 8 …)."""
-    return 1 << max(0, (int(epoch) // EVERY_EPOCH).bit_length() - 1)
+def _level(count, stride, per_level):
+    """How often a grid that starts at ``stride`` has doubled by ``count`` (after ``per_level`` points, and again …)."""
+    return max(0, (count // stride // per_level).bit_length() - 1)
 
 
-def update_stride(batch_size, n_weights):
-    """s: at full speed every s-th update gets a row (see the module docstring)."""
-    return max(1, math.ceil(ROW_WORK / (int(batch_size) * int(n_weights) + UPDATE_OVERHEAD)))
+def _on_grid(count, stride, per_level):
+    return count % (stride << _level(count, stride, per_level)) == 0
+
+
+def _next_on_grid(count, stride, per_level):
+    """The first count after ``count`` on the grid. (A level starts at a multiple of the step below it,
+    so the step at ``count + 1`` reaches the next grid point.)"""
+    count += 1
+    step = stride << _level(count, stride, per_level)
+    return -(-count // step) * step
+
+
+def update_stride(batch_size, n_weights, n_units, per_epoch):
+    """s: at full speed every s-th update gets a row, for batches of ``batch_size`` on a network of
+    ``n_weights`` weights and ``n_units`` neurons, ``per_epoch`` updates an epoch (module docstring)."""
+    row = ROW_OVERHEAD + int(n_weights)
+    update = (int(batch_size) * (int(n_weights) + UNIT_WORK * int(n_units)) + UPDATE_OVERHEAD
+              + EPOCH_OVERHEAD // max(int(per_epoch), 1))
+    return max(1, math.ceil(row / (ROW_SHARE * update)))
 
 
 def update_due(updates, stride):
-    """Does update number ``updates`` get a row, on a grid that starts at ``stride`` and doubles per level?"""
-    level = max(0, (updates // stride // ROWS_PER_LEVEL).bit_length() - 1)
-    return updates <= EVERY_UPDATE or updates % (stride << level) == 0
+    """Does update number ``updates`` get a row at full speed (the first EVERY_UPDATE, then the s-grid)?"""
+    return updates <= EVERY_UPDATE or _on_grid(updates, stride, ROWS_PER_LEVEL)
+
+
+def next_due(updates, stride):
+    """The first update count after ``updates`` that ``update_due`` takes."""
+    return updates + 1 if updates < EVERY_UPDATE else _next_on_grid(updates, stride, ROWS_PER_LEVEL)
+
+
+def epoch_due(epoch, first):
+    """Is ``epoch`` on the epoch grid (every ``first``-th epoch, doubling after EVERY_EPOCH of them)?"""
+    return _on_grid(epoch, first, EVERY_EPOCH)
 
 
 def noise_every(n_train, batch_size):
@@ -94,7 +132,10 @@ class UpdateLog:
         self.n_layers = n_layers
         self._table = np.empty((256, len(SCALARS) + 3 * n_layers))
         self._n = 0
+        self._last = -1       # the update count of the newest row
         self._slices = None   # each layer's weights in the flat arrays (of the first row's network)
+        self._flats = [None, None, None]   # the gradient, step and parameter arrays the views below are of
+        self._views = [[], [], []]         # … and each layer's weights in them (kept while the arrays are)
 
     def __len__(self):
         return self._n
@@ -102,7 +143,7 @@ class UpdateLog:
     @property
     def last_update(self):
         """The update count of the newest row (-1 when empty)."""
-        return int(self._table[self._n - 1, 0]) if self._n else -1
+        return self._last
 
     @property
     def last_seconds(self):
@@ -111,22 +152,38 @@ class UpdateLog:
 
     def record(self, trainer, seconds, cost=np.nan, noise=None):
         """Add a row for the trainer's latest update (nothing if it has not updated since the last row)."""
-        if not trainer.updates or trainer.updates == self.last_update:
+        updates = trainer.updates
+        if not updates or updates == self._last:
             return False
         if self._n == len(self._table):
             self._table = np.concatenate([self._table, np.empty_like(self._table)])
-        if self._slices is None:
-            self._slices = _weight_slices(trainer.net)
-        grad, step, params = trainer.last_gradient, trainer.last_update, trainer.net.params
-        row = [trainer.updates, trainer.samples_seen, seconds, cost,
-               np.nan if noise is None else noise.cosine, np.nan if noise is None else noise.norm_spread]
+        eta = trainer.last_learning_rate   # plain SGD: the step is η∇, its norm gives the gradient's
+        grads, steps, weights = self._layer_views(None if eta else trainer.last_gradient, trainer.last_update,
+                                                  trainer.net)
+        row = self._table[self._n]
+        row[:len(SCALARS)] = (updates, trainer.samples_seen, seconds, cost,
+                              np.nan if noise is None else noise.cosine,
+                              np.nan if noise is None else noise.norm_spread)
         dot = np.dot   # of float32 slices: sdot, no float64 copies
-        for w in self._slices:
-            g, d, p = grad[w], step[w], params[w]
-            row += (dot(g, g), dot(d, d), dot(p, p))
-        self._table[self._n] = row
+        if eta:
+            scale = 1.0 / (float(eta) * float(eta))
+            squares = [(float(dot(d, d)), dot(w, w)) for d, w in zip(steps, weights)]
+            row[len(SCALARS):] = [x for d2, w2 in squares for x in (d2 * scale, d2, w2)]
+        else:
+            row[len(SCALARS):] = [dot(x, x) for layer in zip(grads, steps, weights) for x in layer]
         self._n += 1
+        self._last = updates
         return True
+
+    def _layer_views(self, grad, step, net):
+        """Each layer's weights in the gradient (if given), the step and the parameters. The trainer hands
+        out the same step and parameter arrays every update: views are made anew only for a new array."""
+        if self._slices is None:
+            self._slices = _weight_slices(net)
+        for i, flat in enumerate((grad, step, net.params)):
+            if flat is not None and flat is not self._flats[i]:
+                self._flats[i], self._views[i] = flat, [flat[w] for w in self._slices]
+        return self._views
 
     def add_noise(self, noise):
         """Gradient noise measured after the newest row's update."""
@@ -151,12 +208,30 @@ def _weight_slices(net):
     return [slice(int(end - size), int(end)) for size, end in zip(sizes, ends)]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A run's full-speed grids (module docstring), worked out once per configuration."""
+
+    stride: int          # s: every s-th update
+    epoch_first: int     # e: every e-th epoch's end
+    noise_every: int     # gradient noise every this many epochs
+
+
+def make_plan(n_train, batch_size, net):
+    """The full-speed grids of a run of ``net`` on ``n_train`` samples in batches of ``batch_size``."""
+    per_epoch = -(-max(int(n_train), 1) // max(int(batch_size), 1))
+    stride = update_stride(batch_size, net.n_weights, sum(net.sizes[1:]), per_epoch)
+    return Plan(stride, -(-stride // per_epoch), noise_every(n_train, batch_size))
+
+
 class Recorder:
     """Decides which updates get a row of ``log`` (the rule is in the module docstring).
 
     ``probe``: (X, Y) the paced rows' cost is measured on; ``train``: the training data, for
-    gradient noise. Call ``after_update`` after an update trained slowly or by Step;
-    ``after_batch`` after every batch at full speed, ``on_progress`` with every progress report.
+    gradient noise. Call ``after_update`` after an update trained slowly or by Step; at full
+    speed give ``after_batch`` as ``Trainer.fit``'s ``on_update`` (it returns the next update
+    count it wants) and call ``on_progress`` with every progress report. The full-speed calls
+    run inside ``fit``, whose ``np.errstate`` already keeps a diverging run quiet.
     """
 
     def __init__(self, log, probe, train, seed=0):
@@ -165,8 +240,8 @@ class Recorder:
         self.X_train, self.Y_train = train
         self.rng = np.random.default_rng(seed)
         self.last_noise = -np.inf    # perf_counter() of the last paced noise measurement
-        self._seen = None            # trainer.updates at the last call (a jump: the compiled path)
-        self._stride = None          # update_stride of the run, once known
+        self._plan = (None, None)    # (the TrainConfig it was made for, its Plan)
+        self._next_epoch = 0         # at full speed, no epoch's end before this one needs a look
         self._clock = (0.0, time.perf_counter())   # (training seconds, perf_counter) at the last report
 
     def after_update(self, trainer, noise_gap=0.0):
@@ -174,41 +249,54 @@ class Recorder:
         every ``noise_gap`` seconds."""
         self.sync(trainer.progress().elapsed)
         now = time.perf_counter()
-        noise = self._noise(trainer) if now >= self.last_noise + noise_gap else None
-        if noise is not None:
-            self.last_noise = now
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):   # a diverging run is reported by the trainer, not here
+            noise = self._noise(trainer) if now >= self.last_noise + noise_gap else None
+            if noise is not None:
+                self.last_noise = now
             cost = trainer.net.cost(self.X_probe, self.Y_probe, trainer.config.cost)
-        self._seen = trainer.updates
-        return self._record(trainer, cost, noise)
+            return self._record(trainer, cost, noise)
 
     def after_batch(self, trainer):
-        """Full speed, after each batch (or run of batches on the compiled path): a row if exactly one update
-        was made since the last call and its count is on the grid."""
-        updates, seen = trainer.updates, self._seen
-        self._seen = updates
-        if seen is not None and updates != seen + 1:
-            return False
-        if self._stride is None:
-            self._stride = update_stride(trainer.config.batch_size_for(len(self.X_train)), trainer.net.n_weights)
-        return update_due(updates, self._stride) and self._record(trainer)
+        """Full speed (``Trainer.fit``'s ``on_update``): a row if the trainer's update count is on the
+        grid; returns the next count on it, after which the trainer calls again."""
+        updates, stride = trainer.updates, self.plan(trainer).stride
+        if update_due(updates, stride):
+            self._record(trainer)
+        return next_due(updates, stride)
 
     def on_progress(self, trainer, progress):
         """Full speed, at every progress report: keeps the clock; at an epoch's end a row if the epoch is
-        due (with gradient noise every ``noise_every`` epochs)."""
-        self.sync(progress.elapsed)
-        self._seen = trainer.updates
-        epoch, n_train = progress.epoch, len(self.X_train)
-        recorded = trainer.updates == self.log.last_update   # ``after_batch`` kept the epoch's last update
-        if not progress.epoch_ended or not (recorded or epoch % epoch_stride(epoch) == 0):
+        due (module docstring)."""
+        self._clock = (progress.elapsed, time.perf_counter())
+        if progress.epoch_ended and progress.epoch >= self._next_epoch:
+            return self._epoch_end(trainer, progress)
+        return False
+
+    def _epoch_end(self, trainer, progress):
+        """An epoch on the epoch grid or due for gradient noise has ended: a row unless the update grid
+        put one into the epoch already, and the noise in the newest row."""
+        plan, epoch = self.plan(trainer), progress.epoch
+        self._next_epoch = min(_next_on_grid(epoch, plan.epoch_first, EVERY_EPOCH),
+                               (epoch // plan.noise_every + 1) * plan.noise_every)
+        noisy = epoch % plan.noise_every == 0
+        covered = self.log.last_update > trainer.updates - progress.batches_per_epoch   # a row in this epoch
+        if not (noisy or (epoch_due(epoch, plan.epoch_first) and not covered)):
             return False
-        every = noise_every(n_train, trainer.config.batch_size_for(n_train))
-        noise = self._noise(trainer) if epoch % every == 0 else None
-        if not recorded:
+        noise = self._noise(trainer) if noisy else None
+        if trainer.updates != self.log.last_update:
             return self._record(trainer, noise=noise)
         if noise is not None:
             self.log.add_noise(noise)
         return False
+
+    def plan(self, trainer):
+        """The full-speed grids for the trainer's current configuration (``make_plan``)."""
+        config, plan = self._plan
+        if trainer.config is not config:   # new settings mid-run (LiveSettings): work it out again
+            config, n_train = trainer.config, len(self.X_train)
+            plan = make_plan(n_train, config.batch_size_for(n_train), trainer.net)
+            self._plan = config, plan
+        return plan
 
     def sync(self, elapsed):
         """Training time is ``elapsed`` now (rows between reports add the wall time since)."""
@@ -218,11 +306,13 @@ class Recorder:
         elapsed, then = self._clock
         # Wall time since the report also counts the trainer's untimed epoch ends: never go back in time.
         seconds = max(elapsed + time.perf_counter() - then, self.log.last_seconds)
-        with np.errstate(all="ignore"):   # a diverging run is reported by the trainer, not here
-            return self.log.record(trainer, seconds, cost, noise)
+        return self.log.record(trainer, seconds, cost, noise)
 
     def _noise(self, trainer):
-        batch_size = trainer.config.batch_size_for(len(self.X_train))
+        n_train = len(self.X_train)
+        batch_size = trainer.config.batch_size_for(n_train)
+        if batch_size >= n_train:   # the one batch is the full batch: it points exactly along the gradient
+            return noise_module.GradientNoise(n_train, 1, 1.0, 0.0, 0.0, np.nan)
         with np.errstate(all="ignore"):
             return noise_module.gradient_noise(trainer.net, self.X_train, self.Y_train, trainer.config.cost,
                                                batch_size, self.rng)

@@ -9,7 +9,9 @@ loading options, or the data itself embedded), how it was split and scaled,
 the network, the ``TrainConfig``, the weights and ``Trainer.state_dict()``
 (optimizer buffers, shuffling RNG, position inside the epoch, history), and
 optionally the finished runs kept for comparison (``core.compare.Run``; files
-without them open with an empty list).
+without them open with an empty list), each with the weights it started from and the
+path it took (thinned to at most ``PATH_VALUES`` numbers, in float32: enough to draw it on
+a loss surface, and a bounded share of the file), so reopened runs can be compared.
 
 Opening checks every field of the description against ``schema.PROJECT`` and reads only the
 arrays it refers to, each checked against its declared size (``safe_npz``). A data file is
@@ -47,6 +49,7 @@ from ..train.trainer import History, Trainer
 FORMAT = "bpstudio-project"
 VERSION = 2  # version 1 stored each Wˡ row by row; version 2 stores params as the network holds them
 EXTENSION = ".bpproject"
+PATH_VALUES = 1 << 19   # numbers a saved run's path keeps at most (2 MB in float32; 256 points up to 2,048 weights)
 
 
 class ProjectFileError(ValueError):
@@ -283,8 +286,22 @@ def _read_data(described, arrays):
 
 def _describe_run(run, i, current, arrays):
     arrays[f"runs.{i}.params"] = run.params
-    return {"name": run.name, "config": run.config.to_dict(), "history": run.history.to_dict(),
-            "params": {"__array__": f"runs.{i}.params"}, "current": current, "setup": dict(run.setup)}
+    described = {"name": run.name, "config": run.config.to_dict(), "history": run.history.to_dict(),
+                 "params": {"__array__": f"runs.{i}.params"}, "current": current, "setup": dict(run.setup)}
+    if run.initial is not None and run.path is not None:   # its loss surface's path (older runs have none)
+        arrays[f"runs.{i}.initial"] = run.initial
+        arrays[f"runs.{i}.path"] = thinned_path(run.path).astype(np.float32)
+        described.update(initial={"__array__": f"runs.{i}.initial"}, path={"__array__": f"runs.{i}.path"})
+    return described
+
+
+def thinned_path(path):
+    """At most PATH_VALUES numbers of a (T, n_params) path: evenly spaced points, the first and the last kept."""
+    path = np.asarray(path)
+    keep = max(2, PATH_VALUES // max(path.shape[1], 1))
+    if len(path) <= keep:
+        return path
+    return path[np.unique(np.linspace(0, len(path) - 1, keep).round().astype(int))]
 
 
 def _read_run(described, arrays):
@@ -294,8 +311,24 @@ def _read_run(described, arrays):
     setup = described.get("setup", {})   # projects written before runs kept their data and network have none
     if not isinstance(setup, dict) or not all(isinstance(v, str) for v in setup.values()):
         raise ValueError(f"run {described['name']!r}: 'setup' must map settings to texts")
+    initial, path = (_run_array(described, name, arrays, params.dtype) for name in ("initial", "path"))
+    if initial is not None and (initial.shape != params.shape or path is None
+                                or path.ndim != 2 or path.shape[1] != params.size or not len(path)):
+        raise ValueError(f"run {described['name']!r}: its initial weights and path must match its "
+                         f"{params.size} weights, found {initial.shape} and {None if path is None else path.shape}")
     return Run(described["name"], TrainConfig.from_dict(described["config"]),
-               History.from_dict(described["history"]), params, dict(setup))
+               History.from_dict(described["history"]), params, dict(setup),
+               initial=initial, path=None if initial is None else path)
+
+
+def _run_array(described, name, arrays, dtype):
+    """A run's optional array ``name`` (real, finite) as ``dtype``, None when the file has none."""
+    if name not in described:
+        return None
+    array = np.asarray(_join_arrays(described[name], arrays))
+    if array.dtype.kind != "f" or not np.isfinite(array).all():
+        raise ValueError(f"run {described['name']!r}: its {name} must be finite real numbers")
+    return array.astype(dtype)
 
 
 def _finite_matrix(arrays, name):

@@ -106,6 +106,7 @@ PROJECT = {"type": "object", "required": ["format", "version", "network", "confi
     "runs": {"type": "array", "items": {"type": "object", "required": ["name", "config", "history", "params"],
                                         "properties": {"name": {"type": "string"}, "config": CONFIG,
                                                        "history": HISTORY, "params": ARRAY_REF,
+                                                       "initial": ARRAY_REF, "path": ARRAY_REF,
                                                        "current": {"type": "boolean"}}}},
 }}
 

@@ -122,6 +122,10 @@ class FusedSGDStep:
         """The last batch's gradient ∇ (a new array)."""
         return self.update() / self.ws.grad.dtype.type(self._lr)
 
+    def learning_rate(self):
+        """η of the last step: ``update()`` is η∇, so ‖∇‖ = ‖update‖ / η without forming ∇."""
+        return self._lr
+
     def _store_direct_layers(self):
         """Write the η∇Wˡ = (η δˡ)ᵀ aˡ⁻¹ that direct layers applied without storing; the batch's
         δ and a are still in the workspace until the next step."""

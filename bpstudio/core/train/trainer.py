@@ -116,21 +116,25 @@ class Trainer:
         self._compiled = None         # the compiled path (compiled.CompiledDescent) when it suits the run
         self._run_length = 64         # batches per compiled call, adapted to take ~2 ms
         self._resume = None           # a loaded position, applied when data is next bound
+        self._update_due = np.inf     # fit's on_update is called once ``updates`` reaches this
 
     # --- public API -------------------------------------------------------------
 
     def fit(self, X: ArrayLike, Y: ArrayLike, X_val: ArrayLike | None = None, Y_val: ArrayLike | None = None,
             on_progress: Callable[[Progress], None] | None = None, stop: threading.Event | None = None,
-            on_update: Callable[[], None] | None = None) -> History:
+            on_update: Callable[[], int | None] | None = None) -> History:
         """Train until ``config.epochs`` epochs are done, ``stop`` is set, or the run diverges.
 
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
         end and at most every 50 ms inside long epochs. ``stop`` is a ``threading.Event``
-        checked once per batch. ``on_update()`` is called after every batch (on the compiled
-        path: after every run of batches), for per-update records. Returns the ``History``.
+        checked once per batch. ``on_update()``, for per-update records, is called after a
+        batch (never after a compiled run of batches) once ``updates`` reaches the count it
+        last returned — at first after the first batch; returning None asks for every batch.
+        Returns the ``History``.
         """
         self._bind(X, Y, X_val, Y_val)
         self.history.stop_reason = ""
+        self._update_due = self.updates + 1 if on_update is not None else np.inf
         with np.errstate(all="ignore"):  # overflow is detected and reported as divergence
             while self.epoch < self.config.epochs and not self.history.stop_reason:
                 self._run_epoch(on_progress, stop, on_update)
@@ -198,6 +202,13 @@ class Trainer:
         if not self.updates:
             return None
         return self._last_step.update() if self.data else self.optimizer.last_update
+
+    @property
+    def last_learning_rate(self) -> float | None:
+        """η when the last update was exactly θ ← θ − η∇ (the fused SGD step), so ‖∇‖ = ‖last_update‖ / η
+        without forming ∇; None otherwise."""
+        rate = getattr(self._last_step, "learning_rate", None)
+        return rate() if rate is not None and self.data and self.updates else None
 
     @property
     def is_done(self) -> bool:
@@ -297,8 +308,9 @@ class Trainer:
                 self.history.stop_reason = "stopped"
                 break
             self._train_batches()
-            if on_update is not None:
-                on_update()
+            # One compare per batch: the hook is called only for the counts it asked for.
+            if self.updates >= self._update_due and self._last_step is self._step:
+                self._update_due = on_update() or self.updates + 1
             now = time.perf_counter()
             if now >= next_report:
                 next_report = now + REPORT_INTERVAL

@@ -3,6 +3,8 @@
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from .wheel import guard_new
+
 
 class LazyPanel(QWidget):
     """Stands in (in a dock, a tab) for the panel ``make()`` returns, made when this is first painted
@@ -26,6 +28,7 @@ class LazyPanel(QWidget):
             self._panel = self._make()
             self.layout().addWidget(self._panel)
             self._panel.show()   # visible with this at once (a layout shows a new child only later)
+            guard_new(self._panel)   # made while training: the wheel guard is not on the application
             self._on_made(self._panel)
         return self._panel
 

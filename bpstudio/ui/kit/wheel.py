@@ -8,20 +8,31 @@ box, a dialog): it gives each control ``Qt.StrongFocus`` (click or Tab, never th
 control is first polished, and ignores a wheel event that reaches a control without focus — an ignored
 wheel event travels on to the parent, so the scroll area under it scrolls instead.
 
+While training runs at full speed the guard leaves the application and sits on each control instead
+(``guard_everywhere(False)``): an application-wide Python filter runs for every event of every object
+(~1,000 a second while the live views redraw), and each run takes the GIL from the training thread —
+that cost ~4 % of a core on the GUI thread and halved the trainer's GIL hand-offs when removed
+(``benchmarks/bench_gui.py``). Controls shown while training (a dialog) are guarded when the focus
+moves into their window, which it does as the window opens; a panel made when first seen
+(``kit.lazy``) guards its own (``guard_new``).
+
 A toolbar's control keeps the focus after a choice (the toolbar's buttons take none), so "focused"
 would let the wheel change the Speed box long after it was chosen, by a scroll meant for the window
 while training runs. A toolbar choice is made by clicking and picking or by the keyboard.
 """
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider, QToolBar
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider, QToolBar,
+                               QWidget)
 
 GUARDED = (QAbstractSpinBox, QComboBox, QSlider)
 WHEEL, POLISH = QEvent.Type.Wheel, QEvent.Type.Polish
 
 
 class WheelGuard(QObject):
-    """Installed once on the QApplication by ``install_wheel_guard``."""
+    """Installed once on the QApplication by ``install_wheel_guard``; while training, on each control."""
+
+    everywhere = True   # on the application (False: on the controls, see ``guard_everywhere``)
 
     def eventFilter(self, obj, event):
         # Every event of every object passes here (~50k while the window is built): the class test
@@ -35,6 +46,25 @@ class WheelGuard(QObject):
         if kind == POLISH:
             guard_focus(obj)
         return False
+
+    def move(self, app, everywhere):
+        """Onto the application (``everywhere``) or onto its controls; see ``guard_everywhere``."""
+        if self.everywhere == everywhere:
+            return
+        self.everywhere = everywhere
+        if everywhere:
+            app.focusChanged.disconnect(self.on_focus_changed)
+            guard_controls(app.allWidgets(), self, install=False)
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+            guard_controls(app.allWidgets(), self)
+            app.focusChanged.connect(self.on_focus_changed)
+
+    def on_focus_changed(self, _old, new):
+        """While the guard is on the controls only: a window the focus enters gets its controls guarded."""
+        if new is not None:
+            guard_controls(new.window().findChildren(QWidget), self)
 
 
 def in_toolbar(widget):
@@ -63,6 +93,36 @@ def install_wheel_guard(app=None):
     for widget in app.allWidgets():   # controls polished before the guard was installed
         if isinstance(widget, GUARDED):
             guard_focus(widget)
+
+
+def guard_everywhere(everywhere, app=None):
+    """True: the guard filters every event of the application (idle: it meets each new control as it
+    is polished). False (training at full speed): it filters only the controls that exist, and those of
+    a window the focus moves into, so the GUI thread's other events leave the GIL to training."""
+    app = app or QApplication.instance()
+    guard = app.findChild(WheelGuard) if app is not None else None
+    if guard is not None:
+        guard.move(app, everywhere)
+
+
+def guard_new(widget, app=None):
+    """``widget`` was just built (a panel made when first seen): while the guard sits on the controls
+    only, it guards the controls in ``widget`` too (when idle the application's filter meets them)."""
+    app = app or QApplication.instance()
+    guard = app.findChild(WheelGuard) if app is not None else None
+    if guard is not None and not guard.everywhere:
+        guard_controls([widget, *widget.findChildren(QWidget)], guard)
+
+
+def guard_controls(widgets, guard, install=True):
+    """Put ``guard`` on each control among ``widgets`` (``install`` False: take it off again)."""
+    for widget in widgets:
+        if isinstance(widget, GUARDED):
+            if install:
+                guard_focus(widget)
+                widget.installEventFilter(guard)   # Qt keeps one entry per filter, however often asked
+            else:
+                widget.removeEventFilter(guard)
 
 
 def scrolled(panel):

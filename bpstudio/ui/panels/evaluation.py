@@ -126,17 +126,34 @@ def _per_class_table():
 
 
 def _fill_per_class(table, scores):
-    """One row per class: precision, recall (— where nothing to divide by) and how many samples are it."""
-    table.setRowCount(len(scores.names))
-    table.setVerticalHeaderLabels(scores.names)
+    """One row per class: precision, recall (— where nothing to divide by) and how many samples are it.
+
+    While training this runs every second: cells are rewritten in place, and only those whose text
+    changed (new items, headers and sizes cost the GUI thread — and so training — far more)."""
+    names = [str(name) for name in scores.names]
+    if [table.verticalHeaderItem(r).text() if table.verticalHeaderItem(r) else None
+            for r in range(table.rowCount())] != names:
+        table.setRowCount(len(names))
+        table.setVerticalHeaderLabels(names)
     support = scores.confusion.sum(axis=1)
+    changed = False
     for r, values in enumerate(zip(scores.precision, scores.recall)):
         texts = [f"{100 * v:.1f} %" if np.isfinite(v) else "—" for v in values] + [str(int(support[r]))]
         for c, text in enumerate(texts):
-            item = QTableWidgetItem(text)
-            item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-            table.setItem(r, c, item)
-    # As wide as its columns; as tall as its rows when there is room, else it scrolls (many classes).
+            item = table.item(r, c)
+            if item is None:
+                item = QTableWidgetItem()
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                table.setItem(r, c, item)
+            if item.text() != text:
+                item.setText(text)
+                changed = True
+    if changed:
+        _fit_per_class(table)
+
+
+def _fit_per_class(table):
+    """As wide as its columns; as tall as its rows when there is room, else it scrolls (many classes)."""
     bar = table.verticalScrollBar().sizeHint().width()
     table.setFixedWidth(table.verticalHeader().sizeHint().width() + table.horizontalHeader().length() + 4 + bar)
     table.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)   # the height the matrix has

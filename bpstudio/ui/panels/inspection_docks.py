@@ -12,12 +12,13 @@ from dataclasses import replace
 import numpy as np
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from bpstudio.core.train.run_state import RunState
 
 from ..kit.lazy import LazyPanel
 from ..kit.wheel import scrolled
+from ..views.frames import on_screen
 from .evaluation import EvaluationPanel
 from .health import HealthPanel, flagged_units
 from .inspector import InspectorPanel
@@ -214,20 +215,23 @@ class InspectionDocks(QObject):
             self.refresh_timer.start(TRAINING_REFRESH_MS if self.session.state == RunState.TRAINING else 0)
 
     def _refresh_views(self):
-        """Copy the latest snapshot's weights into view_net and redraw the visible panels."""
+        """Copy the latest snapshot's weights into view_net and redraw the visible panels (while training,
+        only those on screen: a tab behind another still says isVisible(); the next refresh, within a
+        second, draws a tab brought to the front)."""
         snap = self.latest
         if snap is None or snap.params.shape != self.view_net.params.shape:
             return
+        seen = on_screen if self.session.state == RunState.TRAINING else QWidget.isVisible
         self.view_net.params[...] = snap.params
         if snap.saturation is not None:
             self._mark_stuck_units(flagged_units(snap.saturation))
-        if self.health.isVisible():
+        if seen(self.health):
             self.health.refresh()
             if snap.saturation is not None:
                 self.health.set_saturation(snap.saturation, self.view_net.activations)
-        if self.inspector.isVisible():
+        if seen(self.inspector):
             self.inspector.refresh()
-        if self._evaluation.made and self.evaluation.isVisible():
+        if self._evaluation.made and seen(self.evaluation):
             self._evaluate()
 
     def _mark_stuck_units(self, flags):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -65,6 +65,16 @@ def check_comparable(runs, setup, n_parameters):
     if runs[0].config.cost != runs[1].config.cost:
         raise ValueError(f"they minimise different costs ({runs[0].config.cost}, {runs[1].config.cost}), "
                          f"which share no colour scale")
+
+
+class Canvas(pg.GraphicsLayoutWidget):
+    """The maps' canvas, with a size hint of its own. A QGraphicsView hints its scene's size, which
+    grows with the view: next to the status text (whose height depends on its width) the scroll area
+    asked the panel for that hint and kept it as tall as it had ever been, the maps' bottom axis
+    below the fold at 1280×800."""
+
+    def sizeHint(self):
+        return QSize(320, 240)
 
 
 class SurfaceMap:
@@ -186,7 +196,7 @@ class LossSurfacePanel(QWidget):
         """The canvas for two maps side by side (the second shown only when comparing runs) and their
         colour bar; the maps themselves are made when first painted or used (``maps``): three pyqtgraph
         plots were 0.1 s of start-up for a tab most sessions never open."""
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = Canvas()
         self.graphics.setBackground("w")
         self.graphics.setAccessibleName("Loss surface plot")
         self._maps = None

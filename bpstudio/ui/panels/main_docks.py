@@ -77,7 +77,11 @@ class MainDocks:
         self.reset()
         w, d = self.window, self.docks
         w.splitDockWidget(d["Network diagram"], d["Gradient norms"], Qt.Orientation.Horizontal)
-        w.splitDockWidget(d["Weights"], d["Neurons"], Qt.Orientation.Horizontal)
+        # Weights has the inspection docks as tabs, and a split beside a tabbed dock only adds a tab:
+        # Neurons goes into Weights' area as a column of its own instead.
+        w.removeDockWidget(d["Neurons"])
+        w.addDockWidget(w.dockWidgetArea(d["Weights"]), d["Neurons"], Qt.Orientation.Horizontal)
+        d["Neurons"].show()
 
     def restore(self, settings):
         """The geometry and dock layout the user left the window in (if saved)."""

@@ -173,9 +173,11 @@ class _ThrottledEmitter:
         self.emit_if_due()
 
     def on_update(self):
-        """After every batch at full speed: the recorder keeps the updates its rule asks for."""
+        """Full speed, after the batches the recorder asks for (it returns the next update count it wants;
+        the Trainer compares counts, so the other batches make no call)."""
         if self.job.recorder is not None:
-            self.job.recorder.after_batch(self.job.trainer)
+            return self.job.recorder.after_batch(self.job.trainer)
+        return None
 
     def sync(self):
         """Full speed starts (or resumes): the recorder's clock starts from the trainer's training time."""

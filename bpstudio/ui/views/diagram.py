@@ -55,6 +55,7 @@ class DiagramView(QWidget):
         self.cmap = pg.colormap.get(COLORMAP)
         self.level = 0.0   # the colour scale only grows, so colours keep their meaning
         self.bins = {}          # (sign, strength) -> PlotCurveItem
+        self._binned = {}       # per curve: the connections it draws (a mask over the segments)
         self.nodes = None
         self.segments = []      # per layer: (shown k, shown j, x pairs, y pairs)
 
@@ -145,7 +146,7 @@ class DiagramView(QWidget):
         shown = self.shown = [_shown(n) for n in sizes]
         ys = [_column_y(len(idx), max(len(s) for s in shown)) for idx in shown]
         self.segments = [_layer_segments(l, shown[l], ys[l], shown[l + 1], ys[l + 1]) for l in range(len(sizes) - 1)]
-        self.bins = {}
+        self.bins, self._binned = {}, {}   # _binned: per curve, the connections it draws (a mask)
         for strength, width in enumerate(WIDTHS):   # stronger connections are drawn on top
             for sign in (-1, 1):
                 # Opaque colours (paler for weaker weights) and drawLines: translucent paths paint ~10× slower.
@@ -198,7 +199,11 @@ class DiagramView(QWidget):
         keys, xs, ys = np.concatenate(keys), np.concatenate(xs), np.concatenate(ys)
         for (sign, strength), curve in self.bins.items():
             chosen = np.repeat(keys == sign * 10 + strength, 2)
-            curve.setData(xs[chosen], ys[chosen], connect="pairs")
+            # Between frames most connections keep their bin: a bin whose members did not change keeps
+            # its curve (and pyqtgraph its path), so a frame repaints only what moved.
+            if not np.array_equal(chosen, self._binned.get(curve)):
+                self._binned[curve] = chosen
+                curve.setData(xs[chosen], ys[chosen], connect="pairs")
 
     def _on_clicked(self, event):
         """Select the neuron under the click, else the connection nearest it (within a few pixels' worth)."""

@@ -3,7 +3,7 @@
 Painting runs Python (pyqtgraph), so while the worker trains it competes with
 training for the GIL. Each frame therefore redraws a single stale view (the
 curves every ``CURVES_EVERY``-th frame), hidden views wait until they are
-shown, and the frame interval stretches so that the GUI thread uses at most
+on screen, and the frame interval stretches so that the GUI thread uses at most
 ``GUI_CPU_BUDGET`` of a core: a big network or a big window redraws less
 often instead of slowing training down. A snapshot that arrives while no run
 is going (Reset, Step, a new network) is drawn at once.
@@ -12,11 +12,23 @@ is going (Reset, Step, a new network) is drawn at once.
 import time
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QDockWidget
 
 FRAME_MS = 50                 # a frame at most this often …
 MAX_FRAME_MS = 250            # … and at least this often while views are stale
 GUI_CPU_BUDGET = 0.08         # share of a core the GUI thread may use while training
 CURVES_EVERY = 3              # the curves (the costliest view) get every third frame
+
+
+def on_screen(widget):
+    """Whether ``widget`` can be seen. A dock behind another's tab still says ``isVisible()`` (Qt keeps
+    tabbed docks shown), so while training that alone redrew every tab's views, unseen; such a dock
+    has nothing left to paint (the dock's, not the view's: an opaque plot filling a view leaves the
+    view itself nothing to paint too). A tab brought to the front emits ``visibilityChanged``."""
+    dock = widget
+    while dock is not None and not isinstance(dock, QDockWidget):
+        dock = dock.parentWidget()
+    return widget.isVisible() and (dock is None or not dock.visibleRegion().isEmpty())
 
 
 class FrameScheduler(QObject):
@@ -59,7 +71,7 @@ class FrameScheduler(QObject):
     def _draw_next(self):
         self._pace()
         self.on_frame(self.latest)
-        stale = [n for n in self.painters if n in self.stale and self.painters[n][0].isVisible()]
+        stale = [n for n in self.painters if n in self.stale and on_screen(self.painters[n][0])]
         if not stale:
             self._timer.stop()
             return

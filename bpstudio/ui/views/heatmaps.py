@@ -260,7 +260,8 @@ def _outline(item, delta, step):
     """Outline the cells where |delta| ≥ step (one colour step); nothing without a change or for huge layers.
     Returns the (rows, columns) outlined."""
     if delta is None or delta.size > MAX_OUTLINED:
-        item.setData([], [])
+        if item.xData is not None and len(item.xData):   # an empty curve set again still re-bounds its plot
+            item.setData([], [])
         return np.empty(0, int), np.empty(0, int)
     rows, cols = np.nonzero(np.abs(delta) >= step)
     x, y, h = cols + 1.0, rows + 1.0, 0.43   # cell k is centred on neuron number k
