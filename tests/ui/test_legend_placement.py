@@ -1,6 +1,8 @@
 """A plot's legend does not cover its curves: in the cost plot squeezed by the raised Inspector at
 1280×800 it gives way to the curve names in the title; in a roomy plot it sits in a free corner."""
 
+import gc
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
@@ -60,6 +62,7 @@ def test_the_squeezed_cost_plot_shows_its_curves_uncovered_and_names_them_in_the
 def test_a_roomy_plot_keeps_its_legend_in_a_free_corner(qtbot, rising):
     """A falling cost leaves the top-right free; a rising accuracy fills it, and the legend moves."""
     widget = make_plot("Cost", "epoch", "cost", legend=True)
+    gc.collect()   # the placer lives as the widget's child, with no other reference to it
     qtbot.addWidget(widget)
     widget.resize(600, 300)
     widget.show()

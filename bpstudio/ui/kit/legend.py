@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRectF, QTimer
 
 DELAY_MS = 150
 MARGIN = 3   # px around the legend that must be free too
-SMALL_SHARE = 0.15   # a legend over at most this share of the plot may cover a little of a busy one
+SMALL_SHARE = 0.3    # a legend over at most this share of the plot may cover a little of a busy one
 CORNERS = ((-10, 10), (10, 10), (-10, -10), (10, -10))   # pyqtgraph offsets: top-right, top-left, bottom-right, bottom-left
 
 

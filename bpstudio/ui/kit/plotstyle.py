@@ -210,7 +210,7 @@ def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 
         plot.setLabel(axis, label, color=TEXT_COLOR)
     if legend:
         plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210), labelTextColor=TEXT_COLOR)
-        widget.legend_placer = LegendPlacer(widget)   # moves it off the curves, or hides it when nothing is free
+        LegendPlacer(widget)   # a child of the widget: moves the legend off the curves, or hides it when nothing is free
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.setMenuEnabled(False)
