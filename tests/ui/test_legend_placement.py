@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from uihelpers import click, show_tab
 
+from bpstudio.ui.kit.legend import LegendPlacer
 from bpstudio.ui.kit.plotstyle import make_plot, pen
 
 
@@ -31,6 +32,13 @@ def _covers_a_curve(widget):
     return False
 
 
+def _settled(widget):
+    """The curves that have points are drawn, and the placer has no look pending."""
+    plot = widget.getPlotItem()
+    drawn = all(item.xData is None or item.getData()[0] is not None for item in plot.listDataItems())
+    return drawn and not widget.findChild(LegendPlacer).timer.isActive()
+
+
 def _title(widget):
     return widget.getPlotItem().titleLabel.text
 
@@ -47,14 +55,14 @@ def test_the_squeezed_cost_plot_shows_its_curves_uncovered_and_names_them_in_the
     show_tab(qtbot, window, "Inspector")
     qtbot.waitUntil(lambda: window.docks["Inspector"].height() >= 0.5 * window.height(), timeout=3000)
     cost = next(p for p in window.findChildren(type(make_plot("", "", ""))) if p.accessibleName() == "Cost plot")
-    qtbot.waitUntil(lambda: not _covers_a_curve(cost), timeout=3000)
+    qtbot.waitUntil(lambda: _settled(cost) and not _covers_a_curve(cost), timeout=5000)
     qtbot.wait(400)   # settled: it stays off
-    assert not _covers_a_curve(cost)
+    assert _settled(cost) and not _covers_a_curve(cost)
     assert not cost.getPlotItem().legend.isVisible()
     assert "train" in _title(cost) and "validation" in _title(cost)
     assert "train" in cost.toolTip() and "validation" in cost.toolTip()
     show_tab(qtbot, window, "Weights")   # room again: the legend comes back, still off the curves
-    qtbot.waitUntil(lambda: cost.getPlotItem().legend.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: _settled(cost) and cost.getPlotItem().legend.isVisible(), timeout=5000)
     assert _title(cost) == "Cost" and not _covers_a_curve(cost)
 
 
@@ -70,7 +78,8 @@ def test_a_roomy_plot_keeps_its_legend_in_a_free_corner(qtbot, rising):
     y = np.exp(-x / 30) if not rising else 1 - np.exp(-x / 30)
     for i, name in enumerate(("train", "validation")):
         widget.getPlotItem().plot(x, y + 0.02 * i, pen=pen(i), name=name)
-    qtbot.waitUntil(lambda: not _covers_a_curve(widget), timeout=3000)
+    qtbot.waitUntil(lambda: _settled(widget) and not _covers_a_curve(widget), timeout=5000)
     qtbot.wait(300)
+    assert _settled(widget)
     assert widget.getPlotItem().legend.isVisible() and not _covers_a_curve(widget)
     assert _title(widget) == "Cost"

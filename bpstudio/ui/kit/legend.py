@@ -12,6 +12,7 @@ many as fit) and all of them into its tooltip. It looks again shortly after the 
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QObject, QRectF, QTimer
 
 DELAY_MS = 150
@@ -40,6 +41,8 @@ class LegendPlacer(QObject):
     def place(self):
         """Legend in the first free corner (its own first); else, when it is small beside the plot, where
         it covers least; else hidden, with the names in the title."""
+        if not shiboken6.isValid(self.plot):   # the plot was closed while a look was scheduled
+            return
         curves = [item for item in self.plot.listDataItems() if item.isVisible()]
         self._watch(curves)
         if not self.legend.items:
