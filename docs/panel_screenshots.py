@@ -20,11 +20,13 @@ from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
 from bpstudio.core.data.loading import load_dataset  # noqa: E402
 from bpstudio.core.data.dataset import prepare  # noqa: E402
 from bpstudio.core.explain.examples import MAZUR  # noqa: E402
-from bpstudio.core.explain.health import gradient_norms, saturation, update_ratios  # noqa: E402
+from bpstudio.core.explain.health import saturation  # noqa: E402
+from bpstudio.core.explain.updates import Recorder, UpdateLog  # noqa: E402
 from bpstudio.ui.panels.evaluation import EvaluationPanel  # noqa: E402
 from bpstudio.ui.panels.health import HealthPanel  # noqa: E402
 from bpstudio.ui.panels.inspector import InspectorPanel  # noqa: E402
 from bpstudio.ui.panels.runs import Experiment, RunsPanel  # noqa: E402
+from bpstudio.ui.session.runs import RunBook  # noqa: E402
 
 SIZE = (1280, 800)
 
@@ -50,7 +52,7 @@ def inspector(out):
 def runs(out):
     data = prepare(load_dataset("xor", n_samples=200, seed=0))
     config = TrainConfig(learning_rate=0.3, batch_size=16, epochs=30, cost="cross_entropy")
-    panel = RunsPanel()
+    panel = RunsPanel(RunBook())
     panel.set_experiment(Experiment(Network([2, 8, 2], ["tanh", "softmax"], seed=0), config,
                                     data.X_train, data.Y_train, data.X_val, data.Y_val))
     panel.comparison.setCurrentText("optimizers")
@@ -65,13 +67,17 @@ def health_and_evaluation(out):
     net = Network([4, 16, 8, 3], ["relu", "tanh", "softmax"], seed=0)
     trainer = Trainer(net, TrainConfig(learning_rate=0.05, batch_size=8, epochs=40, cost="cross_entropy"))
     health = HealthPanel()
+    health.plots   # made on first paint in the app; grab() needs them before
     health.reset(net.n_layers)
+    health.set_n_train(len(data.X_train))
+    log = UpdateLog(net.n_layers)   # every update recorded, as when the app trains slowly or by Step
+    recorder = Recorder(log, (data.X_train, data.Y_train), (data.X_train, data.Y_train))
     while not trainer.is_done:
         progress = trainer.step(data.X_train, data.Y_train)
-        health.add_point(trainer.updates, gradient_norms(net, trainer.last_gradient),
-                         update_ratios(net, trainer.last_update))
+        recorder.after_update(trainer)
         if progress.epoch_ended:
             health.add_snapshot(trainer.epoch, net.params)
+    health.add_rows(log.rows())
     health.set_saturation(saturation(net, data.X_train), net.activations)
     health.refresh()
     save(health, out / "health.png")
