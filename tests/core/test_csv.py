@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st, example
 
 from bpstudio.core import DataError
 from bpstudio.core.data.loading import LoadCancelled, inspect_csv, load_dataset
@@ -189,11 +189,12 @@ def test_a_non_utf8_byte_after_the_sniffed_head_falls_back_to_latin1(tmp_path, m
     st.binary(max_size=300),
     st.lists(st.sampled_from(["1", "2.5", "-3", "", "NA", "x", "inf", ",", ";", "\t", '"', "\n", "\r\n", "é", " "]),
              max_size=60).map(lambda parts: "".join(parts).encode("utf-8"))))
+@example(content=b"y\t")   # a column named like a target before an unnamed last one
 def test_any_bytes_give_a_dataset_or_a_data_error(tmp_path, content):
     path = write(tmp_path, content, "fuzz.csv")
     try:
         preview = inspect_csv(path)
-        assert preview.suggested_target == preview.columns[-1]
+        assert preview.suggested_target in preview.columns   # a column named like a target, else the last
     except DataError:
         pass
     try:
@@ -201,6 +202,11 @@ def test_any_bytes_give_a_dataset_or_a_data_error(tmp_path, content):
     except DataError:
         return
     assert ds.n_samples >= 2 and np.isfinite(ds.X).all()
+
+
+def test_a_column_named_like_a_target_is_suggested_even_before_an_unnamed_one(tmp_path):
+    # Hypothesis found b'y\t': columns 'y' and an unnamed 'column 2'; the suggestion is the one named y.
+    assert inspect_csv(write(tmp_path, b"y\t", "fuzz.csv")).suggested_target == "y"
 
 
 def test_text_late_in_a_numeric_target_and_an_oversized_field_name_their_line(tmp_path, monkeypatch):
