@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         self.controls.show_state(state, self.network_panel.valid)
         self.files.set_idle(state.editable)
         self.weights.set_outlines(state != RunState.TRAINING or self.session.slow)
-        guard_everywhere(state != RunState.TRAINING)   # training: the wheel guard leaves the GIL to it
+        guard_everywhere(state != RunState.TRAINING, window=self)   # training: the wheel guard leaves the GIL to it
 
     def use_dataset(self, dataset: Dataset, origin: tuple[str, dict] | None = None) -> None:
         """Train on ``dataset`` from now on (split with the data panel's options); ``origin``: the

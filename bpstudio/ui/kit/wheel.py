@@ -21,6 +21,7 @@ would let the wheel change the Speed box long after it was chosen, by a scroll m
 while training runs. A toolbar choice is made by clicking and picking or by the keyboard.
 """
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QScrollArea, QSlider, QToolBar,
                                QWidget)
@@ -33,6 +34,21 @@ class WheelGuard(QObject):
     """Installed once on the QApplication by ``install_wheel_guard``; while training, on each control."""
 
     everywhere = True   # on the application (False: on the controls, see ``guard_everywhere``)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._guarded = set()   # the controls it was put on while training, to be taken off again
+
+    def put_on(self, control):
+        guard_focus(control)
+        control.installEventFilter(self)   # Qt keeps one entry per filter, however often asked
+        self._guarded.add(control)
+
+    def take_off(self):
+        for control in self._guarded:
+            if shiboken6.isValid(control):   # not deleted meanwhile
+                control.removeEventFilter(self)
+        self._guarded.clear()
 
     def eventFilter(self, obj, event):
         # Every event of every object passes here (~50k while the window is built): the class test
@@ -47,18 +63,23 @@ class WheelGuard(QObject):
             guard_focus(obj)
         return False
 
-    def move(self, app, everywhere):
-        """Onto the application (``everywhere``) or onto its controls; see ``guard_everywhere``."""
+    def move(self, app, everywhere, window=None):
+        """Onto the application (``everywhere``) or onto the controls of ``window`` (default: every
+        top-level window's); see ``guard_everywhere``."""
         if self.everywhere == everywhere:
             return
         self.everywhere = everywhere
         if everywhere:
             app.focusChanged.disconnect(self.on_focus_changed)
-            guard_controls(app.allWidgets(), self, install=False)
+            self.take_off()
             app.installEventFilter(self)
         else:
             app.removeEventFilter(self)
-            guard_controls(app.allWidgets(), self)
+            # Not app.allWidgets(): it also lists widgets of closed windows on their way to deletion,
+            # and wrapping one of those crashed (seen in the test suite, which makes many windows).
+            roots = [window] if window is not None else app.topLevelWidgets()
+            for root in roots:
+                guard_controls([root, *root.findChildren(QWidget)], self)
             app.focusChanged.connect(self.on_focus_changed)
 
     def on_focus_changed(self, _old, new):
@@ -95,14 +116,15 @@ def install_wheel_guard(app=None):
             guard_focus(widget)
 
 
-def guard_everywhere(everywhere, app=None):
+def guard_everywhere(everywhere, app=None, window=None):
     """True: the guard filters every event of the application (idle: it meets each new control as it
     is polished). False (training at full speed): it filters only the controls that exist, and those of
-    a window the focus moves into, so the GUI thread's other events leave the GIL to training."""
+    a window the focus moves into, so the GUI thread's other events leave the GIL to training.
+    ``window``: the one training (default: every top-level window)."""
     app = app or QApplication.instance()
     guard = app.findChild(WheelGuard) if app is not None else None
     if guard is not None:
-        guard.move(app, everywhere)
+        guard.move(app, everywhere, window)
 
 
 def guard_new(widget, app=None):
@@ -114,15 +136,11 @@ def guard_new(widget, app=None):
         guard_controls([widget, *widget.findChildren(QWidget)], guard)
 
 
-def guard_controls(widgets, guard, install=True):
-    """Put ``guard`` on each control among ``widgets`` (``install`` False: take it off again)."""
+def guard_controls(widgets, guard):
+    """Put ``guard`` on each control among ``widgets``."""
     for widget in widgets:
         if isinstance(widget, GUARDED):
-            if install:
-                guard_focus(widget)
-                widget.installEventFilter(guard)   # Qt keeps one entry per filter, however often asked
-            else:
-                widget.removeEventFilter(guard)
+            guard.put_on(widget)
 
 
 def scrolled(panel):
