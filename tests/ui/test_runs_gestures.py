@@ -65,6 +65,10 @@ def test_runs_are_numbered_in_order_and_say_what_changed_in_data_and_network(xor
     assert "data=circles" in differs[2]
     legend = [label.text for _, label in runs.legend.items]
     assert legend[1].startswith("Run 2 (hidden=") and "same settings" not in " ".join(legend)
+    # Each row's name carries its curve's colour: a squeezed plot hides its legend.
+    for row, curve in enumerate(runs.curves):
+        icon = runs.table.item(row, 0).icon().pixmap(8, 8).toImage()
+        assert icon.pixelColor(4, 4) == curve.opts["pen"].color(), row
 
 
 def test_compared_runs_do_not_repeat_their_name_in_the_legend_and_the_table_fits_its_rows(xor_window, qtbot):

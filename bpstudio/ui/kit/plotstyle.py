@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 
 from .legend import LegendPlacer
 
@@ -17,6 +17,14 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 def pen(i):
     """The i-th palette colour as a 1-pixel pen (wider pens are slow in Qt's raster engine)."""
     return pg.mkPen(PALETTE[i % len(PALETTE)], width=1)
+
+
+def swatch(i, size=12):
+    """The i-th palette colour as a small square icon: a table row names its curve's colour (a squeezed
+    plot's legend may be hidden)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(PALETTE[i % len(PALETTE)]))
+    return QIcon(pixmap)
 
 
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -26,7 +26,7 @@ from bpstudio.core.train.optimizers import OPTIMIZERS
 from ..session.experiments import Experiment as ExperimentJob
 from ..session.jobs import JobRunner
 from ..session.runs import RunBook
-from ..kit.plotstyle import make_plot, pen
+from ..kit.plotstyle import make_plot, pen, swatch
 from ..views.plots import x_axis_choice
 
 # What "Compare" can vary: label → (TrainConfig field, values for a network's output activation)
@@ -227,6 +227,8 @@ class RunsPanel(QWidget):
             item = QTableWidgetItem(text)
             if column:
                 item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+            else:
+                item.setIcon(swatch(i))   # the run's curve colour, also when the legend has no room
             self.table.setItem(i, column, item)
 
     def _on_renamed(self, item):
