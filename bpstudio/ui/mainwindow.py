@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.inspection = InspectionDocks(self)   # Inspector, Health, Runs, Evaluation: tabs beside Weights
         self.animator = StepAnimator(self, self.inspection)
         self.docks["Network diagram"].raise_()
+        self.dock_layout.watch_tab_bars()
 
     def _connect(self):
         s = self.session

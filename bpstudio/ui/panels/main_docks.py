@@ -6,8 +6,8 @@ along the bottom. The default arrangement can be restored (View ▸ Reset layout
 is kept in the settings between sessions.
 """
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QScrollArea, QTabBar, QVBoxLayout, QWidget
 
 from ..kit.wheel import scrolled
 
@@ -91,6 +91,31 @@ class MainDocks:
         if state is not None:
             self.window.restoreState(state)
 
+    def watch_tab_bars(self):
+        """Hide Qt's leftover dock tab bars (``hide_stale_tab_bars``) whenever docks move, show or hide.
+        Call once every dock exists (the inspection docks join ``docks`` after this class builds its own)."""
+        timer = QTimer(self.window, singleShot=True, interval=0)
+        timer.timeout.connect(lambda: hide_stale_tab_bars(self.window))
+        for dock in self.docks.values():
+            dock.visibilityChanged.connect(lambda _visible: timer.start())
+            dock.dockLocationChanged.connect(lambda _area: timer.start())
+        self.tidy = timer
+
     def save(self, settings):
         settings.setValue("window/geometry", self.window.saveGeometry())
         settings.setValue("window/state", self.window.saveState())
+
+
+def hide_stale_tab_bars(window):
+    """Hide the window's dock tab bars that are leftovers of an earlier grouping.
+
+    On a real display (not Qt's offscreen platform) Qt left the bar of a group visible after docks
+    were added to the group or taken out of it: the first grouping's Weights + Neurons bar stayed
+    behind the views, its "We" peeping out between the setup column and the plots. A dock is in one
+    group only and a group's live bar lists all of its docks, so a bar whose tabs are all in a
+    bigger visible bar is a leftover."""
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window and bar.isVisible()]
+    tabs = [{bar.tabText(i) for i in range(bar.count())} for bar in bars]
+    for bar, mine in zip(bars, tabs):
+        if any(mine < other for other in tabs):
+            bar.hide()
