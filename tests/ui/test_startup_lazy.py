@@ -5,10 +5,9 @@ import subprocess
 import sys
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from uihelpers import choose, click, control, show_tab
+from uihelpers import choose, control, show_tab, train_epochs
 
 
 LATER = ("jsonschema", "numba", "scipy", "onnx", "safetensors")   # imported when a file or a run needs them
@@ -54,16 +53,6 @@ def test_the_hidden_loss_surface_makes_its_maps_when_first_shown(window, qtbot):
     assert surface.plot.isVisible() and not surface.maps[1].plot.isVisible()   # one map until runs are compared
 
 
-def _train(window, qtbot, epochs):
-    field = control(window, "Epochs")
-    field.selectAll()
-    qtbot.keyClicks(field, str(epochs))
-    qtbot.keyClick(field, Qt.Key.Key_Return)
-    click(qtbot, window, "Start")
-    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
-    assert len(window.session.history) == epochs
-
-
 def _made(inspection, name):
     return getattr(inspection, f"_{name}").made
 
@@ -71,7 +60,7 @@ def _made(inspection, name):
 def test_health_first_opened_after_a_run_draws_that_run(window, qtbot):
     """Health's plots are made when its tab is first clicked; the run trained before is on them."""
     health = window.inspection.health
-    _train(window, qtbot, 3)
+    train_epochs(qtbot, window, 3)
     assert health._plots is None   # never seen: no plots, yet everything fed was kept
     show_tab(qtbot, window, "Health")
     rows = window.session.log.rows()
@@ -88,7 +77,7 @@ def test_health_first_opened_after_a_run_draws_that_run(window, qtbot):
 
 
 def test_runs_first_opened_after_a_run_lists_it_and_compares_from_the_current_setup(window, qtbot):
-    _train(window, qtbot, 2)
+    train_epochs(qtbot, window, 2)
     assert not _made(window.inspection, "runs")
     show_tab(qtbot, window, "Runs")
     qtbot.waitUntil(lambda: _made(window.inspection, "runs"), timeout=3000)
@@ -101,7 +90,7 @@ def test_runs_first_opened_after_a_run_lists_it_and_compares_from_the_current_se
 
 
 def test_evaluation_first_opened_scores_the_current_weights(window, qtbot):
-    _train(window, qtbot, 2)
+    train_epochs(qtbot, window, 2)
     assert not _made(window.inspection, "evaluation")
     show_tab(qtbot, window, "Evaluation")
     qtbot.waitUntil(lambda: _made(window.inspection, "evaluation")

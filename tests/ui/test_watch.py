@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from uihelpers import click, control
+from uihelpers import click, control, train_epochs, type_into
 
 
 def choose(qtbot, win, name, text):
@@ -258,19 +258,9 @@ def test_clicking_a_neuron_opens_it_in_the_inspector(window, qtbot):
     assert view.currentIndex().row() == 2 and view.currentIndex().column() == 0
 
 
-def _train_epochs(window, qtbot, epochs):
-    field = control(window, "Epochs")
-    field.selectAll()
-    qtbot.keyClicks(field, str(epochs))
-    qtbot.keyClick(field, Qt.Key.Key_Return)
-    click(qtbot, window, "Start")
-    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
-    assert len(window.session.history) == epochs
-
-
 @pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_cost_and_runs_can_be_drawn_against_updates_or_samples(window, qtbot):
-    _train_epochs(window, qtbot, 4)
+    train_epochs(qtbot, window, 4)
     s = window.session
     n_train = len(s.prepared.X_train)
     per_epoch = -(-n_train // s.config.batch_size_for(n_train))
@@ -314,7 +304,7 @@ def test_gradient_noise_differs_between_batch_modes(window, qtbot):
 
 @pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_health_curves_follow_their_own_x_axis_choice(window, qtbot):
-    _train_epochs(window, qtbot, 3)
+    train_epochs(qtbot, window, 3)
     s = window.session
     n_train = len(s.prepared.X_train)
     window.inspection.docks["Health"].raise_()
@@ -345,7 +335,7 @@ def _legend(plot):
 def test_legend_lists_a_curve_only_once_it_has_points(window, qtbot):
     cost_plot = window.curves.cost_plot
     assert "after each update" not in _legend(cost_plot)
-    _train_epochs(window, qtbot, 2)   # full speed: the per-update cost is not measured
+    train_epochs(qtbot, window, 2)   # full speed: the per-update cost is not measured
     assert window.curves.per_update.last is None
     assert "after each update" not in _legend(cost_plot) and "train" in _legend(cost_plot)
     noise_plot = window.inspection.health.noise_plot
@@ -392,7 +382,7 @@ def _select_rows(qtbot, table, rows):
 
 def _two_optimizer_runs(win, qtbot):
     """Runs ▸ Setting: optimizer, Compare: runs from the same initial weights, one per optimizer."""
-    from uihelpers import show_tab, type_into
+    from uihelpers import show_tab
     runs = win.inspection.runs
     show_tab(qtbot, win, "Runs")
     choose(qtbot, win, "Setting", "optimizers")
@@ -468,10 +458,7 @@ def test_runs_reopened_from_a_project_keep_their_paths_and_compare(xor_window, q
         np.testing.assert_allclose(run.path, trail, rtol=1e-6, atol=1e-6)   # kept in float32
     _select_rows(qtbot, runs.table, [0, 1])
     panel = win.inspection.surface
-    field = control(win, "Resolution")
-    field.selectAll()
-    qtbot.keyClicks(field, "5")
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    type_into(qtbot, control(win, "Resolution"), "5")
     win.inspection.docks["Runs"].raise_()
     qtbot.waitUntil(runs.isVisible, timeout=2000)
     click(qtbot, win, "Compare loss surfaces")
@@ -489,10 +476,7 @@ def test_comparing_two_runs_loss_surfaces_can_be_cancelled(xor_window, qtbot):
     runs = _two_optimizer_runs(win, qtbot)
     _select_rows(qtbot, runs.table, [0, 1])
     panel = win.inspection.surface
-    field = control(win, "Resolution")
-    field.selectAll()
-    qtbot.keyClicks(field, "101")
-    qtbot.keyClick(field, Qt.Key.Key_Return)
+    type_into(qtbot, control(win, "Resolution"), "101")
     win.inspection.docks["Runs"].raise_()
     qtbot.waitUntil(runs.isVisible, timeout=2000)
     click(qtbot, win, "Compare loss surfaces")
@@ -528,7 +512,7 @@ def test_runs_whose_surfaces_share_no_picture_are_refused_with_the_reason():
 @pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
 def test_a_trained_run_keeps_what_its_loss_surface_needs(window, qtbot):
     initial = window.session.net.params.copy()
-    _train_epochs(window, qtbot, 3)
+    train_epochs(qtbot, window, 3)
     run = window.session.runs[0]
     np.testing.assert_array_equal(run.initial, initial)
     np.testing.assert_array_equal(run.path[0], initial)

@@ -76,6 +76,14 @@ def type_into(qtbot, field, text):
     qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
+def train_epochs(qtbot, window, epochs):
+    """Type ``epochs`` into Epochs, click Start, wait until the run has ended (all of them trained)."""
+    type_into(qtbot, control(window, "Epochs"), str(epochs))
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: window.session.state == "idle" and not window.session.busy, timeout=20000)
+    assert len(window.session.history) == epochs
+
+
 def choose(qtbot, combo, text):
     """Click a combo box open, type the start of an item's text in its list, press Enter."""
     into_view(combo)

@@ -99,7 +99,6 @@ class MainDocks:
         for dock in self.docks.values():
             dock.visibilityChanged.connect(lambda _visible: timer.start())
             dock.dockLocationChanged.connect(lambda _area: timer.start())
-        self.tidy = timer
 
     def save(self, settings):
         settings.setValue("window/geometry", self.window.saveGeometry())
