@@ -12,6 +12,8 @@ import pytest
 pytest.importorskip("numba")
 
 from bpstudio.core import Network, TrainConfig, Trainer  # noqa: E402
+from bpstudio.core.explain import updates  # noqa: E402
+from bpstudio.core.explain.updates import Recorder, UpdateLog  # noqa: E402
 from bpstudio.core.nn.heads import check_pair  # noqa: E402
 from bpstudio.core.train import compiled  # noqa: E402
 
@@ -138,6 +140,91 @@ def test_many_short_epochs_keep_the_run_length_bounded(monkeypatch):
     trainer.fit(X, Y)
     assert trainer.history.stop_reason == "completed" and trainer.updates == 2000 * 5
     assert 1 <= trainer._run_length <= MAX_RUN_LENGTH
+
+
+def _record_at_full_speed(monkeypatch, mode, net, config, X, Y):
+    """A full-speed fit with the app's per-update recorder (as ``bench_watch`` calls it) on ``mode``'s path."""
+    monkeypatch.setenv("BPSTUDIO_COMPILED", mode)
+    trainer = Trainer(net, config)
+    recorder = Recorder(UpdateLog(net.n_layers), (X, Y), (X, Y))
+    trainer.fit(X, Y, on_progress=lambda progress: recorder.on_progress(trainer, progress),
+                on_update=lambda: recorder.after_batch(trainer))
+    assert (trainer._last_step is trainer._compiled) == (mode == "wait"), "the run must take the path asked for"
+    return trainer, recorder
+
+
+@pytest.mark.parametrize("optimizer,l2", [("sgd", 0.0), ("sgd", 0.01), ("momentum", 0.0), ("adam", 0.01)])
+def test_full_speed_rows_fall_inside_epochs_on_the_update_grid_with_the_numpy_paths_numbers(
+        monkeypatch, optimizer, l2):
+    """The compiled path ends a run of batches at the update count the recorder asks for: its rows are the
+    NumPy path's, on the same grid (inside epochs, not only at their ends), with the same gradient and
+    step norms (plain SGD's ‖∇‖ comes from its step η∇ on both paths; the others' from ∇ itself)."""
+    monkeypatch.setattr(updates, "EVERY_UPDATE", 3)
+    monkeypatch.setattr(updates, "update_stride", lambda *args: 7)   # the same grid on both paths
+    X, Y = _data(2, True, n=40)
+    config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=5, cost="cross_entropy",
+                         optimizer=optimizer, l2=l2)
+    fast = Network([3, 5, 4, 2], ["tanh", "tanh", "softmax"], seed=6)
+    slow = fast.copy()
+    _, compiled_run = _record_at_full_speed(monkeypatch, "wait", fast, config, X, Y)
+    _, numpy_run = _record_at_full_speed(monkeypatch, "0", slow, config, X, Y)
+    rows, reference = compiled_run.log.rows(), numpy_run.log.rows()
+    # 1 … 3, then every 7th; every epoch of 40 updates holds a 7th, so no epoch end needs a row of its own
+    np.testing.assert_array_equal(rows["updates"], [1, 2, 3, *range(7, 201, 7)])
+    np.testing.assert_array_equal(rows["updates"], reference["updates"])
+    np.testing.assert_array_equal(rows["samples"], reference["samples"])
+    for name in ("grad_norm", "update_ratio"):
+        np.testing.assert_allclose(rows[name], reference[name], rtol=1e-9, atol=1e-12)
+        assert np.all(rows[name] > 0)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_on_update_sees_the_numpy_paths_gradient_and_step_at_each_count_it_asks_for(monkeypatch, optimizer):
+    """``fit``'s hook on the compiled path: called at exactly the counts it asked for (the run of batches
+    ends there, inside an epoch), and the last gradient and step are those of that very update."""
+    X, Y = _data(2, True, n=41)   # a partial last batch of 2 when batches hold 3
+    config = TrainConfig(learning_rate=0.05, batch_mode="mini-batch", batch_size=3, epochs=3,
+                         cost="cross_entropy", optimizer=optimizer, l2=0.01)
+    seen = {}
+    for mode in ("wait", "0"):
+        monkeypatch.setenv("BPSTUDIO_COMPILED", mode)
+        trainer = Trainer(Network([3, 6, 2], ["tanh", "softmax"], seed=2), config)
+        calls = seen[mode] = []
+
+        def on_update(trainer=trainer, calls=calls):
+            calls.append((trainer.updates, trainer.samples_seen, trainer.last_gradient.copy(),
+                          trainer.last_update.copy()))
+            return trainer.updates + 5 if len(calls) < 6 else None   # None: every batch from then on
+
+        trainer.fit(X, Y, on_update=on_update)
+        assert (trainer._last_step is trainer._compiled) == (mode == "wait")
+    assert [c[0] for c in seen["wait"]] == [1, 6, 11, 16, 21, 26, *range(27, 43)]
+    assert [c[:2] for c in seen["wait"]] == [c[:2] for c in seen["0"]]
+    for (_, _, grad, step), (_, _, grad_ref, step_ref) in zip(seen["wait"], seen["0"]):
+        np.testing.assert_allclose(grad, grad_ref, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(step, step_ref, rtol=1e-9, atol=1e-12)
+
+
+def test_the_recorder_plans_the_compiled_paths_rows_by_its_cost(monkeypatch):
+    """An update on the compiled path costs no Python call (~0.3 µs for 2-8-8-2, ~30 µs on NumPy): a
+    grid planned by the NumPy path's cost would take ~10 % of training there, not 1 %. With the
+    compiled path's own plan, a stochastic XOR run gets its first updates, then every s-th (inside
+    epochs), the epoch ends the grid leaves without a row, and gradient noise: nothing else."""
+    X, Y = _data(2, True, n=320)
+    net = Network([3, 8, 8, 2], ["tanh", "tanh", "softmax"], seed=0)
+    config = TrainConfig(learning_rate=0.05, batch_mode="stochastic", epochs=40, cost="cross_entropy")
+    trainer, recorder = _record_at_full_speed(monkeypatch, "wait", net, config, X, Y)
+    assert trainer.on_compiled_path
+    plan = recorder.plan(trainer)
+    assert plan == updates.make_plan(320, 1, net, compiled=True)
+    assert plan.stride > 20 * updates.make_plan(320, 1, net).stride
+    assert plan.epoch_first == -(-plan.stride // 320)
+    grid = [u for u in range(1, trainer.updates + 1) if updates.update_due(u, plan.stride)]
+    ends = [u for u in range(320, trainer.updates + 1, 320)]
+    rows = recorder.log.rows()["updates"].astype(int)
+    assert set(grid) <= set(rows) <= set(grid) | set(ends)
+    assert any(u % 320 for u in rows[updates.EVERY_UPDATE:]), "rows inside epochs"
+    assert len(rows) < len(grid) + trainer.updates // 320 // plan.epoch_first + 1
 
 
 class _StopAfter:

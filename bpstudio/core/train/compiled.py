@@ -161,6 +161,7 @@ class CompiledDescent:
         self.a = np.zeros(width, net.dtype)
         self.delta = np.zeros(width, net.dtype)
         self.step = np.zeros_like(net.params)     # the last batch's step (optimizer.last_update)
+        self._lr = None                           # η of the last run when its steps were plain SGD's η∇
         self.buffers = self._optimizer_buffers()
 
     def _optimizer_buffers(self):
@@ -179,6 +180,11 @@ class CompiledDescent:
         """The last step, θ ← θ − update (a live buffer: copy it)."""
         return self.step
 
+    def learning_rate(self):
+        """η of the last step if it was plain SGD's, ``update()`` = η ``gradient()`` (L2 included in
+        both), so ‖∇‖ = ‖update‖ / η; None for the other optimizers (as ``fused_step``'s steps)."""
+        return self._lr
+
     def _hyper(self, cfg):
         opt = self.optimizer
         beta1, beta2 = cfg.betas
@@ -191,6 +197,7 @@ class CompiledDescent:
         live settings); returns (new position, batches trained)."""
         opt = self.optimizer
         b1, b2 = self.buffers
+        self._lr = opt.lr if opt.name == "sgd" else None   # (the rate may decay after the run)
         new_pos, batches = kernel(
             self.net.params, self.grad, self.step, b1, b2, self.layout,
             COST_CODES[self.cost], OPTIMIZER_CODES[opt.name], self._hyper(config), opt.t,

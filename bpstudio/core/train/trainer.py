@@ -128,8 +128,9 @@ class Trainer:
         X: (N, n_in); Y: (N, n_out). ``on_progress(Progress)`` is called at every epoch
         end and at most every 50 ms inside long epochs. ``stop`` is a ``threading.Event``
         checked once per batch. ``on_update()``, for per-update records, is called after a
-        batch (never after a compiled run of batches) once ``updates`` reaches the count it
-        last returned — at first after the first batch; returning None asks for every batch.
+        batch once ``updates`` reaches the count it last returned — at first after the first
+        batch; returning None asks for every batch. (The compiled path ends its run of batches
+        at that count, so the hook sees the same updates, and their gradient and step, on both paths.)
         Returns the ``History``.
         """
         self._bind(X, Y, X_val, Y_val)
@@ -209,6 +210,13 @@ class Trainer:
         without forming ∇; None otherwise."""
         rate = getattr(self._last_step, "learning_rate", None)
         return rate() if rate is not None and self.data and self.updates else None
+
+    @property
+    def on_compiled_path(self) -> bool:
+        """Whether ``fit`` trains this run on the compiled path (``compiled``: stochastic and tiny batches
+        on small networks; in the app's mode, once the kernel is built), where an update costs no
+        Python call: the per-update recorder plans its rows by it. False before data is bound."""
+        return self._compiled is not None and not compiled.failure
 
     @property
     def is_done(self) -> bool:
@@ -309,7 +317,7 @@ class Trainer:
                 break
             self._train_batches()
             # One compare per batch: the hook is called only for the counts it asked for.
-            if self.updates >= self._update_due and self._last_step is self._step:
+            if self.updates >= self._update_due:
                 self._update_due = on_update() or self.updates + 1
             now = time.perf_counter()
             if now >= next_report:
@@ -351,11 +359,14 @@ class Trainer:
         if kernel is None:
             return self._train_batch()
         data, where = self.data, self.position
+        n_batches = self._run_length
+        if self._update_due < np.inf:   # fit's on_update wants this update count: the run ends there
+            n_batches = max(1, min(n_batches, int(self._update_due) - self.updates))
         started = time.perf_counter()
         done, updates = self._compiled.run(kernel, self.config, data.X, data.Y, where.order, where.done,
-                                           self._run_length, where.outputs)
+                                           n_batches, where.outputs)
         # Runs of ~2 ms: Stop and the 50 ms progress reports stay prompt, calls stay cheap. Only a
-        # run that was not cut short by the epoch's end says how long a full run takes.
+        # run that was not cut short (by the epoch's end or on_update's count) says how long a full run takes.
         took = time.perf_counter() - started
         if took < 0.001 and updates == self._run_length:
             self._run_length = min(2 * self._run_length, MAX_RUN_LENGTH)
