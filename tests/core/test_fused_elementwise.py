@@ -157,6 +157,9 @@ def test_without_numba_the_numpy_code_runs(monkeypatch):
             raise ImportError("no numba here")
         return real_import(name, *args, **kwargs)
 
+    # From the NumPy code: an earlier test in this worker may have switched the loops on (any run with
+    # BPSTUDIO_COMPILED=wait builds them), and nothing here would switch them off.
+    monkeypatch.setattr(fused, "_compiled", None)
     monkeypatch.delitem(sys.modules, "bpstudio.core.nn._fused_kernels", raising=False)
     monkeypatch.delattr(sys.modules["bpstudio.core.nn"], "_fused_kernels", raising=False)
     monkeypatch.setattr(builtins, "__import__", no_numba)
