@@ -91,17 +91,31 @@ class LegendPlacer(QObject):
         self.plot.getViewWidget().setToolTip("" if visible else "\n".join(f"━ {name}" for name, _ in names))
 
     def _set_title(self, names):
-        """The plot's title followed by as many curve names, in their colours, as fit its width ("…" for the rest)."""
-        # The title is centred over the plot area: as wide as twice the way from there to the nearer edge.
-        centre = self.view.mapRectToItem(self.plot, self.view.boundingRect()).center().x()
-        room = 2 * min(centre, self.plot.size().width() - centre) - 10
+        """The plot's title followed by as many curve names, in their colours, as fit its width ("…" for the rest).
+
+        With names, the title spans the plot's whole width (the corner above the y axis is empty): centred
+        over the plot area alone, "Accuracy ━ train ━ validation" did not fit a plot half a 1280×800 window's
+        centre wide."""
+        self._span_title(bool(names))
+        room = self.plot.size().width() - 6
         for shown in range(len(names), -1, -1):
             title = self.title + "".join(f"&nbsp;&nbsp;<span style='color:{colour}'>━&nbsp;{name}</span>"
-                                         for name, colour in names[:shown]) + ("&nbsp;&nbsp;…" if shown < len(names) else "")
+                                         for name, colour in names[:shown]) + ("&nbsp;…" if shown < len(names) else "")
             if self.plot.titleLabel.text != title:
                 self.plot.setTitle(title)
             if shown == 0 or self.plot.titleLabel.item.boundingRect().width() <= room:
                 return
+
+    def _span_title(self, whole):
+        """The title over the whole width (``whole``), or over the plot area as pyqtgraph puts it."""
+        label, layout = self.plot.titleLabel, self.plot.layout
+        if (layout.itemAt(0, 0) is label) == whole:
+            return
+        layout.removeItem(label)
+        if whole:
+            layout.addItem(label, 0, 0, 1, 3)
+        else:
+            layout.addItem(label, 0, 1)
 
 
 def _segments(item):
@@ -164,6 +178,12 @@ class RowLegend(pg.LegendItem):
         if width != self._room:
             self._room = width
             self.updateSize()
+
+    def hoverEvent(self, ev):
+        pass   # not draggable: a LegendItem dragged leaves the layout and floats over the curves
+
+    def mouseDragEvent(self, ev):
+        ev.ignore()
 
     def _addItemToLayout(self, sample, label):
         super()._addItemToLayout(sample, label)
