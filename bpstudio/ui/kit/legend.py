@@ -154,8 +154,8 @@ class RowLegend(pg.LegendItem):
     above it, so no curve is ever under a name. Entries run left to right and wrap onto more rows
     when the plot is too narrow for one (as many columns as fit its width).
 
-    ``attach`` puts it in place of ``plot.legend``: ``plot.plot(name=…)`` lists a curve in it, as in a
-    legend made by ``addLegend``."""
+    A ``RowLegendPlot`` makes one as its legend: ``plot.plot(name=…)`` lists a curve in it, as in a
+    legend made by ``PlotItem.addLegend``."""
 
     ROW = 4        # the PlotItem's layout: title 0, top axis 1, plot area 2, bottom axis 3
     GAP = 14       # px between one entry and the next on a row
@@ -167,8 +167,7 @@ class RowLegend(pg.LegendItem):
         self._room = 0.0
 
     def attach(self, plot):
-        """Put this legend under ``plot``'s x axis (a ``PlotItem``), as its legend."""
-        plot.legend = self
+        """Put this legend under ``plot``'s x axis (a ``PlotItem``)."""
         plot.layout.addItem(self, self.ROW, 0, 1, 3, alignment=Qt.AlignmentFlag.AlignHCenter)
         plot.layout.setRowStretchFactor(self.ROW, 0)
         plot.geometryChanged.connect(lambda: self._fit(plot.size().width()))
@@ -210,3 +209,12 @@ class RowLegend(pg.LegendItem):
             if sum(max(widths[c::columns]) for c in range(columns)) <= self._room:
                 return columns
         return 1
+
+
+class RowLegendPlot(pg.PlotItem):
+    """A ``PlotItem`` whose legend (``addLegend``) is a ``RowLegend`` under its x axis."""
+
+    def addLegend(self, offset=None, **kwargs):
+        if self.legend is None:
+            self.legend = RowLegend(**kwargs).attach(self)
+        return self.legend

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 
-from .legend import LegendPlacer, RowLegend
+from .legend import LegendPlacer, RowLegendPlot
 
 GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
@@ -255,7 +255,8 @@ def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 
     label when the plot is too short for ``left``."""
     # Plot menus are switched off below; a view box built without one saves ~10 ms a plot at start-up.
     axes = quiet_axes(left=ReadableAxis("left", short_label=short_left), bottom=ReadableAxis("bottom"))
-    widget = pg.PlotWidget(title=title, axisItems=axes, viewBox=pg.ViewBox(enableMenu=False))
+    options = dict(title=title, axisItems=axes, viewBox=pg.ViewBox(enableMenu=False))
+    widget = pg.PlotWidget(plotItem=RowLegendPlot(**options)) if legend == "below" else pg.PlotWidget(**options)
     hide_spare_axes(widget.getPlotItem())
     widget.setAccessibleName(name or title)
     widget.setObjectName(name or title)
@@ -272,7 +273,7 @@ def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 
         item.setZValue(-1)   # the axis draws the grid: keep it under the curves, or a cost at 0 hides
         plot.setLabel(axis, label, color=TEXT_COLOR)
     if legend == "below":
-        RowLegend(labelTextColor=TEXT_COLOR).attach(plot)
+        plot.addLegend(labelTextColor=TEXT_COLOR)
     elif legend:
         plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210), labelTextColor=TEXT_COLOR)
         LegendPlacer(widget)   # a child of the widget: moves the legend off the curves, or hides it when nothing is free
