@@ -5,31 +5,10 @@ import gc
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
-from uihelpers import click, show_tab
+from uihelpers import click, legend_covers_a_curve, show_tab
 
 from bpstudio.ui.kit.legend import LegendPlacer
 from bpstudio.ui.kit.plotstyle import make_plot, pen
-
-
-def _covers_a_curve(widget):
-    """Whether the shown legend's rectangle (in the scene) holds any drawn point or crosses any line."""
-    plot = widget.getPlotItem()
-    if not plot.legend.isVisible():
-        return False
-    box = plot.legend.sceneBoundingRect()
-    for item in plot.listDataItems():
-        x, y = item.getData()
-        if x is None or not item.isVisible():
-            continue
-        # Points along each segment, 1/20 of a segment apart, mapped to the scene as drawn.
-        t = np.linspace(0, 1, 21)[:, None]
-        xs, ys = (x[:-1] + t * np.diff(x)).ravel(), (y[:-1] + t * np.diff(y)).ravel()
-        view = plot.getViewBox()
-        for px, py in zip(xs, ys):
-            if np.isfinite(px) and np.isfinite(py) and box.contains(view.mapViewToScene(QPointF(px, py))):
-                return True
-    return False
 
 
 def _settled(widget):
@@ -55,15 +34,15 @@ def test_the_squeezed_cost_plot_shows_its_curves_uncovered_and_names_them_in_the
     show_tab(qtbot, window, "Inspector")
     qtbot.waitUntil(lambda: window.docks["Inspector"].height() >= 0.5 * window.height(), timeout=3000)
     cost = next(p for p in window.findChildren(type(make_plot("", "", ""))) if p.accessibleName() == "Cost plot")
-    qtbot.waitUntil(lambda: _settled(cost) and not _covers_a_curve(cost), timeout=5000)
+    qtbot.waitUntil(lambda: _settled(cost) and not legend_covers_a_curve(cost), timeout=5000)
     qtbot.wait(400)   # settled: it stays off
-    assert _settled(cost) and not _covers_a_curve(cost)
+    assert _settled(cost) and not legend_covers_a_curve(cost)
     assert not cost.getPlotItem().legend.isVisible()
     assert "train" in _title(cost) and "validation" in _title(cost)
     assert "train" in cost.toolTip() and "validation" in cost.toolTip()
     show_tab(qtbot, window, "Weights")   # room again: the legend comes back, still off the curves
     qtbot.waitUntil(lambda: _settled(cost) and cost.getPlotItem().legend.isVisible(), timeout=5000)
-    assert _title(cost) == "Cost" and not _covers_a_curve(cost)
+    assert _title(cost) == "Cost" and not legend_covers_a_curve(cost)
 
 
 @pytest.mark.parametrize("rising", [False, True])
@@ -78,8 +57,8 @@ def test_a_roomy_plot_keeps_its_legend_in_a_free_corner(qtbot, rising):
     y = np.exp(-x / 30) if not rising else 1 - np.exp(-x / 30)
     for i, name in enumerate(("train", "validation")):
         widget.getPlotItem().plot(x, y + 0.02 * i, pen=pen(i), name=name)
-    qtbot.waitUntil(lambda: _settled(widget) and not _covers_a_curve(widget), timeout=5000)
+    qtbot.waitUntil(lambda: _settled(widget) and not legend_covers_a_curve(widget), timeout=5000)
     qtbot.wait(300)
     assert _settled(widget)
-    assert widget.getPlotItem().legend.isVisible() and not _covers_a_curve(widget)
+    assert widget.getPlotItem().legend.isVisible() and not legend_covers_a_curve(widget)
     assert _title(widget) == "Cost"

@@ -1,5 +1,6 @@
 """Finding and using controls the way a user does: by their visible label (= accessible name)."""
 
+import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
@@ -126,3 +127,23 @@ def tick(qtbot, box):
     box.initStyleOption(option)
     square = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=square.center())
+
+
+def legend_covers_a_curve(widget):
+    """Whether the shown legend's rectangle (in the scene) holds any drawn point or crosses any line."""
+    plot = widget.getPlotItem()
+    if not plot.legend.isVisible():
+        return False
+    box = plot.legend.sceneBoundingRect()
+    for item in plot.listDataItems():
+        x, y = item.getData()
+        if x is None or not item.isVisible():
+            continue
+        # Points along each segment, 1/20 of a segment apart, mapped to the scene as drawn.
+        t = np.linspace(0, 1, 21)[:, None]
+        xs, ys = (x[:-1] + t * np.diff(x)).ravel(), (y[:-1] + t * np.diff(y)).ravel()
+        view = plot.getViewBox()
+        for px, py in zip(xs, ys):
+            if np.isfinite(px) and np.isfinite(py) and box.contains(view.mapViewToScene(QPointF(px, py))):
+                return True
+    return False

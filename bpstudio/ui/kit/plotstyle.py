@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 
-from .legend import LegendPlacer
+from .legend import LegendPlacer, RowLegendPlot
 
 GRID_COLOR = "#dadde2"
 TEXT_COLOR = "#303030"
@@ -118,18 +118,36 @@ class ReadableAxis(QuietAxis):
     GAP = 12          # pixels between neighbouring labels side by side
     LINE_GAP = 4      # … and one above the other
 
-    def __init__(self, orientation="bottom", **kwargs):
+    def __init__(self, orientation="bottom", short_label=None, **kwargs):
+        self.short_label = short_label   # a shorter label for a short vertical axis ("cost" for "cost (mean per sample)")
+        self._shortened = False          # the short label is shown
         super().__init__(orientation, **kwargs)
         self._label_cut = False   # the label is hidden here because it is longer than the axis
+
+    def labelString(self):
+        return self._label_html(self._shortened)
+
+    def _label_html(self, short):
+        if not short:
+            return super().labelString()
+        style = ";".join(f"{k}: {v}" for k, v in self.labelStyle.items())
+        return f"<span style='{style}'>{self.short_label}</span>"
 
     def resizeEvent(self, ev=None):
         super().resizeEvent(ev)
         # A vertical label longer than its axis runs into the plot above or below ("accuracy (% t (mean
-        # per sam" when the Inspector squeezes the cost plots): hide it while the axis is that short; the
-        # plot's title still says what is drawn. Shown again once the axis is long enough.
+        # per sam" when the Inspector squeezes the cost plots): the short label while only that fits, else
+        # none while the axis is that short (the plot's title still says what is drawn). The full label
+        # again once the axis is long enough.
         if self.label is None or self.orientation not in ("left", "right"):
             return
-        too_long = self.label.boundingRect().width() > self.size().height()
+        room = self.size().height()
+        fits = self._label_width(short=False) <= room
+        shortened = not fits and self.short_label is not None and self._label_width(short=True) <= room
+        if shortened != self._shortened:
+            self._shortened = shortened
+            self._updateLabel()
+        too_long = not (fits or shortened)
         if too_long and self.label.isVisible():
             self.label.hide()
             self._label_cut = True
@@ -137,11 +155,31 @@ class ReadableAxis(QuietAxis):
             self.label.show()
             self._label_cut = False
 
+    def _label_width(self, short):
+        """The width the label (or the short one) takes, written out."""
+        document = self.label.document().clone()
+        document.setHtml(self._label_html(short))
+        return document.idealWidth()   # margins included, as the label's own bounding rectangle
+
+    def boundingRect(self):
+        # pyqtgraph drops a tick label that reaches past the axis's ends, and a gridded axis ends where the
+        # plot area does: the labels at the ends of a range that starts and ends on a tick (accuracy's 0
+        # and 100 %) were dropped, leaving a short plot a single number. Half a label more at each end
+        # keeps them; the room there (beside the title, beside the x axis) is empty.
+        rect = super().boundingRect()
+        if self.orientation in ("left", "right") and self.style["showValues"]:
+            half = self._line_height() / 2
+            rect = rect.adjusted(0, -half, 0, half)
+        return rect
+
+    def _line_height(self):
+        return QFontMetrics(self.style["tickFont"] or self.font()).height()
+
     def _extent(self, texts):
         """Pixels a label takes along the axis (the widest of ``texts`` on a horizontal axis)."""
-        metrics = QFontMetrics(self.style["tickFont"] or self.font())
         if self.orientation in ("left", "right"):
-            return metrics.height() + self.LINE_GAP
+            return self._line_height() + self.LINE_GAP
+        metrics = QFontMetrics(self.style["tickFont"] or self.font())
         return max((metrics.horizontalAdvance(t) for t in texts), default=0) + self.GAP
 
     def tickSpacing(self, minVal, maxVal, size):
@@ -196,11 +234,29 @@ def log_ticks(lo, hi, size, room):
             return values.tolist() or [(lo + hi) / 2]
 
 
-def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 10)):
-    """A PlotWidget titled ``title`` with labelled axes; its accessible name is ``name`` (default: the title)."""
+READABLE_LINES = 5   # a plot area this many tick labels high shows at least 3 of them on a 0–100 % axis
+
+
+def readable_height(widget):
+    """The height at which ``widget`` (a ``make_plot``) keeps a plot area ``READABLE_LINES`` tick labels
+    high under its title and above its x axis: enough for its y axis to show several numbers."""
+    plot = widget.getPlotItem()
+    area = READABLE_LINES * plot.getAxis("left")._extent([])
+    title = plot.titleLabel.maximumHeight() if plot.titleLabel.isVisible() else 0
+    margins = plot.layout.getContentsMargins()
+    return math.ceil(area + title + plot.getAxis("bottom").maximumHeight() + margins[1] + margins[3])
+
+
+def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 10), short_left=None):
+    """A PlotWidget titled ``title`` with labelled axes; its accessible name is ``name`` (default: the title).
+
+    ``legend``: True for a legend inside the plot area that a ``LegendPlacer`` keeps off the curves, or
+    "below" for a ``RowLegend`` under the x axis (for curves that run everywhere). ``short_left``: the y axis's
+    label when the plot is too short for ``left``."""
     # Plot menus are switched off below; a view box built without one saves ~10 ms a plot at start-up.
-    axes = quiet_axes(left=ReadableAxis("left"), bottom=ReadableAxis("bottom"))
-    widget = pg.PlotWidget(title=title, axisItems=axes, viewBox=pg.ViewBox(enableMenu=False))
+    axes = quiet_axes(left=ReadableAxis("left", short_label=short_left), bottom=ReadableAxis("bottom"))
+    options = dict(title=title, axisItems=axes, viewBox=pg.ViewBox(enableMenu=False))
+    widget = pg.PlotWidget(plotItem=RowLegendPlot(**options)) if legend == "below" else pg.PlotWidget(**options)
     hide_spare_axes(widget.getPlotItem())
     widget.setAccessibleName(name or title)
     widget.setObjectName(name or title)
@@ -216,7 +272,9 @@ def make_plot(title, bottom, left, legend=False, name=None, legend_offset=(-10, 
         item.enableAutoSIPrefix(False)   # "cost (×0.001)" beside a log axis only confuses
         item.setZValue(-1)   # the axis draws the grid: keep it under the curves, or a cost at 0 hides
         plot.setLabel(axis, label, color=TEXT_COLOR)
-    if legend:
+    if legend == "below":
+        plot.addLegend(labelTextColor=TEXT_COLOR)
+    elif legend:
         plot.addLegend(offset=legend_offset, brush=pg.mkBrush(255, 255, 255, 210), labelTextColor=TEXT_COLOR)
         LegendPlacer(widget)   # a child of the widget: moves the legend off the curves, or hides it when nothing is free
     plot.setDownsampling(auto=True, mode="peak")

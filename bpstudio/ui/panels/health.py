@@ -101,7 +101,7 @@ class GrowingCurves:
 
 
 def _log_plot(title, left):
-    plot = make_plot(title, "weight updates", left, legend=True)
+    plot = make_plot(title, "weight updates", left, legend="below")
     plot.setLogMode(y=True)
     return plot
 
@@ -169,13 +169,14 @@ class HealthPanel(QWidget):
             QTimer.singleShot(0, self, lambda: self.plots)
 
     def _make_plots(self):
-        # Short titles (the axes say what is plotted): the plots can then give the table room.
+        # Short titles (the axes say what is plotted): the plots can then give the table room. The curves
+        # run through every corner sooner or later: the legends are rows under the plots, not over them.
         norm_plot = _log_plot("Gradient norm", "‖∇Wˡ‖")
         ratio_plot = _log_plot("Update size", "‖ΔWˡ‖ / ‖Wˡ‖")
         healthy = pg.mkPen("#888", width=1, style=Qt.DashLine)
         ratio_plot.addItem(pg.InfiniteLine(np.log10(HEALTHY_RATIO), angle=0, pen=healthy))
         ratio_plot.plot(pen=healthy, name="healthy ≈ 1e-3")   # named in the legend: a label on the line hid curves
-        noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend=True)
+        noise_plot = make_plot("Gradient noise", "weight updates", "batch vs full batch", legend="below")
         noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
         noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
                               "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"

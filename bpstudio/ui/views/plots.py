@@ -15,13 +15,13 @@ import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.notation import superscript
 from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
 from bpstudio.core.train.series import Series
 from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
-from ..kit.plotstyle import PALETTE, TEXT_COLOR, make_plot
+from ..kit.plotstyle import PALETTE, TEXT_COLOR, make_plot, readable_height
 
 TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
 UPDATE_COLOR = "#9ab8d8"   # the per-update cost: a paler blue under the per-epoch curves
@@ -96,11 +96,16 @@ def add_curve(widget, name, color, style=None, dtype=np.float32):
 
 class CurvesView(QWidget):
     """Cost (train and validation, optional log scale, optionally after every update) and accuracy,
-    against epochs, updates, samples seen or seconds ("X axis")."""
+    against epochs, updates, samples seen or seconds ("X axis").
+
+    Cost above accuracy when both keep a readable height (``readable_height``: several numbers on
+    each y axis), else side by side: the raised Inspector leaves the plots a strip ~180 px high at
+    1280×800, where the accuracy plot under the cost plot had no plot area left and no numbers."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.cost_plot = make_plot("Cost", "epoch", "cost (mean per sample)", legend=True, name="Cost plot")
+        self.cost_plot = make_plot("Cost", "epoch", "cost (mean per sample)", legend=True, name="Cost plot",
+                                   short_left="cost")
         self.accuracy_plot = make_plot("Accuracy", "epoch", "accuracy (%)", legend=True, name="Accuracy plot",
                                        legend_offset=(-10, -10))
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
@@ -141,13 +146,47 @@ class CurvesView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.readout)
         layout.addLayout(controls)
-        layout.addWidget(self.cost_plot, 3)
-        layout.addWidget(self.accuracy_plot, 2)
+        self.plots = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.plots.addWidget(self.cost_plot, 3)
+        self.plots.addWidget(self.accuracy_plot, 2)
+        layout.addLayout(self.plots, 1)
+        for plot in (self.cost_plot, self.accuracy_plot):
+            plot.setMinimumHeight(readable_height(plot))
+        # Never shorter than one row of plots: below that the window's scroll area scrolls them.
+        self.setMinimumHeight(self._chrome_height() + self.cost_plot.minimumHeight())
         self.n_train, self.batch_size = 1, 1
         self.clear()
 
     def set_classification(self, on):
         self.accuracy_plot.setVisible(on)
+        self._arrange()
+
+    @property
+    def stacked(self):
+        """Whether the accuracy plot is under the cost plot (else beside it)."""
+        return self.plots.direction() == QBoxLayout.Direction.TopToBottom
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _chrome_height(self):
+        """The height the readout and the controls above the plots take."""
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        rows = [layout.itemAt(i) for i in range(layout.count()) if layout.itemAt(i).layout() is not self.plots]
+        return (margins.top() + margins.bottom() + sum(row.sizeHint().height() for row in rows)
+                + layout.spacing() * len(rows))
+
+    def _arrange(self):
+        """One above the other when both keep their readable height, else side by side."""
+        both = self.cost_plot.minimumHeight() + self.plots.spacing() + self.accuracy_plot.minimumHeight()
+        stack = self.accuracy_plot.isHidden() or self.height() - self._chrome_height() >= both
+        if stack == self.stacked:
+            return
+        self.plots.setDirection(QBoxLayout.Direction.TopToBottom if stack else QBoxLayout.Direction.LeftToRight)
+        self.plots.setStretch(0, 3 if stack else 1)   # the cost plot the larger when stacked, equal widths side by side
+        self.plots.setStretch(1, 2 if stack else 1)
 
     def set_run_shape(self, n_train, batch_size):
         """Training samples and samples per update: they turn epochs into updates and samples."""
