@@ -109,3 +109,27 @@ def test_after_training_both_plots_fit_the_window_without_scrolling(xor_window, 
     assert area.verticalScrollBar().maximum() == 0
     accuracy = win.curves.accuracy_plot
     assert accuracy.isVisible() and accuracy.geometry().bottom() <= area.viewport().height()
+
+
+def test_the_costs_readout_says_what_fits_and_never_cuts_silently(xor_window, qtbot):
+    """At 1280×800 "… validation accuracy 96.2 %" ran past the readout's edge, its "%" cut off with no
+    sign: the readout now takes a shorter wording, or ends in "…", and keeps the full one as tooltip."""
+    from uihelpers import click, control
+    win, s = xor_window, xor_window.session
+    readout = control(win, "Last costs")
+    control(win, "Epochs").setValue(5)
+    click(qtbot, win, "Start")
+    qtbot.waitUntil(lambda: s.state == "idle" and not s.busy, timeout=20000)
+    qtbot.waitUntil(lambda: readout.toolTip().startswith("epoch 5:"), timeout=5000)
+    full = readout.toolTip()
+    assert "validation cost" in full and full.endswith("%")
+    for width, height in ((1920, 1080), (1280, 800), (1024, 700)):
+        win.resize(width, height)
+        qtbot.wait(50)
+        shown, room = readout.text(), readout.contentsRect().width()
+        assert readout.fontMetrics().horizontalAdvance(shown) <= room, (width, shown, room)
+        assert shown.endswith("%") or shown.endswith("…"), shown
+        if readout.fontMetrics().horizontalAdvance(full) <= room:
+            assert shown == full
+    win.resize(1920, 1080)
+    qtbot.waitUntil(lambda: readout.text() == full, timeout=2000)

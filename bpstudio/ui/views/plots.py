@@ -15,12 +15,13 @@ import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bpstudio.core.explain.notation import superscript
 from bpstudio.core.explain.updates import X_AXES, epoch_x, row_x
 from bpstudio.core.train.series import Series
 from ..kit.curve_buffer import MAX_POINTS, CurveBuffer
+from ..kit.fitted_label import FittedLabel
 from ..kit.plotstyle import PALETTE, TEXT_COLOR, make_plot, readable_height
 
 TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
@@ -130,12 +131,11 @@ class CurvesView(QWidget):
         self.show_updates.toggled.connect(self._rebuild)
         self.x_axis = x_axis_choice("X axis", "What the curves are drawn against")
         self.x_axis.currentTextChanged.connect(self._rebuild)
-        self.readout = QLabel("")
+        # A long readout is said shorter, then cut with "…" (the whole of it in the tooltip), rather
+        # than widening the window. Not word wrap: a wrapping label makes the scroll area around the
+        # plots size them by their preferred height, so the accuracy plot fell below the fold.
+        self.readout = FittedLabel()
         self.readout.setAccessibleName("Last costs")
-        # A long readout is cut (the whole of it in the tooltip) rather than widening the window. Not
-        # word wrap: a wrapping label makes the scroll area around the plots size them by their
-        # preferred height, so the accuracy plot fell below the fold.
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         controls = QHBoxLayout()   # the readout gets a row of its own: the full width before it is cut
         controls.addStretch(1)
         controls.addWidget(QLabel("X axis"))
@@ -264,9 +264,7 @@ class CurvesView(QWidget):
         self._list_per_update()
         settle(self.cost_plot)
         settle(self.accuracy_plot)
-        text = self._readout()
-        self.readout.setText(text)
-        self.readout.setToolTip(text)
+        self.readout.set_wordings(*self._readout())
         self._dirty = False
 
     def _list_per_update(self):
@@ -274,22 +272,28 @@ class CurvesView(QWidget):
         list_while_drawn(self.cost_plot, per_update.item, "after each update", per_update.last is not None)
 
     def _readout(self):
+        """The last costs, in wordings from longest to shortest (the readout shows what fits)."""
         if len(self.epochs["epoch"]):
             return _readout({key: series[-1:] for key, series in self.epochs.items()})
         if len(self.updates["updates"]) and np.isfinite(self.updates["cost"][-1]):
-            return f"update {int(self.updates['updates'][-1])}:  cost {self.updates['cost'][-1]:.4g} (sample)"
-        return ""
+            return (f"update {int(self.updates['updates'][-1])}:  cost {self.updates['cost'][-1]:.4g} (sample)",)
+        return ("",)
 
 
 def _readout(h):
-    text = f"epoch {int(h['epoch'][-1])}:  train cost {h['train_cost'][-1]:.4g}"
+    """(long, short) wordings of the last epoch's costs and accuracy."""
+    epoch = int(h["epoch"][-1])
+    long, short = [f"epoch {epoch}:  train cost {h['train_cost'][-1]:.4g}"], [f"epoch {epoch}: train {h['train_cost'][-1]:.4g}"]
     if np.isfinite(h["val_cost"][-1]):
-        text += f"   validation cost {h['val_cost'][-1]:.4g}"
+        long.append(f"validation cost {h['val_cost'][-1]:.4g}")
+        short.append(f"val {h['val_cost'][-1]:.4g}")
     if np.isfinite(h["val_accuracy"][-1]):
-        text += f"   validation accuracy {100 * h['val_accuracy'][-1]:.1f} %"
+        long.append(f"validation accuracy {100 * h['val_accuracy'][-1]:.1f} %")
+        short.append(f"val acc {100 * h['val_accuracy'][-1]:.1f} %")
     elif np.isfinite(h["train_accuracy"][-1]):
-        text += f"   train accuracy {100 * h['train_accuracy'][-1]:.1f} %"
-    return text
+        long.append(f"train accuracy {100 * h['train_accuracy'][-1]:.1f} %")
+        short.append(f"train acc {100 * h['train_accuracy'][-1]:.1f} %")
+    return "   ".join(long), " · ".join(short)
 
 
 class GradientNormsView(QWidget):
