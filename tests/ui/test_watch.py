@@ -518,3 +518,24 @@ def test_a_trained_run_keeps_what_its_loss_surface_needs(window, qtbot):
     np.testing.assert_array_equal(run.path[0], initial)
     np.testing.assert_array_equal(run.path[-1], run.params)
     np.testing.assert_array_equal(run.params, window.session.net.params)
+
+
+@pytest.mark.own_window   # trains at full speed (Speed is kept by File ▸ New)
+def test_an_empty_noise_plot_says_why_and_the_note_goes_once_noise_is_measured(window, qtbot):
+    """At full speed a short run measures no gradient noise: the plot was empty with no word why."""
+    window.inspection.docks["Health"].raise_()
+    health = window.inspection.health
+    qtbot.waitUntil(lambda: health._plots is not None, timeout=3000)
+    note, view = health.noise_note, health.noise_plot.getPlotItem().getViewBox()
+    train_epochs(qtbot, window, 2)
+    qtbot.waitUntil(lambda: health.norms.n > 0, timeout=3000)
+    assert health.noise.n == 0 and note.isVisible() and "Slow training down" in note.textItem.toPlainText()
+    box = note.mapRectToItem(view, note.boundingRect())
+    assert view.boundingRect().contains(box), (box, view.boundingRect())   # all of it inside the plot area
+    choose(qtbot, window, "Speed", "10/s")
+    click(qtbot, window, "Step")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(lambda: health.noise.n > 0 and not note.isVisible(), timeout=3000)
+    click(qtbot, window, "Reset")
+    wait_idle_worker(qtbot, window)
+    qtbot.waitUntil(note.isVisible, timeout=3000)

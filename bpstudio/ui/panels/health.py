@@ -32,6 +32,9 @@ from ..views.plots import list_while_drawn, x_axis_choice
 HEALTHY_RATIO = 1e-3
 FLAG_SHARE = 0.9          # a unit is flagged when σ′ ≈ 0 for at least this share of samples
 MAX_SNAPSHOTS = 200
+NOISE_NOTE = ("No gradient noise measured yet. Slow training down (Speed) or Step to measure it after every "
+              "update; at full speed it is measured only every so many epochs.")
+NOISE_NOTE_WIDTH = 260    # px: the note's line length in the middle of an empty noise plot
 
 
 class GrowingCurves:
@@ -180,13 +183,25 @@ class HealthPanel(QWidget):
         noise_plot.getPlotItem().getViewBox().setLimits(yMin=-1.05)   # a cosine is ≥ −1; the spread ≥ 0
         noise_plot.setToolTip("cos: how well a batch's gradient points along the full-batch gradient (1 = exactly).\n"
                               "spread: std of the batch gradients' norms ÷ the full gradient's norm (0 = none).\n"
-                              "Measured every update when training is slowed down, about twice a second at full speed.")
+                              "Measured after every update when training is slowed down (Speed) or stepped; at full\n"
+                              "speed only every so many epochs, so that it takes about 2 % of the training work.")
+        # An empty plot says why it is empty: at full speed a short run measures no noise at all.
+        self.noise_note = pg.TextItem(html=f"<div style='text-align:center; color:{TEXT_COLOR}'>{NOISE_NOTE}</div>",
+                                      anchor=(0.5, 0.5))
+        view = noise_plot.getPlotItem().getViewBox()
+        self.noise_note.setParentItem(view)   # in the view box's pixels, not the data's: centred whatever the range
+        view.sigResized.connect(self._place_noise_note)
         plots = (norm_plot, ratio_plot, noise_plot)
         for index, plot in enumerate(plots):
             self.panes.insertWidget(index, plot)
         for index, stretch in enumerate((3, 3, 3, 2)):
             self.panes.setStretchFactor(index, stretch)
         return plots
+
+    def _place_noise_note(self, view):
+        width = view.width()
+        self.noise_note.textItem.setTextWidth(max(min(NOISE_NOTE_WIDTH, 0.9 * width), 1))
+        self.noise_note.setPos(width / 2, view.height() / 2)
 
     def _saturation_box(self):
         box = QGroupBox("Saturated and dead units")
@@ -277,6 +292,7 @@ class HealthPanel(QWidget):
             plot.getPlotItem().setLabel("bottom", X_AXES[axis], color=TEXT_COLOR)
         for curves in (self.norms, self.ratios, self.noise):
             curves.show(axis, self.n_train)
+        self.noise_note.setVisible(self.noise.n == 0)
 
     def set_rewind_enabled(self, enabled):
         self.rewind_button.setEnabled(enabled)
