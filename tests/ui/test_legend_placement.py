@@ -5,7 +5,7 @@ import gc
 
 import numpy as np
 import pytest
-from uihelpers import click, legend_covers_a_curve, show_tab
+from uihelpers import legend_covers_a_curve, show_tab, train_then_stop
 
 from bpstudio.ui.kit.legend import LegendPlacer
 from bpstudio.ui.kit.plotstyle import make_plot, pen
@@ -26,11 +26,7 @@ def test_the_squeezed_cost_plot_shows_its_curves_uncovered_and_names_them_in_the
     window.resize(1280, 800)
     window.reset_layout()
     qtbot.wait(100)
-    session = window.session
-    click(qtbot, window, "Start")
-    qtbot.waitUntil(lambda: session.latest is not None and session.latest.progress.epoch >= 40, timeout=20000)
-    click(qtbot, window, "Stop")
-    qtbot.waitUntil(lambda: not session.busy, timeout=10000)
+    train_then_stop(qtbot, window, 40)
     show_tab(qtbot, window, "Inspector")
     qtbot.waitUntil(lambda: window.docks["Inspector"].height() >= 0.5 * window.height(), timeout=3000)
     cost = next(p for p in window.findChildren(type(make_plot("", "", ""))) if p.accessibleName() == "Cost plot")

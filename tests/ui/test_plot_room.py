@@ -6,7 +6,7 @@ their legends."""
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QPainter
-from uihelpers import click, legend_covers_a_curve, show_tab
+from uihelpers import legend_covers_a_curve, show_tab, train_then_stop
 
 from bpstudio.ui.kit.legend import RowLegend
 from bpstudio.ui.kit.plotstyle import make_plot, pen
@@ -29,11 +29,7 @@ def train_a_little(qtbot, window, size):
     window.resize(*size)
     window.reset_layout()
     qtbot.wait(100)
-    session = window.session
-    click(qtbot, window, "Start")
-    qtbot.waitUntil(lambda: session.latest is not None and session.latest.progress.epoch >= 30, timeout=20000)
-    click(qtbot, window, "Stop")
-    qtbot.waitUntil(lambda: not session.busy, timeout=10000)
+    train_then_stop(qtbot, window, 30)
 
 
 def inside(inner, outer):

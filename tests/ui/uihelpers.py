@@ -85,6 +85,15 @@ def train_epochs(qtbot, window, epochs):
     assert len(window.session.history) == epochs
 
 
+def train_then_stop(qtbot, window, epochs):
+    """Click Start, wait until the run is past ``epochs`` epochs, click Stop, wait until it has stopped."""
+    session = window.session
+    click(qtbot, window, "Start")
+    qtbot.waitUntil(lambda: session.latest is not None and session.latest.progress.epoch >= epochs, timeout=20000)
+    click(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: not session.busy, timeout=10000)
+
+
 def choose(qtbot, combo, text):
     """Click a combo box open, type the start of an item's text in its list, press Enter."""
     into_view(combo)
