@@ -20,8 +20,7 @@ import pytest
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.nn import backprop, blas, reference
 from bpstudio.core.nn.activations import ACTIVATIONS
-from bpstudio.core.nn.costs import COSTS
-from bpstudio.core.nn.heads import check_pair
+from bpstudio.core.explain.compare import valid_costs
 from bpstudio.core.train.fused_step import FusedSGDStep, make_step
 from bpstudio.core.train.optimizers import OPTIMIZERS, make_optimizer
 
@@ -36,15 +35,7 @@ ROUNDING = 64
 HIDDEN = [name for name in ACTIVATIONS if name != "softmax"]
 
 
-def _fits(output, cost):
-    try:
-        check_pair(cost, output)
-    except ValueError:
-        return False
-    return True
-
-
-HEADS = [(output, cost) for output in ACTIVATIONS for cost in COSTS if _fits(output, cost)]
+HEADS = [(output, cost) for output in ACTIVATIONS for cost in valid_costs(output)]
 # The textbook rule of each optimizer that takes the fused step (make_step decides, so an optimizer
 # newly routed through the fused path fails here until its rule is written down).
 TEXTBOOK = {"sgd": lambda theta, grad, lr: theta - lr * grad}

@@ -6,20 +6,11 @@ import pytest
 
 from bpstudio.core import Network, TrainConfig, Trainer
 from bpstudio.core.nn import backprop, reference
-from bpstudio.core.nn.costs import COSTS
-from bpstudio.core.nn.heads import check_pair
+from bpstudio.core.explain.compare import valid_costs
 
 HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
 OUTPUTS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
-def _fits(cost, output):
-    try:
-        check_pair(cost, output)
-    except ValueError:
-        return False
-    return True
-
-
-PAIRS = [(output, cost) for output in OUTPUTS for cost in COSTS if _fits(cost, output)]
+PAIRS = [(output, cost) for output in OUTPUTS for cost in valid_costs(output)]
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=(6, 3))
 

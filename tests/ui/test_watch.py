@@ -456,13 +456,7 @@ def test_runs_reopened_from_a_project_keep_their_paths_and_compare(xor_window, q
     for run, (_, initial, trail) in zip(reopened, before):
         np.testing.assert_array_equal(run.initial, initial)
         np.testing.assert_allclose(run.path, trail, rtol=1e-6, atol=1e-6)   # kept in float32
-    _select_rows(qtbot, runs.table, [0, 1])
-    panel = win.inspection.surface
-    type_into(qtbot, control(win, "Resolution"), "5")
-    win.inspection.docks["Runs"].raise_()
-    qtbot.waitUntil(runs.isVisible, timeout=2000)
-    click(qtbot, win, "Compare loss surfaces")
-    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    panel = _compare_first_two(qtbot, win, runs, "5")
     qtbot.waitUntil(lambda: control(win, "Compute").isEnabled(), timeout=30000)
     status = control(win, "Surface status").text()
     assert reopened[0].name in status and reopened[1].name in status, status
@@ -474,13 +468,7 @@ def test_runs_reopened_from_a_project_keep_their_paths_and_compare(xor_window, q
 def test_comparing_two_runs_loss_surfaces_can_be_cancelled(xor_window, qtbot):
     win = xor_window
     runs = _two_optimizer_runs(win, qtbot)
-    _select_rows(qtbot, runs.table, [0, 1])
-    panel = win.inspection.surface
-    type_into(qtbot, control(win, "Resolution"), "101")
-    win.inspection.docks["Runs"].raise_()
-    qtbot.waitUntil(runs.isVisible, timeout=2000)
-    click(qtbot, win, "Compare loss surfaces")
-    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    panel = _compare_first_two(qtbot, win, runs, "101")
     assert control(win, "Cancel").isEnabled()
     with qtbot.waitSignal(panel.tasks.cancelled, timeout=20000):
         click(qtbot, win, "Cancel")
@@ -539,3 +527,15 @@ def test_an_empty_noise_plot_says_why_and_the_note_goes_once_noise_is_measured(w
     click(qtbot, window, "Reset")
     wait_idle_worker(qtbot, window)
     qtbot.waitUntil(note.isVisible, timeout=3000)
+
+
+def _compare_first_two(qtbot, win, runs, resolution):
+    """Select the first two runs, type the surface's resolution, click Compare loss surfaces; the panel."""
+    _select_rows(qtbot, runs.table, [0, 1])
+    type_into(qtbot, control(win, "Resolution"), resolution)
+    win.inspection.docks["Runs"].raise_()
+    qtbot.waitUntil(runs.isVisible, timeout=2000)
+    click(qtbot, win, "Compare loss surfaces")
+    panel = win.inspection.surface
+    qtbot.waitUntil(panel.isVisible, timeout=2000)
+    return panel

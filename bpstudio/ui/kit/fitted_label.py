@@ -23,9 +23,6 @@ class FittedLabel(QLabel):
         self.setToolTip(self._wordings[0])
         self._fit()
 
-    def full_text(self):
-        return self._wordings[0]
-
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._fit()
